@@ -1,0 +1,245 @@
+// The one contract between the engine and its clients (IPC in the app, HTTP+SSE in headless mode,
+// the CLI): types and the zod schemas that validate payloads. Imports nothing from main/ or renderer/.
+import { z } from 'zod';
+import { AUTH_METHODS, PROVIDER_IDS, type ProviderId } from './providers.js';
+
+export const PROFILE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+/** A profile as stored in the JSON store: everything except secrets. */
+export const profileConfigSchema = z.strictObject({
+  id: z.string().regex(PROFILE_ID_PATTERN, 'must be 1-64 characters of a-z, 0-9 and -'),
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  provider: z.enum(PROVIDER_IDS),
+  clientId: z.string().min(1).max(1000).optional(),
+  username: z.string().min(1).max(1000).optional(),
+  tokenUrl: httpUrl.optional(),
+  apiUrl: httpUrl.optional(),
+  baseUrl: httpUrl.optional(),
+  audience: z.string().max(2000).optional(),
+  scope: z.string().max(2000).optional(),
+  authMethod: z.enum(AUTH_METHODS).optional(),
+  extraParams: z.record(z.string().min(1).max(200), z.string().max(2000)).optional(),
+  defaultLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
+  sessionLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
+  timeoutMs: z.number().int().min(100).max(120_000).optional(),
+  paused: z.boolean().optional(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+export type ProfileConfig = z.infer<typeof profileConfigSchema>;
+
+/** Secrets that come with a create/edit/test request; they go to the keychain and nowhere else. */
+export const profileSecretsSchema = z.strictObject({
+  clientSecret: z.string().min(1).max(10_000).optional(),
+  password: z.string().min(1).max(10_000).optional(),
+});
+export type ProfileSecrets = z.infer<typeof profileSecretsSchema>;
+
+export const settingsSchema = z.strictObject({
+  port: z.number().int().min(1024).max(65_535),
+  /** Notify when a token will expire within this many seconds and refreshing fails. */
+  leadTimeSec: z.number().int().min(10).max(86_400),
+  /** Clear a copied token from the clipboard after this many seconds (0: never). */
+  clipboardClearSec: z.number().int().min(0).max(3600),
+  startAtLogin: z.boolean(),
+  notifications: z.boolean(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  port: 47210,
+  leadTimeSec: 300,
+  clipboardClearSec: 60,
+  startAtLogin: false,
+  notifications: true,
+};
+
+export const PROFILE_STATES = ['fresh', 'expiring', 'expired', 'refreshing', 'error', 'paused'] as const;
+export type ProfileState = (typeof PROFILE_STATES)[number];
+
+/** An error as people see it: a kind, plain words and a hint. Never carries a secret. */
+export interface ErrorInfo {
+  kind: string;
+  message: string;
+  hint?: string;
+  status?: number;
+  at?: string;
+}
+
+/** GET /v1/profiles entries and the dashboard rows. No secrets, no tokens. Times are ISO 8601. */
+export interface ProfileStatus {
+  id: string;
+  name: string;
+  provider: ProviderId;
+  state: ProfileState;
+  expiresAt: string | null;
+  obtainedAt: string | null;
+  lastRefreshAt: string | null;
+  nextRefreshAt: string | null;
+  lastError: ErrorInfo | null;
+  requestsLastHour: number;
+  requestsLastDay: number;
+}
+
+/** GET /v1/profiles/{id}/token */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_at: string | null;
+  expires_in: number | null;
+  scope: string | null;
+}
+
+export type HeadersResponse = Record<string, string>;
+
+export const ACTIVITY_KINDS = [
+  'refreshed',
+  'refresh-failed',
+  'recovered',
+  'credentials-rejected',
+  'token-issued',
+  'paused',
+  'resumed',
+  'profile-added',
+  'profile-updated',
+  'profile-removed',
+  'client-added',
+  'client-removed',
+] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+
+export interface ActivityEntry {
+  seq: number;
+  at: string;
+  kind: ActivityKind;
+  profileId?: string;
+  /** The loopback client key's name that fetched a token, for `token-issued`. */
+  client?: string;
+  detail?: string;
+}
+
+export const clientNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of letters, digits, . _ -');
+
+/** A loopback client key as listed: never the key, only its name and limits. */
+export interface ClientKeyInfo {
+  name: string;
+  profiles: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** application/problem+json */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  hint?: string;
+}
+
+/** Server-sent events on GET /v1/events and the `events:*` IPC pushes. */
+export type EngineEvent =
+  | { type: 'profile'; status: ProfileStatus; previous: ProfileState | null; recovered: boolean }
+  | { type: 'profile-removed'; id: string }
+  | { type: 'activity'; entry: ActivityEntry }
+  | { type: 'settings'; settings: Settings };
+
+/** A saved or tested profile request from the dashboard or CLI. */
+export const profileInputSchema = z.strictObject({
+  profile: profileConfigSchema,
+  secrets: profileSecretsSchema,
+});
+export type ProfileInput = z.infer<typeof profileInputSchema>;
+
+export interface TestResult {
+  ok: boolean;
+  token?: { token_type: string; expires_at: string | null; expires_in: number | null; scope: string | null };
+  error?: ErrorInfo;
+}
+
+export const profileIdSchema = z.string().regex(PROFILE_ID_PATTERN);
+
+/**
+ * The IPC channel map (`domain:verb`). Each entry names the request schema validated in main and the
+ * response type. The HTTP transport of the dashboard maps the same verbs onto /v1 and /ui paths.
+ */
+export const ipcRequestSchemas = {
+  'profiles:list': z.tuple([]),
+  'profiles:get': z.tuple([profileIdSchema]),
+  'profiles:save': z.tuple([profileInputSchema]),
+  'profiles:test': z.tuple([profileInputSchema]),
+  'profiles:remove': z.tuple([profileIdSchema]),
+  'profiles:refresh': z.tuple([profileIdSchema]),
+  'profiles:pause': z.tuple([profileIdSchema, z.boolean()]),
+  'tokens:get': z.tuple([profileIdSchema]),
+  'tokens:headers': z.tuple([profileIdSchema]),
+  'activity:list': z.tuple([]),
+  'settings:get': z.tuple([]),
+  'settings:update': z.tuple([settingsSchema.partial()]),
+  'clients:list': z.tuple([]),
+  'clients:add': z.tuple([z.strictObject({ name: clientNameSchema, profiles: z.array(profileIdSchema).nullable() })]),
+  'clients:remove': z.tuple([clientNameSchema]),
+  'clipboard:copy': z.tuple([profileIdSchema, z.enum(['token', 'header', 'curl'])]),
+} as const;
+
+export type IpcChannel = keyof typeof ipcRequestSchemas;
+
+export interface IpcResponses {
+  'profiles:list': ProfileStatus[];
+  'profiles:get': ProfileConfig;
+  'profiles:save': ProfileStatus;
+  'profiles:test': TestResult;
+  'profiles:remove': { removed: boolean };
+  'profiles:refresh': TokenResponse;
+  'profiles:pause': ProfileStatus;
+  'tokens:get': TokenResponse;
+  'tokens:headers': HeadersResponse;
+  'activity:list': ActivityEntry[];
+  'settings:get': Settings;
+  'settings:update': Settings;
+  'clients:list': ClientKeyInfo[];
+  'clients:add': { key: string; client: ClientKeyInfo };
+  'clients:remove': { removed: boolean };
+  'clipboard:copy': { copied: boolean };
+}
+
+export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcRequestSchemas)[C]>;
+
+/** Push channel from main to the dashboard window. */
+export const EVENT_CHANNEL = 'events:engine';
+
+export const IPC_CHANNEL_PATTERN = /^[a-z]+:[a-z-]+$/;
+
+/** What an IPC or HTTP call answers with when it fails. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/**
+ * What the preload exposes on `window.tokentray` (contextBridge), and what the renderer's HTTP
+ * transport imitates in headless mode: `invoke` only accepts the channels of ipcRequestSchemas
+ * (the preload refuses any other), and `onEvent` returns its own unsubscribe function.
+ */
+export interface TokentrayBridge {
+  readonly transport: 'ipc' | 'http';
+  invoke<C extends IpcChannel>(channel: C, ...args: IpcRequest<C>): Promise<Result<IpcResponses[C]>>;
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+}
+
+/** Headless mode: the dashboard's RPC endpoint mirrors the IPC channels one to one. */
+export const HTTP_RPC_PREFIX = '/ui/rpc/';
+export const HTTP_LOGIN_PATH = '/ui/login';
+export const HTTP_EVENTS_PATH = '/v1/events';
+export const SESSION_COOKIE = 'tokentray_session';

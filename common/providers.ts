@@ -1,0 +1,247 @@
+// The provider catalogue: ids, form fields and defaults. Every default here comes from the providers'
+// own authentication pages in shared/seeds/ (named per entry), and every URL can be overridden per
+// profile (SPEC section 1). Imported by main (validation, engine) and renderer (forms).
+
+export const PROVIDER_IDS = [
+  'redpanda',
+  'camunda-console',
+  'camunda-operate',
+  'camunda-operate-identity',
+  'camunda-operate-cookie',
+  'acquia',
+  'sendcloud-basic',
+  'sendcloud-oauth2',
+  'oauth2',
+] as const;
+
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'json'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** Secret fields are kept only in the OS keychain, one entry per profile and field. */
+export const SECRET_FIELDS = ['clientSecret', 'password'] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+/** Non-secret profile fields a form may show. */
+export type ProfileField =
+  | 'clientId'
+  | 'username'
+  | 'tokenUrl'
+  | 'apiUrl'
+  | 'baseUrl'
+  | 'audience'
+  | 'scope'
+  | 'authMethod'
+  | 'extraParams'
+  | 'defaultLifetimeSec'
+  | 'sessionLifetimeSec'
+  | 'timeoutMs';
+
+export interface FieldSpec {
+  field: ProfileField | SecretField;
+  label: string;
+  required: boolean;
+  secret?: boolean;
+  help?: string;
+}
+
+export interface ProviderSpec {
+  id: ProviderId;
+  label: string;
+  /** Short text for the provider mark in the dashboard. */
+  mark: string;
+  /** Which seed document the defaults come from. */
+  seed: string;
+  fields: readonly FieldSpec[];
+  defaults: Partial<ProviderDefaults>;
+  /** How the token request is made, for people. */
+  summary: string;
+}
+
+export interface ProviderDefaults {
+  tokenUrl: string;
+  apiUrl: string;
+  baseUrl: string;
+  audience: string;
+  scope: string;
+  authMethod: AuthMethod;
+  /** Used when the answer has neither `expires_in` nor a JWT `exp` claim. */
+  defaultLifetimeSec: number;
+  /** Operate cookie sessions: how long a login is trusted before logging in again. */
+  sessionLifetimeSec: number;
+  timeoutMs: number;
+}
+
+/** Defaults shared by every provider unless it says otherwise. */
+export const COMMON_DEFAULTS = {
+  defaultLifetimeSec: 3600,
+  timeoutMs: 10_000,
+} as const;
+
+const clientId = (label = 'Client ID'): FieldSpec => ({ field: 'clientId', label, required: true });
+const clientSecret = (label = 'Client secret'): FieldSpec => ({
+  field: 'clientSecret',
+  label,
+  required: true,
+  secret: true,
+});
+const tokenUrl = (required: boolean): FieldSpec => ({ field: 'tokenUrl', label: 'Token URL', required });
+const apiUrl: FieldSpec = { field: 'apiUrl', label: 'API base URL', required: false };
+const audience = (required = false): FieldSpec => ({ field: 'audience', label: 'Audience', required });
+const scope: FieldSpec = { field: 'scope', label: 'Scope', required: false };
+
+export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
+  redpanda: {
+    id: 'redpanda',
+    label: 'Redpanda Cloud',
+    mark: 'RP',
+    seed: '000_abb2b8f93b65a4c4.txt',
+    summary: 'OAuth 2.0 client credentials, form body; tokens last one hour.',
+    fields: [clientId(), clientSecret(), tokenUrl(false), audience(), apiUrl],
+    defaults: {
+      tokenUrl: 'https://auth.prd.cloud.redpanda.com/oauth/token',
+      apiUrl: 'https://api.redpanda.com',
+      defaultLifetimeSec: 3600,
+    },
+  },
+  'camunda-console': {
+    id: 'camunda-console',
+    label: 'Camunda 8 Console (Administration API)',
+    mark: 'C8',
+    seed: '001_4f2fd58ee7541c06.txt',
+    summary: 'Client credentials with a JSON body; the token endpoint is rate-limited.',
+    fields: [clientId(), clientSecret(), tokenUrl(false), audience(), apiUrl],
+    defaults: {
+      tokenUrl: 'https://login.cloud.camunda.io/oauth/token',
+      audience: 'api.cloud.camunda.io',
+      apiUrl: 'https://api.cloud.camunda.io',
+    },
+  },
+  'camunda-operate': {
+    id: 'camunda-operate',
+    label: 'Camunda Operate (SaaS)',
+    mark: 'OP',
+    seed: '003_8838bc06a510e364.txt',
+    summary: 'Client credentials with a JSON body against a configurable authorization server.',
+    fields: [
+      clientId(),
+      clientSecret(),
+      { field: 'tokenUrl', label: 'Authorization server URL', required: false },
+      audience(),
+      apiUrl,
+    ],
+    defaults: {
+      tokenUrl: 'https://login.cloud.camunda.io/oauth/token',
+      audience: 'operate.camunda.io',
+    },
+  },
+  'camunda-operate-identity': {
+    id: 'camunda-operate-identity',
+    label: 'Camunda Operate Self-Managed (Identity)',
+    mark: 'OI',
+    seed: '003_8838bc06a510e364.txt',
+    summary: 'Client credentials (form body) against the Identity / Keycloak token URL.',
+    fields: [clientId(), clientSecret(), tokenUrl(true), audience(), scope, apiUrl],
+    defaults: { apiUrl: 'http://localhost:8080' },
+  },
+  'camunda-operate-cookie': {
+    id: 'camunda-operate-cookie',
+    label: 'Camunda Operate Self-Managed (login cookie)',
+    mark: 'OC',
+    seed: '003_8838bc06a510e364.txt',
+    summary: 'POST {base}/api/login?username=..&password=.. and keep the session cookie.',
+    fields: [
+      { field: 'baseUrl', label: 'Operate base URL', required: false },
+      { field: 'username', label: 'Username', required: true },
+      { field: 'password', label: 'Password', required: true, secret: true },
+      {
+        field: 'sessionLifetimeSec',
+        label: 'Session lifetime (seconds)',
+        required: false,
+        help: 'How long a login is trusted before logging in again.',
+      },
+    ],
+    defaults: { baseUrl: 'http://localhost:8080', sessionLifetimeSec: 1800 },
+  },
+  acquia: {
+    id: 'acquia',
+    label: 'Acquia Cloud Platform',
+    mark: 'AQ',
+    seed: '002_5d55c408fad23a5c.txt',
+    summary: 'Client credentials, url-encoded form body; tokens last 300 s.',
+    fields: [
+      clientId('API key'),
+      clientSecret('API secret'),
+      {
+        field: 'scope',
+        label: 'Scope',
+        required: false,
+        help: 'Federated Authentication: organization:<uuid>',
+      },
+      tokenUrl(false),
+      apiUrl,
+    ],
+    defaults: {
+      tokenUrl: 'https://accounts.acquia.com/api/auth/oauth/token',
+      apiUrl: 'https://cloud.acquia.com/api',
+      defaultLifetimeSec: 300,
+      // Acquia recommends raising the token request timeout to 20-25 s (seed 002).
+      timeoutMs: 25_000,
+    },
+  },
+  'sendcloud-basic': {
+    id: 'sendcloud-basic',
+    label: 'Sendcloud (Basic)',
+    mark: 'SC',
+    seed: '004_ffb49e6e063286a7.txt',
+    summary: 'No request: Authorization: Basic base64(public:secret).',
+    fields: [clientId('Public key'), clientSecret('Secret key'), apiUrl],
+    defaults: { apiUrl: 'https://panel.sendcloud.sc/api/v2' },
+  },
+  'sendcloud-oauth2': {
+    id: 'sendcloud-oauth2',
+    label: 'Sendcloud (OAuth2)',
+    mark: 'S2',
+    seed: '004_ffb49e6e063286a7.txt',
+    summary: 'Client credentials with HTTP Basic client authentication and scope=api.',
+    fields: [clientId('Public key'), clientSecret('Secret key'), tokenUrl(false), scope, apiUrl],
+    defaults: {
+      tokenUrl: 'https://account.sendcloud.com/oauth2/token',
+      apiUrl: 'https://panel.sendcloud.sc/api/v2',
+      scope: 'api',
+      authMethod: 'client_secret_basic',
+      defaultLifetimeSec: 3599,
+    },
+  },
+  oauth2: {
+    id: 'oauth2',
+    label: 'OAuth 2.0 client credentials',
+    mark: 'O2',
+    seed: 'RFC 6749 section 4.4',
+    summary: 'Any client-credentials server; client auth basic, post or JSON.',
+    fields: [
+      clientId(),
+      clientSecret(),
+      tokenUrl(true),
+      { field: 'authMethod', label: 'Client authentication', required: false },
+      audience(),
+      scope,
+      { field: 'extraParams', label: 'Extra parameters', required: false },
+      { field: 'defaultLifetimeSec', label: 'Default lifetime (seconds)', required: false },
+      apiUrl,
+    ],
+    defaults: { authMethod: 'client_secret_basic' },
+  },
+};
+
+export function isProviderId(value: unknown): value is ProviderId {
+  return typeof value === 'string' && (PROVIDER_IDS as readonly string[]).includes(value);
+}
+
+/** The secret fields a provider needs (read from the keychain before a token request). */
+export function secretFieldsOf(provider: ProviderId): SecretField[] {
+  return PROVIDERS[provider].fields
+    .filter((f): f is FieldSpec & { field: SecretField } => f.secret === true)
+    .map((f) => f.field);
+}

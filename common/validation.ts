@@ -1,0 +1,69 @@
+// One validation for every way a profile arrives (CLI, dashboard form, IPC, HTTP): the schema checks
+// shapes, then each provider's required fields are checked, with messages that say how to fix it.
+import { profileConfigSchema, profileSecretsSchema, type ProfileConfig, type ProfileSecrets } from './contract.js';
+import { PROVIDERS, isProviderId, PROVIDER_IDS, type FieldSpec } from './providers.js';
+
+export interface FieldError {
+  /** 'id', 'name', 'provider', a ProfileField or a SecretField. */
+  field: string;
+  message: string;
+}
+
+export interface ValidationOptions {
+  /** A new profile needs its secrets; an edit may keep the stored ones. */
+  requireSecrets: boolean;
+}
+
+export function validateProfile(
+  profile: unknown,
+  secrets: unknown,
+  options: ValidationOptions,
+): { ok: true; profile: ProfileConfig; secrets: ProfileSecrets } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const raw = (typeof profile === 'object' && profile !== null ? profile : {}) as Record<string, unknown>;
+  if (raw.provider !== undefined && !isProviderId(raw.provider)) {
+    errors.push({
+      field: 'provider',
+      message: `unknown provider "${String(raw.provider)}"; use one of: ${PROVIDER_IDS.join(', ')}`,
+    });
+  }
+  const parsed = profileConfigSchema.safeParse(profile);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.length > 0 ? String(issue.path[0]) : 'profile';
+      if (field === 'provider' && errors.some((e) => e.field === 'provider')) continue;
+      const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+      errors.push({ field, message });
+    }
+  }
+  const parsedSecrets = profileSecretsSchema.safeParse(secrets ?? {});
+  if (!parsedSecrets.success) {
+    for (const issue of parsedSecrets.error.issues) {
+      errors.push({ field: String(issue.path[0] ?? 'secrets'), message: issue.code === 'too_small' ? 'must not be empty' : 'is not valid' });
+    }
+  }
+  if (parsed.success && parsedSecrets.success) {
+    const spec = PROVIDERS[parsed.data.provider];
+    for (const field of spec.fields) {
+      if (!field.required) continue;
+      const missing = field.secret
+        ? options.requireSecrets && !parsedSecrets.data[field.field as keyof ProfileSecrets]
+        : isBlank((parsed.data as Record<string, unknown>)[field.field]);
+      if (missing) errors.push({ field: field.field, message: requiredMessage(field, spec.label) });
+    }
+  }
+  if (errors.length > 0 || !parsed.success || !parsedSecrets.success) return { ok: false, errors };
+  return { ok: true, profile: parsed.data, secrets: parsedSecrets.data };
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+function requiredMessage(field: FieldSpec, providerLabel: string): string {
+  return `${field.label} is required for ${providerLabel}`;
+}
+
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+}

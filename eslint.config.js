@@ -1,0 +1,77 @@
+// Lint with zero warnings allowed (npm run lint). The layering rules keep main/core free of electron,
+// node-only storage modules and the DOM, and keep raw IPC inside the typed wrappers (STYLE.md).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const electronOnly = ['electron', 'electron-store'];
+const nodeOnlyStorage = ['keytar', 'conf'];
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-artifacts/**', 'renderer/dist/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['main/core/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...electronOnly, ...nodeOnlyStorage, 'react', 'react-dom'].map((name) => ({
+            name,
+            message: 'main/core stays free of electron, keytar/conf and the DOM; pass an adapter in.',
+          })),
+          patterns: [
+            { group: ['**/electron/**', '**/node/**', '**/renderer/**', 'electron/*'], message: 'main/core must not import adapters.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'navigator', 'HTMLElement'],
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*', 'electron'], message: 'common/ imports nothing from main/, renderer/, preload/ or node.' }] },
+      ],
+    },
+  },
+  {
+    // Only the typed IPC wrappers may touch ipcMain / ipcRenderer / webContents.send.
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    ignores: ['main/electron/ipc.ts', 'preload/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Use the typed wrappers in main/electron/ipc.ts and preload/index.ts.' }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='send'][object.property.name='webContents']", message: 'Use the typed wrapper in main/electron/ipc.ts.' },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}', 'test/renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

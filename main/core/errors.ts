@@ -1,0 +1,100 @@
+// Errors are values with a kind, plain words for people and a hint (SPEC section 1). They never carry
+// a secret or a token: messages are built from fixed text plus provider error codes, never from
+// request bodies we sent.
+import type { ErrorInfo } from '../../common/contract.js';
+
+export const ERROR_KINDS = [
+  // Provider answers (RFC 6749 section 5.2 and the seeds).
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_scope',
+  'invalid_request',
+  'access_denied',
+  'additional_authentication_required',
+  'rate_limited',
+  'server_error',
+  'http_error',
+  'bad_response',
+  // Transport.
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'dns',
+  'tls',
+  'network',
+  // Local.
+  'keychain_unavailable',
+  'config',
+  'usage',
+  'not_found',
+  'missing_secret',
+  'no_valid_token',
+  'paused',
+  'app_unavailable',
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Kinds that mean the credentials themselves were refused: retrying cannot help. */
+const CREDENTIAL_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_scope',
+  'access_denied',
+  'additional_authentication_required',
+  'invalid_request',
+  'missing_secret',
+]);
+
+export interface TokentrayErrorOptions {
+  hint?: string;
+  /** HTTP status of the upstream answer, when there was one. */
+  status?: number;
+  /** From Retry-After on 429/503, in milliseconds. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+export class TokentrayError extends Error {
+  override readonly name = 'TokentrayError';
+  readonly kind: ErrorKind;
+  readonly hint: string | undefined;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: TokentrayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.hint = options.hint;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  /** Credential errors stop retrying until the profile changes or a person asks again (SPEC 2). */
+  get isCredentialError(): boolean {
+    return CREDENTIAL_KINDS.has(this.kind);
+  }
+
+  toInfo(at?: Date): ErrorInfo {
+    const info: ErrorInfo = { kind: this.kind, message: this.message };
+    if (this.hint !== undefined) info.hint = this.hint;
+    if (this.status !== undefined) info.status = this.status;
+    if (at !== undefined) info.at = at.toISOString();
+    return info;
+  }
+}
+
+export function isTokentrayError(value: unknown): value is TokentrayError {
+  return value instanceof TokentrayError;
+}
+
+/** Wraps anything thrown into a TokentrayError without copying its message (it may hold a secret). */
+export function toTokentrayError(value: unknown): TokentrayError {
+  if (value instanceof TokentrayError) return value;
+  return new TokentrayError('internal', 'An unexpected error occurred.', {
+    hint: 'See the log for details.',
+    cause: value,
+  });
+}

@@ -1,0 +1,150 @@
+// The seams of the core: what providers, the engine, the vault and the store promise each other.
+// Implementations live beside this file (engine, providers) or in main/node and main/electron
+// (keytar vault, file store, electron-store), and are passed in as parameters.
+import type {
+  ActivityEntry,
+  ClientKeyInfo,
+  EngineEvent,
+  ProfileConfig,
+  ProfileSecrets,
+  ProfileStatus,
+  Settings,
+  TestResult,
+} from '../../common/contract.js';
+import type { ProviderDefaults, ProviderId, SecretField } from '../../common/providers.js';
+import type { Clock } from './clock.js';
+
+/** A credential ready to attach to API requests. */
+export interface Token {
+  /** Bearer access token, Basic credentials, or the Cookie header value for cookie sessions. */
+  accessToken: string;
+  /** 'Bearer', 'Basic' or 'Cookie'. */
+  tokenType: string;
+  /** Exactly the headers to attach, e.g. { Authorization: 'Bearer …' } or { Cookie, 'X-CSRF-TOKEN' }. */
+  headers: Record<string, string>;
+  /** Epoch ms when it was obtained. */
+  obtainedAt: number;
+  /** Epoch ms when it stops being valid; null when it never expires (Sendcloud Basic). */
+  expiresAt: number | null;
+  scope?: string;
+}
+
+/** The fetch the providers use: the global fetch, or a fake that behaves like a seed's server. */
+export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** A profile with every provider default applied (see resolveProfile). */
+export type ResolvedProfile = ProfileConfig & Partial<ProviderDefaults>;
+
+export interface ProviderContext {
+  fetch: FetchLike;
+  clock: Clock;
+  /** Aborts the request (shutdown, profile removed). The request timeout is the provider's own. */
+  signal?: AbortSignal;
+}
+
+export interface Provider {
+  readonly id: ProviderId;
+  /**
+   * Obtains a new credential. Throws TokentrayError for every failure (never a plain Error), with
+   * a message that contains no secret and no token.
+   */
+  obtain(profile: ResolvedProfile, secrets: ProfileSecrets, context: ProviderContext): Promise<Token>;
+}
+
+export type ProviderRegistry = ReadonlyMap<ProviderId, Provider>;
+
+/**
+ * The OS keychain. Accounts are `${profileId}:${field}` under one service name. Every method throws
+ * TokentrayError('keychain_unavailable') when the keychain is locked or absent; there is no
+ * plaintext fallback.
+ */
+export interface Vault {
+  getSecret(profileId: string, field: SecretField): Promise<string | null>;
+  setSecret(profileId: string, field: SecretField, value: string): Promise<void>;
+  deleteSecret(profileId: string, field: SecretField): Promise<void>;
+  getCachedToken(profileId: string): Promise<Token | null>;
+  setCachedToken(profileId: string, token: Token | null): Promise<void>;
+  /** Removes every entry of the profile (secrets and cached token). */
+  deleteProfile(profileId: string): Promise<void>;
+  /** Other secrets, such as the CLI's own loopback client key. */
+  getItem(account: string): Promise<string | null>;
+  setItem(account: string, value: string): Promise<void>;
+  deleteItem(account: string): Promise<void>;
+}
+
+/** A loopback client key as stored: the sha256 of the key, never the key. */
+export interface ClientKeyRecord extends ClientKeyInfo {
+  hash: string;
+}
+
+/**
+ * Profiles, settings and client keys: the JSON store (conf outside Electron, electron-store inside,
+ * one file format). Synchronous like conf itself.
+ */
+export interface ConfigStore {
+  listProfiles(): ProfileConfig[];
+  getProfile(id: string): ProfileConfig | undefined;
+  putProfile(profile: ProfileConfig): void;
+  removeProfile(id: string): boolean;
+  getSettings(): Settings;
+  updateSettings(patch: Partial<Settings>): Settings;
+  listClients(): ClientKeyRecord[];
+  putClient(record: ClientKeyRecord): void;
+  removeClient(name: string): boolean;
+  /** Fires after any change, including a write by another process (the CLI). Returns unsubscribe. */
+  onDidChange(listener: () => void): () => void;
+  /** Where the file lives, for messages. */
+  readonly path: string;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TokenRequestOptions {
+  /** Who asked, for the activity log (a loopback client key's name, 'cli', 'tray', 'dashboard'). */
+  client?: string;
+  /** How long a demand may wait for a refresh before failing with no_valid_token. */
+  waitMs?: number;
+}
+
+/**
+ * The engine's public surface: everything the CLI, the loopback API, the dashboard and the tray use.
+ * Implemented by TokenEngine (main/core/engine.ts).
+ */
+export interface Engine {
+  /** Loads profiles and cached tokens, schedules refreshes. */
+  start(): Promise<void>;
+  /** Cancels timers and in-flight requests. */
+  stop(): Promise<void>;
+
+  /** Adds or replaces a profile (secrets, if given, go to the vault first). Clears a credential stop. */
+  upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus>;
+  /** Removes the profile and its keychain entries. */
+  removeProfile(id: string): Promise<boolean>;
+  /** Requests a token with these settings without saving anything. */
+  testProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<TestResult>;
+
+  /** A valid token, refreshed first if needed (single flight). Never an expired one. */
+  getToken(id: string, options?: TokenRequestOptions): Promise<Token>;
+  /** Forces a refresh now (a person asked: clears a credential stop). */
+  refresh(id: string, options?: TokenRequestOptions): Promise<Token>;
+  /** Marks the current token unusable (e.g. the API answered 401) so the next demand refreshes. */
+  invalidate(id: string): void;
+  setPaused(id: string, paused: boolean): Promise<ProfileStatus>;
+
+  status(id: string): ProfileStatus | undefined;
+  statuses(): ProfileStatus[];
+  activity(): ActivityEntry[];
+  /** Records an entry (e.g. the loopback API's token-issued). */
+  record(entry: Omit<ActivityEntry, 'seq' | 'at'>): void;
+
+  /** After resume from sleep or a clock jump: re-evaluate every profile at once. */
+  reevaluate(): void;
+
+  /** Every state change, activity entry and settings change. Returns unsubscribe. */
+  onDidEmit(listener: (event: EngineEvent) => void): () => void;
+}
