@@ -1,0 +1,44 @@
+// Loopback client keys (SPEC section 4): created by a person, shown once, stored only as a hash, and
+// compared in constant time. Keys carry 256 random bits, so an unsalted SHA-256 is enough: there is
+// nothing to brute-force that a salt would slow down.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ClientKeyRecord } from './types.js';
+
+const KEY_PREFIX = 'ttk_';
+
+export function hashClientKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** A new key (returned once, never stored) and the record to store. */
+export function createClientKey(
+  name: string,
+  profiles: string[] | null,
+  now: Date,
+): { key: string; record: ClientKeyRecord } {
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  return {
+    key,
+    record: { name, profiles, createdAt: now.toISOString(), lastUsedAt: null, hash: hashClientKey(key) },
+  };
+}
+
+/**
+ * The record whose hash matches the presented key, or undefined. Every record is compared, and each
+ * comparison is constant-time over equal-length digests, so timing reveals neither which record
+ * matched nor how much of a hash did.
+ */
+export function findClientByKey(records: readonly ClientKeyRecord[], presented: string): ClientKeyRecord | undefined {
+  const digest = Buffer.from(hashClientKey(presented), 'hex');
+  let found: ClientKeyRecord | undefined;
+  for (const record of records) {
+    const stored = Buffer.from(record.hash, 'hex');
+    if (stored.length === digest.length && timingSafeEqual(stored, digest) && found === undefined) found = record;
+  }
+  return found;
+}
+
+/** Whether a client may see a profile: null means every profile. */
+export function clientMayAccess(record: ClientKeyRecord, profileId: string): boolean {
+  return record.profiles === null || record.profiles.includes(profileId);
+}
