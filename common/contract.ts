@@ -243,3 +243,6 @@ export const HTTP_RPC_PREFIX = '/ui/rpc/';
 export const HTTP_LOGIN_PATH = '/ui/login';
 export const HTTP_EVENTS_PATH = '/v1/events';
 export const SESSION_COOKIE = 'tokentray_session';
+
+/** The channel names without zod, for the preload bundle (see common/ipc-channels.ts). */
+export { IPC_CHANNELS } from './ipc-channels.js';

@@ -23,6 +23,8 @@ export const ERROR_KINDS = [
   'dns',
   'tls',
   'network',
+  /** The request was aborted by its caller (shutdown, profile removed), not by a timeout. */
+  'cancelled',
   // Local.
   'keychain_unavailable',
   'config',

@@ -1,22 +1,170 @@
-// `tokentray serve` and `tokentray dashboard`. PLACEHOLDER: the loopback-API work replaces these
-// bodies; the signatures are the contract the CLI codes against.
+// `tokentray serve` (headless mode: the engine, the loopback API and the dashboard without Electron)
+// and `tokentray dashboard` (a fresh one-time login link for it). SPEC section 5, issue 5.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createCore, type Core } from '../core/app-core.js';
+import { isTokentrayError } from '../core/errors.js';
+import type { Logger } from '../core/types.js';
+import { findRunningApp } from './app-client.js';
+import { openFileStore } from './file-store.js';
+import { KeytarVault } from './keytar-vault.js';
+import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 
 export interface ServeOptions {
   configDir: string;
   port?: number;
   stdout: Writable;
   stderr: Writable;
+  /** Stops the server like SIGINT/SIGTERM would (tests, embedding). */
+  signal?: AbortSignal;
 }
 
-/** Runs until SIGINT/SIGTERM; resolves with the exit code. */
+/** The package root: the nearest folder above this file with Tokentray's package.json (src or dist). */
+export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
+  let dir = dirname(from);
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'tokentray') return dir;
+      } catch {
+        // Not ours; keep looking.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return dirname(from);
+    dir = parent;
+  }
+}
+
+export function packageVersion(root: string = packageRoot()): string {
+  try {
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Warnings and errors to stderr as one line each, fields included (they never hold secrets). */
+function stderrLogger(stderr: Writable): Logger {
+  const line = (level: string, message: string, fields?: Record<string, unknown>): void => {
+    const extra = fields === undefined ? '' : ` ${JSON.stringify(fields)}`;
+    stderr.write(`tokentray serve: ${level}: ${message}${extra}\n`);
+  };
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: (message, fields) => line('warning', message, fields),
+    error: (message, fields) => line('error', message, fields),
+  };
+}
+
+function say(stream: Writable, message: string, hint?: string): void {
+  stream.write(`tokentray serve: ${message}\n`);
+  if (hint !== undefined) stream.write(`  ${hint}\n`);
+}
+
+/** Runs until SIGINT/SIGTERM (or options.signal); resolves with the exit code. */
 export async function runServe(options: ServeOptions): Promise<number> {
-  options.stderr.write('tokentray serve: not available in this build\n');
-  return 1;
+  const { configDir, stdout, stderr } = options;
+  const root = packageRoot();
+  const version = packageVersion(root);
+
+  const running = await readRuntimeFile(configDir);
+  if (running !== null && running.pid !== process.pid) {
+    say(stderr, `Tokentray is already running for ${configDir} (pid ${running.pid}, port ${running.port}).`, 'Stop it first, or use another --config-dir.');
+    return 1;
+  }
+
+  let opened: ReturnType<typeof openFileStore>;
+  try {
+    opened = openFileStore(configDir);
+  } catch (error) {
+    say(stderr, isTokentrayError(error) ? error.message : `The config directory ${configDir} cannot be used.`, isTokentrayError(error) ? error.hint : undefined);
+    return 1;
+  }
+  const { store, corrupt } = opened;
+  if (corrupt !== null) {
+    say(stderr, `The config file was not valid (${corrupt.reason}); it was moved to ${corrupt.movedTo}.`, 'Fix or remove that file, then start again; a new empty config is in place.');
+    store.close();
+    return 1;
+  }
+
+  const vault = new KeytarVault();
+  try {
+    await vault.probe();
+  } catch (error) {
+    say(stderr, isTokentrayError(error) ? error.message : 'The keychain is not available.', isTokentrayError(error) ? error.hint ?? 'Unlock the keychain and start again.' : 'Unlock the keychain and start again.');
+    store.close();
+    return 5;
+  }
+
+  const logger = stderrLogger(stderr);
+  const dashboardDir = join(root, 'dist', 'renderer');
+  let core: Core;
+  let port: number;
+  const wanted = options.port ?? store.getSettings().port;
+  try {
+    core = await createCore({ store, vault, logger, version, dashboardDir });
+    port = await core.start(wanted);
+  } catch (error) {
+    store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      say(stderr, `Port ${wanted} on 127.0.0.1 is already in use.`, 'Choose another with --port N (or --port 0 for any free port).');
+    } else if (code === 'EACCES') {
+      say(stderr, `Port ${wanted} on 127.0.0.1 may not be used by this user.`, 'Choose a port above 1024 with --port N.');
+    } else {
+      say(stderr, isTokentrayError(error) ? error.message : 'The server could not start.', isTokentrayError(error) ? error.hint : undefined);
+      return isTokentrayError(error) && error.kind === 'keychain_unavailable' ? 5 : 1;
+    }
+    return 1;
+  }
+
+  await writeRuntimeFile(configDir, { port, pid: process.pid, version, startedAt: new Date().toISOString(), mode: 'headless' });
+  stdout.write(`Tokentray ${version} is serving on http://127.0.0.1:${port}\n`);
+  stdout.write(`Dashboard (one-time login link): ${core.server.createLoginLink()}\n`);
+  stdout.write('Press Ctrl+C to stop.\n');
+
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      options.signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (options.signal?.aborted === true) done();
+    else options.signal?.addEventListener('abort', done, { once: true });
+  });
+
+  try {
+    await core.stop();
+  } finally {
+    await removeRuntimeFile(configDir);
+    store.close();
+  }
+  stdout.write('Tokentray stopped.\n');
+  return 0;
 }
 
 /** Prints a fresh one-time login link for the running headless server; resolves with the exit code. */
 export async function printDashboardLink(options: { configDir: string; stdout: Writable; stderr: Writable }): Promise<number> {
-  options.stderr.write('tokentray dashboard: not available in this build\n');
-  return 1;
+  const app = await findRunningApp(options.configDir);
+  if (app === null || app.dashboardLink === undefined) {
+    options.stderr.write(`tokentray dashboard: no running Tokentray answers for ${options.configDir}.\n  Start one with \`tokentray serve\`.\n`);
+    return 5;
+  }
+  try {
+    options.stdout.write(`${await app.dashboardLink()}\n`);
+    return 0;
+  } catch (error) {
+    const message = isTokentrayError(error) ? error.message : 'The running Tokentray did not give a link.';
+    options.stderr.write(`tokentray dashboard: ${message}\n`);
+    return 1;
+  }
 }

@@ -1,0 +1,100 @@
+// The engine benchmark (issue 3): 1,000 profiles with 300 s tokens driven through a simulated 24 hours
+// with the fake clock. Prints upstream requests against the ideal count, wall and CPU time of the
+// simulation, heap used, and the ratio to a baseline measured in the same run: the same number of
+// bare provider calls in a plain loop (so the ratio is the engine's own overhead, whatever the machine).
+import { performance } from 'node:perf_hooks';
+import { resolveProfile } from '../main/core/profiles.js';
+import { acquiaProvider } from '../main/core/providers/index.js';
+import { acquiaProfile, createHarness, seededRandom } from '../test/support/engine-harness.js';
+import { FakeClock } from '../test/support/fake-clock.js';
+import { FakeTokenEndpoint } from '../test/support/fake-token-endpoint.js';
+
+const PROFILES = 1000;
+const LIFETIME_SEC = 300;
+const DAY_MS = 86_400_000;
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+interface Measured {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function measure(work: () => Promise<void>): Promise<Measured> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await work();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+export async function run(): Promise<void> {
+  const profiles = Array.from({ length: PROFILES }, (_, i) => acquiaProfile(`p${i}`));
+  const harness = await createHarness({
+    profiles,
+    random: seededRandom(7),
+    endpoint: { lifetimeSec: LIFETIME_SEC, lightweight: true },
+  });
+  const { clock, endpoint, engine } = harness;
+  let events = 0;
+  engine.onDidEmit(() => {
+    events += 1;
+  });
+  // Events are kept by the harness too; drop them so the heap figure is the engine's own.
+  harness.events.length = 0;
+  const keepEvents = harness.events;
+  engine.onDidEmit(() => {
+    keepEvents.length = 0;
+  });
+
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const sim = await measure(async () => {
+    await engine.start();
+    // Advance in hour steps so a demand can be checked each hour; timers fire in order within each.
+    for (let hour = 0; hour < 24; hour += 1) {
+      await clock.advance(DAY_MS / 24);
+      const token = await engine.getToken(`p${hour}`);
+      if (token.expiresAt === null || token.expiresAt <= clock.now()) throw new Error('expired token handed out');
+    }
+  });
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  const statuses = engine.statuses();
+  const fresh = statuses.filter((s) => s.state === 'fresh' || s.state === 'refreshing').length;
+  const perProfileDay = statuses.reduce((sum, s) => sum + s.requestsLastDay, 0) / statuses.length;
+  await engine.stop();
+
+  const requests = endpoint.requests.length;
+  const ideal = (PROFILES * DAY_MS) / (0.75 * LIFETIME_SEC * 1000);
+
+  // Baseline: the same number of bare provider calls against the same endpoint, in a plain loop.
+  const baseClock = new FakeClock();
+  const baseEndpoint = new FakeTokenEndpoint(baseClock, { lifetimeSec: LIFETIME_SEC, lightweight: true });
+  const resolved = resolveProfile(acquiaProfile('baseline'));
+  const secrets = { clientSecret: 'not a real secret &+%/' };
+  const base = await measure(async () => {
+    for (let i = 0; i < requests; i += 1) {
+      await acquiaProvider.obtain(resolved, secrets, { fetch: baseEndpoint.fetch, clock: baseClock });
+    }
+  });
+
+  console.log(`profiles                 ${PROFILES} (tokens of ${LIFETIME_SEC} s), simulated 24 h`);
+  console.log(`upstream requests        ${requests} (ideal ${Math.round(ideal)}, ratio ${(requests / ideal).toFixed(4)})`);
+  console.log(`requests/profile/day     ${perProfileDay.toFixed(1)} (status counters)`);
+  console.log(`timers fired             ${clock.fired}`);
+  console.log(`events emitted           ${events}`);
+  console.log(`profiles fresh at end    ${fresh}/${PROFILES}`);
+  console.log(`simulation wall time     ${(sim.wallMs / 1000).toFixed(2)} s`);
+  console.log(`simulation CPU time      ${(sim.cpuMs / 1000).toFixed(2)} s`);
+  console.log(`heap used after          ${mb(heapAfter)} (+${mb(heapAfter - heapBefore)} over the start${(globalThis as { gc?: unknown }).gc ? '' : '; run with --expose-gc for exact figures'})`);
+  console.log(`baseline (bare calls)    wall ${(base.wallMs / 1000).toFixed(2)} s, CPU ${(base.cpuMs / 1000).toFixed(2)} s`);
+  console.log(`ratio to baseline        wall ${(sim.wallMs / base.wallMs).toFixed(2)}x, CPU ${(sim.cpuMs / base.cpuMs).toFixed(2)}x`);
+}

@@ -1,0 +1,104 @@
+// Errors on the wire are application/problem+json (RFC 9457, SPEC section 4): type, title, status,
+// detail and a hint. The detail is a TokentrayError message, which by contract never holds a secret.
+import type { ServerResponse } from 'node:http';
+import type { Problem } from '../../../common/contract.js';
+import { toTokentrayError, type ErrorKind } from '../errors.js';
+
+export const PROBLEM_TYPE_PREFIX = 'urn:tokentray:problem:';
+
+/** Headers every answer carries, success or not (SPEC section 4). Never any Access-Control-* header. */
+export const BASE_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Request too large',
+  415: 'Unsupported media type',
+  421: 'Misdirected request',
+  431: 'Request header fields too large',
+  500: 'Internal error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+};
+
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  constructor(
+    readonly status: number,
+    readonly kind: string,
+    readonly detail: string,
+    readonly hint?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+
+  toProblem(): Problem {
+    const problem: Problem = {
+      type: PROBLEM_TYPE_PREFIX + this.kind,
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      detail: this.detail,
+    };
+    if (this.hint !== undefined) problem.hint = this.hint;
+    return problem;
+  }
+}
+
+/** Where each engine error kind lands: 404 for a missing profile, 503 when no valid token can be had now. */
+export function statusForKind(kind: ErrorKind): number {
+  switch (kind) {
+    case 'not_found':
+      return 404;
+    case 'usage':
+    case 'config':
+      return 400;
+    case 'internal':
+      return 500;
+    default:
+      // no_valid_token, paused, keychain, provider and transport errors: nothing valid to hand out now.
+      return 503;
+  }
+}
+
+export function problemFromError(error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  const tt = toTokentrayError(error);
+  const headers: Record<string, string> = {};
+  if (tt.retryAfterMs !== undefined && tt.retryAfterMs > 0) headers['Retry-After'] = String(Math.ceil(tt.retryAfterMs / 1000));
+  return new HttpProblem(statusForKind(tt.kind), tt.kind, tt.message, tt.hint, headers);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    ...BASE_HEADERS,
+    ...extra,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+export function sendProblem(res: ServerResponse, problem: HttpProblem): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const payload = JSON.stringify(problem.toProblem());
+  res.writeHead(problem.status, {
+    ...BASE_HEADERS,
+    ...problem.headers,
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}

@@ -1,0 +1,118 @@
+// The composition both `tokentray serve` and the Electron main process run: the engine, the RPC
+// verbs and the loopback API, wired to one store and one vault. Adapters (keytar, conf, clipboard)
+// come in as parameters, so this file stays free of node-only storage and electron.
+import type { Settings } from '../../common/contract.js';
+import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
+import { createClientKey, findClientByKey } from './client-keys.js';
+import { systemClock, type Clock } from './clock.js';
+import { TokenEngine } from './engine.js';
+import { createProviderRegistry } from './providers/index.js';
+import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
+import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
+
+/** The CLI's own loopback key: in the keychain under this account, with a client record named 'cli'. */
+export const CLI_KEY_ACCOUNT = 'cli:client-key';
+export const CLI_CLIENT_NAME = 'cli';
+
+export interface CoreDeps {
+  store: ConfigStore;
+  vault: Vault;
+  clock?: Clock;
+  fetch?: FetchLike;
+  providers?: ProviderRegistry;
+  logger?: Logger;
+  version: string;
+  /** The built dashboard, served at / (headless mode). */
+  dashboardDir?: string;
+  clipboard?: ClipboardPort;
+  onSettingsChanged?: (settings: Settings) => void;
+  /** Tests tighten or loosen the server's bounds. */
+  limits?: Partial<LoopbackLimits>;
+}
+
+export interface Core {
+  engine: Engine;
+  rpc: RpcHandlers;
+  server: LoopbackServer;
+  /** Starts the engine, makes sure the CLI's key exists, then listens; resolves with the actual port. */
+  start(port: number): Promise<number>;
+  /** Closes the server, then stops the engine (timers and in-flight requests). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The CLI's key, created on first use: the key itself goes to the keychain, its hash to the store.
+ * A record that no longer matches the kept key (or a key whose record was removed) is replaced.
+ */
+export async function ensureCliClientKey(store: ConfigStore, vault: Vault, clock: Clock = systemClock): Promise<string> {
+  const kept = await vault.getItem(CLI_KEY_ACCOUNT);
+  if (kept !== null) {
+    const record = findClientByKey(store.listClients(), kept);
+    if (record !== undefined && record.name === CLI_CLIENT_NAME) return kept;
+  }
+  const { key, record } = createClientKey(CLI_CLIENT_NAME, null, new Date(clock.now()));
+  await vault.setItem(CLI_KEY_ACCOUNT, key);
+  store.putClient(record);
+  return key;
+}
+
+export async function createCore(deps: CoreDeps): Promise<Core> {
+  const clock = deps.clock ?? systemClock;
+  const fetchLike: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
+  const engine = new TokenEngine({
+    store: deps.store,
+    vault: deps.vault,
+    providers: deps.providers ?? createProviderRegistry(),
+    clock,
+    fetch: fetchLike,
+    background: true,
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  });
+  const rpc = createRpcHandlers({
+    engine,
+    store: deps.store,
+    clock,
+    ...(deps.clipboard === undefined ? {} : { clipboard: deps.clipboard }),
+    ...(deps.onSettingsChanged === undefined ? {} : { onSettingsChanged: deps.onSettingsChanged }),
+  });
+  const server = createLoopbackServer({
+    engine,
+    store: deps.store,
+    clock,
+    rpc,
+    version: deps.version,
+    ...(deps.dashboardDir === undefined ? {} : { dashboardDir: deps.dashboardDir }),
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+  });
+
+  let started = false;
+  return {
+    engine,
+    rpc,
+    server,
+    async start(port) {
+      await engine.start();
+      started = true;
+      try {
+        await ensureCliClientKey(deps.store, deps.vault, clock);
+      } catch {
+        // Not fatal: the CLI then does its work in-process, with the same engine and keychain cache.
+        deps.logger?.warn('the CLI client key could not be prepared');
+      }
+      try {
+        return await server.listen(port);
+      } catch (error) {
+        await server.close();
+        await engine.stop();
+        started = false;
+        throw error;
+      }
+    },
+    async stop() {
+      await server.close();
+      if (started) await engine.stop();
+      started = false;
+    },
+  };
+}

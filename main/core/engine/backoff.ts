@@ -1,0 +1,16 @@
+// Retry delays after a failed refresh (SPEC section 2): exponential with full jitter, capped, never
+// shorter than the base (so a failing endpoint never sees a burst), and never shorter than the
+// server's own Retry-After on 429/503.
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** Delay before retry number `failures` (1 = first retry); `random` returns [0, 1). */
+export function backoffDelay(failures: number, options: BackoffOptions, random: () => number, retryAfterMs?: number): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent);
+  const jittered = Math.max(options.baseMs, random() * ceiling);
+  // Retry-After is a floor even above the cap: the server said when it will talk to us again.
+  return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
+}

@@ -1,0 +1,44 @@
+// Any OAuth 2.0 client-credentials server (RFC 6749 section 4.4), with the client authenticated by
+// HTTP Basic (default), in the form body, or in a JSON body; optional audience, scope and extra
+// parameters.
+import type { Provider } from '../types.js';
+import {
+  basicClientAuth,
+  clientIdOf,
+  FORM_CONTENT_TYPE,
+  JSON_CONTENT_TYPE,
+  requestToken,
+  secretOf,
+  tokenUrlOf,
+} from './token-request.js';
+
+/** Parameters that identify the grant and the client: extra parameters never override them. */
+const RESERVED = new Set(['grant_type', 'client_id', 'client_secret']);
+
+export const oauth2Provider: Provider = {
+  id: 'oauth2',
+  async obtain(profile, secrets, context) {
+    const clientId = clientIdOf(profile);
+    const clientSecret = secretOf(secrets, 'clientSecret');
+    const method = profile.authMethod ?? 'client_secret_basic';
+    const params: [string, string][] = [['grant_type', 'client_credentials']];
+    if (method !== 'client_secret_basic') params.push(['client_id', clientId], ['client_secret', clientSecret]);
+    if (profile.audience) params.push(['audience', profile.audience]);
+    if (profile.scope) params.push(['scope', profile.scope]);
+    const named = new Set(params.map(([key]) => key));
+    for (const [key, value] of Object.entries(profile.extraParams ?? {})) {
+      if (!RESERVED.has(key) && !named.has(key)) params.push([key, value]);
+    }
+    const url = tokenUrlOf(profile);
+    if (method === 'json') {
+      return requestToken(profile, context, {
+        url,
+        headers: { 'Content-Type': JSON_CONTENT_TYPE },
+        body: JSON.stringify(Object.fromEntries(params)),
+      });
+    }
+    const headers: Record<string, string> = { 'Content-Type': FORM_CONTENT_TYPE };
+    if (method === 'client_secret_basic') headers.Authorization = basicClientAuth(clientId, clientSecret);
+    return requestToken(profile, context, { url, headers, body: new URLSearchParams(params).toString() });
+  },
+};

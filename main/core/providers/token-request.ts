@@ -1,0 +1,150 @@
+// The one way providers talk HTTP: a timeout per profile combined with the caller's signal, no
+// redirects (a secret must never follow a redirect to another host), and every failure mapped to a
+// TokentrayError that names the host at most.
+import type { ProfileSecrets } from '../../../common/contract.js';
+import { TokentrayError } from '../errors.js';
+import { errorFromResponse, errorFromTransport, hostOf } from '../http-errors.js';
+import { bearerToken, parseTokenAnswer } from '../token-response.js';
+import type { ProviderContext, ResolvedProfile, Token } from '../types.js';
+
+export interface HttpExchange {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+export interface OutgoingRequest {
+  url: string;
+  method?: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string;
+  /** Where messages say the request went (defaults to the url's host). */
+  host?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Sends one request and reads the whole answer, within the profile's timeout. */
+export async function send(profile: ResolvedProfile, context: ProviderContext, request: OutgoingRequest): Promise<HttpExchange> {
+  const host = request.host ?? hostOf(request.url);
+  const timeoutMs = profile.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = context.signal ? AbortSignal.any([timeout, context.signal]) : timeout;
+  try {
+    const response = await context.fetch(request.url, {
+      method: request.method ?? 'POST',
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      redirect: 'manual',
+      signal,
+    });
+    // Reading the body is inside the same timeout and error mapping: a reset can come mid-body.
+    const body = await response.text();
+    return { status: response.status, headers: response.headers, body };
+  } catch (error) {
+    throw errorFromTransport(error, host, {
+      timedOut: timeout.aborted,
+      cancelled: context.signal?.aborted ?? false,
+      timeoutMs,
+    });
+  }
+}
+
+const NOT_A_TOKEN_HINT = 'Check the token URL: it should point at the OAuth token endpoint.';
+
+/** Turns a token endpoint's answer into a Bearer token, or throws the matching TokentrayError. */
+export function tokenFromExchange(exchange: HttpExchange, profile: ResolvedProfile, host: string, now: number): Token {
+  const { status, headers, body } = exchange;
+  if (status < 200 || status >= 300) throw errorFromResponse(status, headers, body, host, { now });
+  const contentType = headers.get('content-type') ?? '';
+  if (/html/i.test(contentType) || /^\s*</.test(body)) {
+    throw new TokentrayError('bad_response', `${host} answered with an HTML page instead of a token.`, {
+      hint: NOT_A_TOKEN_HINT,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new TokentrayError('bad_response', `${host} answered with something that is not JSON.`, { hint: NOT_A_TOKEN_HINT });
+  }
+  if (value !== null && typeof value === 'object' && typeof (value as { error?: unknown }).error === 'string') {
+    throw errorFromResponse(status, headers, body, host, { now });
+  }
+  return bearerToken(parseTokenAnswer(value, host), profile, now);
+}
+
+/** POSTs a token request and returns the Bearer token. */
+export async function requestToken(
+  profile: ResolvedProfile,
+  context: ProviderContext,
+  request: OutgoingRequest,
+): Promise<Token> {
+  const host = request.host ?? hostOf(request.url);
+  const exchange = await send(profile, context, {
+    ...request,
+    host,
+    headers: { Accept: 'application/json', ...request.headers },
+  });
+  return tokenFromExchange(exchange, profile, host, context.clock.now());
+}
+
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/** The profile's token URL, checked to be http(s). */
+export function tokenUrlOf(profile: ResolvedProfile): string {
+  return httpUrlOf(profile.tokenUrl, 'token URL');
+}
+
+export function httpUrlOf(value: string | undefined, label: string): string {
+  if (!value) {
+    throw new TokentrayError('config', `This profile has no ${label}.`, { hint: `Set the ${label} in the profile.` });
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TokentrayError('config', `The ${label} of this profile is not a valid URL.`, {
+      hint: `Set the ${label} to an http:// or https:// address.`,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TokentrayError('config', `The ${label} of this profile is not an http:// or https:// URL.`, {
+      hint: `Set the ${label} to an http:// or https:// address.`,
+    });
+  }
+  return value;
+}
+
+export function clientIdOf(profile: ResolvedProfile, label = 'client id'): string {
+  if (!profile.clientId) {
+    throw new TokentrayError('config', `This profile has no ${label}.`, { hint: `Set the ${label} in the profile.` });
+  }
+  return profile.clientId;
+}
+
+export function secretOf(secrets: ProfileSecrets, field: 'clientSecret' | 'password'): string {
+  const value = secrets[field];
+  if (!value) {
+    const label = field === 'password' ? 'password' : 'client secret';
+    throw new TokentrayError('missing_secret', `No ${label} is stored for this profile.`, {
+      hint: `Enter the ${label} again (dashboard, or tokentray profile add … --secret-stdin).`,
+    });
+  }
+  return value;
+}
+
+/**
+ * application/x-www-form-urlencoded encoding of one value, as RFC 6749 section 2.3.1 requires for
+ * the client id and secret before they go into HTTP Basic.
+ */
+export function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/** HTTP Basic client authentication per RFC 6749 section 2.3.1. */
+export function basicClientAuth(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`, 'utf8').toString('base64')}`;
+}
+

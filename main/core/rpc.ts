@@ -1,0 +1,192 @@
+// The dashboard's verbs, one handler per channel of the contract's ipcRequestSchemas. The Electron IPC
+// layer and the headless HTTP transport (/ui/rpc/{channel}) both go through dispatchRpc, so a payload
+// is validated the same way whichever door it came through.
+import {
+  ipcRequestSchemas,
+  type ClientKeyInfo,
+  type IpcChannel,
+  type IpcRequest,
+  type IpcResponses,
+  type Result,
+  type Settings,
+} from '../../common/contract.js';
+import { formatFieldErrors, validateProfile } from '../../common/validation.js';
+import { toTokenResponse } from './api/token-response.js';
+import { createClientKey } from './client-keys.js';
+import type { Clock } from './clock.js';
+import { TokentrayError, toTokentrayError } from './errors.js';
+import type { ClientKeyRecord, ConfigStore, Engine } from './types.js';
+
+export type RpcHandlers = {
+  [C in IpcChannel]: (...args: IpcRequest<C>) => Promise<IpcResponses[C]>;
+};
+
+export interface ClipboardPort {
+  copy(profileId: string, what: 'token' | 'header' | 'curl'): Promise<boolean>;
+}
+
+export interface RpcDeps {
+  engine: Engine;
+  store: ConfigStore;
+  clock: Clock;
+  /** The tray app's clipboard; absent in headless mode (the browser copies for itself). */
+  clipboard?: ClipboardPort;
+  onSettingsChanged?: (settings: Settings) => void;
+}
+
+/** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
+const DASHBOARD_CLIENT = 'dashboard';
+
+export function toClientInfo(record: ClientKeyRecord): ClientKeyInfo {
+  return {
+    name: record.name,
+    profiles: record.profiles === null ? null : [...record.profiles],
+    createdAt: record.createdAt,
+    lastUsedAt: record.lastUsedAt,
+  };
+}
+
+function notFound(id: string): TokentrayError {
+  return new TokentrayError('not_found', `There is no profile "${id}".`, {
+    hint: 'Check the id in the profile list.',
+  });
+}
+
+export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
+  const { engine, store, clock } = deps;
+
+  const requireProfile = (id: string): void => {
+    if (store.getProfile(id) === undefined) throw notFound(id);
+  };
+
+  return {
+    'profiles:list': async () => engine.statuses(),
+
+    'profiles:get': async (id) => {
+      const profile = store.getProfile(id);
+      if (profile === undefined) throw notFound(id);
+      return profile;
+    },
+
+    'profiles:save': async (input) => {
+      // A new profile needs its secrets; an edit may keep the ones already in the keychain.
+      const isNew = store.getProfile(input.profile.id) === undefined;
+      const checked = validateProfile(input.profile, input.secrets, { requireSecrets: isNew });
+      if (!checked.ok) {
+        throw new TokentrayError('config', formatFieldErrors(checked.errors), {
+          hint: 'Correct the fields named above and save again.',
+        });
+      }
+      const hasSecrets = Object.values(checked.secrets).some((value) => value !== undefined);
+      return engine.upsertProfile(checked.profile, hasSecrets ? checked.secrets : undefined);
+    },
+
+    'profiles:test': async (input) => {
+      const checked = validateProfile(input.profile, input.secrets, { requireSecrets: false });
+      if (!checked.ok) {
+        throw new TokentrayError('config', formatFieldErrors(checked.errors), {
+          hint: 'Correct the fields named above and test again.',
+        });
+      }
+      return engine.testProfile(checked.profile, checked.secrets);
+    },
+
+    'profiles:remove': async (id) => ({ removed: await engine.removeProfile(id) }),
+
+    'profiles:refresh': async (id) => {
+      requireProfile(id);
+      const token = await engine.refresh(id, { client: DASHBOARD_CLIENT });
+      return toTokenResponse(token, clock.now());
+    },
+
+    'profiles:pause': async (id, paused) => {
+      requireProfile(id);
+      return engine.setPaused(id, paused);
+    },
+
+    'tokens:get': async (id) => {
+      requireProfile(id);
+      const token = await engine.getToken(id, { client: DASHBOARD_CLIENT });
+      engine.record({ kind: 'token-issued', profileId: id, client: DASHBOARD_CLIENT });
+      return toTokenResponse(token, clock.now());
+    },
+
+    'tokens:headers': async (id) => {
+      requireProfile(id);
+      const token = await engine.getToken(id, { client: DASHBOARD_CLIENT });
+      engine.record({ kind: 'token-issued', profileId: id, client: DASHBOARD_CLIENT });
+      return { ...token.headers };
+    },
+
+    'activity:list': async () => engine.activity(),
+
+    'settings:get': async () => store.getSettings(),
+
+    'settings:update': async (patch) => {
+      const settings = store.updateSettings(patch);
+      deps.onSettingsChanged?.(settings);
+      return settings;
+    },
+
+    'clients:list': async () => store.listClients().map(toClientInfo),
+
+    'clients:add': async ({ name, profiles }) => {
+      if (store.listClients().some((record) => record.name === name)) {
+        throw new TokentrayError('usage', `A client key named "${name}" already exists.`, {
+          hint: 'Pick another name, or remove the existing key first.',
+        });
+      }
+      // The key is returned here once and never again: only its hash is stored (SPEC section 4).
+      const { key, record } = createClientKey(name, profiles === null ? null : [...new Set(profiles)], new Date(clock.now()));
+      store.putClient(record);
+      engine.record({ kind: 'client-added', client: name });
+      return { key, client: toClientInfo(record) };
+    },
+
+    'clients:remove': async (name) => {
+      const removed = store.removeClient(name);
+      if (removed) engine.record({ kind: 'client-removed', client: name });
+      return { removed };
+    },
+
+    'clipboard:copy': async (id, what) => {
+      requireProfile(id);
+      if (deps.clipboard === undefined) {
+        throw new TokentrayError('usage', 'Copying through the app is not available here.', {
+          hint: 'In headless mode the dashboard copies in the browser.',
+        });
+      }
+      return { copied: await deps.clipboard.copy(id, what) };
+    },
+  };
+}
+
+/**
+ * Runs one channel: unknown channels and malformed payloads are answered with an error value, never a
+ * throw, and any failure becomes plain-words ErrorInfo (TokentrayError never carries a secret).
+ */
+export async function dispatchRpc(handlers: RpcHandlers, channel: string, args: unknown): Promise<Result<unknown>> {
+  if (!Object.hasOwn(ipcRequestSchemas, channel)) {
+    return {
+      ok: false,
+      error: { kind: 'usage', message: 'Unknown request channel.', hint: 'Update the dashboard and the app together.' },
+    };
+  }
+  const name = channel as IpcChannel;
+  const parsed = ipcRequestSchemas[name].safeParse(args);
+  if (!parsed.success) {
+    // Paths and zod's fixed messages only: never the values, which may hold a secret.
+    const detail = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'arguments'}: ${issue.message}`)
+      .join('; ');
+    return { ok: false, error: { kind: 'usage', message: `The request was not valid (${detail}).` } };
+  }
+  try {
+    const handler = handlers[name] as (...values: unknown[]) => Promise<unknown>;
+    const value = await handler(...(parsed.data as unknown[]));
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: toTokentrayError(error).toInfo() };
+  }
+}

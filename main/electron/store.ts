@@ -1,0 +1,51 @@
+// The app's JSON store: electron-store with the very options the CLI's conf uses
+// (main/core/config-store.ts storeOptions), so the tray app and `tokentray` read and write one
+// config.json (SPEC section 3). A broken file is moved aside and reported before opening, never
+// silently replaced (clearInvalidConfig is false in storeOptions).
+import fs from 'node:fs';
+import path from 'node:path';
+import ElectronStore from 'electron-store';
+import { ConfBackedStore, checkStoredData, storeOptions, type ConfLike } from '../core/config-store.js';
+import { TokentrayError } from '../core/errors.js';
+import type { Logger } from '../core/types.js';
+
+export interface OpenedStore {
+  store: ConfBackedStore;
+  /** Set when a broken config.json was moved aside; the app shows it to the person. */
+  movedAside: { movedTo: string; reason: string } | null;
+}
+
+export function openElectronStore(configDir: string, logger?: Logger): OpenedStore {
+  fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  const movedAside = moveAsideIfBroken(path.join(configDir, 'config.json'));
+  if (movedAside) logger?.warn('the config file was broken and has been moved aside', { movedTo: movedAside.movedTo, reason: movedAside.reason });
+  const backend = new ElectronStore(storeOptions(configDir) as ConstructorParameters<typeof ElectronStore>[0]) as unknown as ConfLike;
+  return { store: new ConfBackedStore(backend, logger ? { logger } : {}), movedAside };
+}
+
+function moveAsideIfBroken(file: string): { movedTo: string; reason: string } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new TokentrayError('config', `The config file ${file} cannot be read.`, { hint: 'Check its permissions.', cause: error });
+  }
+  let reason: string;
+  try {
+    const check = checkStoredData(JSON.parse(text));
+    if (check.ok) return null;
+    if (check.newer) {
+      throw new TokentrayError('config', `The config file ${file} cannot be used: ${check.reason}.`, {
+        hint: 'Update Tokentray to the version that wrote the file.',
+      });
+    }
+    reason = check.reason;
+  } catch (error) {
+    if (error instanceof TokentrayError) throw error;
+    reason = 'it is not valid JSON';
+  }
+  const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  fs.renameSync(file, movedTo);
+  return { movedTo, reason };
+}

@@ -1,0 +1,198 @@
+// `tokentray profile add|list|show|rm` (SPEC section 5). `add` validates everything first and changes
+// nothing on invalid input; the secret goes to the keychain, the rest to the JSON store.
+import type { Command } from 'commander';
+import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
+import { PROVIDERS, isProviderId, secretFieldsOf, type FieldSpec, type SecretField } from '../../../common/providers.js';
+import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
+import { isTokentrayError } from '../../core/errors.js';
+import { CliContext, table, usageError, type CliIo, type CommonOptions } from './context.js';
+import { promptSecret, readSecretFromStdin } from './secret-input.js';
+import { withCommonOptions, type Runner } from './shared.js';
+
+interface AddOptions extends CommonOptions {
+  provider: string;
+  name?: string;
+  clientId?: string;
+  username?: string;
+  tokenUrl?: string;
+  apiUrl?: string;
+  baseUrl?: string;
+  audience?: string;
+  scope?: string;
+  authMethod?: string;
+  param?: string[];
+  defaultLifetime?: string;
+  sessionLifetime?: string;
+  secretStdin?: boolean;
+}
+
+export function registerProfileCommands(program: Command, _io: CliIo, run: Runner): void {
+  const profile = program.command('profile').description('add, list, show and remove profiles');
+
+  withCommonOptions(profile.command('add').argument('<id>', 'profile id: 1-64 characters of a-z, 0-9 and -'), {
+    json: true,
+  })
+    .description('create a profile and store its secret in the OS keychain')
+    .requiredOption('--provider <provider>', `one of: ${Object.keys(PROVIDERS).join(', ')}`)
+    .option('--name <name>', 'display name (default: the id)')
+    .option('--client-id <id>', 'client id / API key / public key')
+    .option('--username <name>', 'username (camunda-operate-cookie)')
+    .option('--token-url <url>', 'token endpoint (overrides the provider default)')
+    .option('--api-url <url>', 'API base URL')
+    .option('--base-url <url>', 'base URL (camunda-operate-cookie)')
+    .option('--audience <audience>', 'audience')
+    .option('--scope <scope>', 'scope')
+    .option('--auth-method <method>', 'oauth2 client authentication: client_secret_basic, client_secret_post or json')
+    .option('--param <key=value>', 'extra token request parameter (oauth2), repeatable', collect, [])
+    .option('--default-lifetime <seconds>', 'lifetime when the answer has neither expires_in nor a JWT exp')
+    .option('--session-lifetime <seconds>', 'how long a login session is trusted (camunda-operate-cookie)')
+    .option('--secret-stdin', 'read the secret (client secret or password) from stdin')
+    .action((id: string, options: AddOptions) => run(options, (context) => addProfile(context, id, options)));
+
+  withCommonOptions(profile.command('list'), { json: true })
+    .description('list profiles (never secrets)')
+    .action((options: CommonOptions) =>
+      run(options, (context) => {
+        const profiles = context.store.listProfiles();
+        if (options.json) return context.json(profiles);
+        if (profiles.length === 0) {
+          context.io.stderr.write('No profiles yet. Add one with `tokentray profile add ID --provider P`.\n');
+          return;
+        }
+        context.out(table(['ID', 'NAME', 'PROVIDER'], profiles.map((p) => [p.id, p.name, p.provider])));
+      }),
+    );
+
+  withCommonOptions(profile.command('show').argument('<id>'), { json: true })
+    .description('show a profile (never its secret)')
+    .action((id: string, options: CommonOptions) =>
+      run(options, async (context) => {
+        const config = context.requireProfile(id);
+        const secrets = await secretPresence(context, config);
+        if (options.json) return context.json({ ...config, secrets });
+        const lines = Object.entries(config).map(([key, value]) => [key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
+        for (const [field, present] of Object.entries(secrets)) lines.push([field, present]);
+        const width = Math.max(...lines.map(([key]) => (key ?? '').length));
+        context.out(lines.map(([key, value]) => `${(key ?? '').padEnd(width)}  ${value}`).join('\n') + '\n');
+      }),
+    );
+
+  withCommonOptions(profile.command('rm').argument('<id>'), { json: true })
+    .alias('remove')
+    .description('remove a profile and its keychain entries')
+    .action((id: string, options: CommonOptions) =>
+      run(options, async (context) => {
+        context.requireProfile(id);
+        // Keychain first: if it is unavailable the profile stays, so its secret is never orphaned.
+        await context.vault.deleteProfile(id);
+        context.store.removeProfile(id);
+        if (options.json) return context.json({ removed: true, id });
+        context.io.stderr.write(`Removed profile "${id}" and its keychain entries.\n`);
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
+  const profile = buildProfile(id, options);
+  // Everything but the secret is checked before asking for it, so a typo costs no typing.
+  const first = validateProfile(profile, {}, { requireSecrets: false });
+  if (!first.ok) throw usageError(`the profile is not valid:\n${indent(formatFieldErrors(first.errors))}`, 'Nothing was saved. Fix the values above and run the command again.');
+  if (context.store.getProfile(id)) {
+    throw usageError(`a profile "${id}" already exists.`, `Remove it first with \`tokentray profile rm ${id}\`, or choose another id.`);
+  }
+  const fields = secretFieldsOf(first.profile.provider);
+  const secrets: ProfileSecrets = {};
+  for (const field of fields) {
+    const label = labelOf(first.profile.provider, field);
+    secrets[field] = options.secretStdin ? await readSecretFromStdin(context.io.stdin) : await promptSecret(context.io, label);
+  }
+  const checked = validateProfile(first.profile, secrets, { requireSecrets: true });
+  if (!checked.ok) throw usageError(`the profile is not valid:\n${indent(formatFieldErrors(checked.errors))}`, 'Nothing was saved. With --secret-stdin, pipe the secret in, e.g. `printf %s "$SECRET" | tokentray profile add …`.');
+  const now = new Date().toISOString();
+  const stored: ProfileConfig = { ...checked.profile, createdAt: now, updatedAt: now };
+  // Leftovers of an earlier profile with this id must not be served as this one's token.
+  await context.vault.deleteProfile(id);
+  const written: SecretField[] = [];
+  try {
+    for (const field of fields) {
+      const value = checked.secrets[field];
+      if (value === undefined) continue;
+      await context.vault.setSecret(id, field, value);
+      written.push(field);
+    }
+    context.store.putProfile(stored);
+  } catch (error) {
+    // All or nothing: a secret without its profile would be an orphan in the keychain.
+    for (const field of written) await context.vault.deleteSecret(id, field).catch(() => undefined);
+    throw error;
+  }
+  if (options.json) return context.json(stored);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in the OS keychain.\n`);
+}
+
+function buildProfile(id: string, options: AddOptions): Record<string, unknown> {
+  const profile: Record<string, unknown> = { id, name: options.name ?? id, provider: options.provider };
+  const copy: Array<[keyof AddOptions, string]> = [
+    ['clientId', 'clientId'],
+    ['username', 'username'],
+    ['tokenUrl', 'tokenUrl'],
+    ['apiUrl', 'apiUrl'],
+    ['baseUrl', 'baseUrl'],
+    ['audience', 'audience'],
+    ['scope', 'scope'],
+    ['authMethod', 'authMethod'],
+  ];
+  for (const [option, field] of copy) {
+    const value = options[option];
+    if (typeof value === 'string') profile[field] = value;
+  }
+  if (options.param && options.param.length > 0) {
+    const params: Record<string, string> = {};
+    for (const pair of options.param) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw usageError(`--param "${pair}" is not key=value.`, 'Write it like --param resource=https://api.example.com');
+      params[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    profile.extraParams = params;
+  }
+  if (options.defaultLifetime !== undefined) profile.defaultLifetimeSec = seconds('--default-lifetime', options.defaultLifetime);
+  if (options.sessionLifetime !== undefined) profile.sessionLifetimeSec = seconds('--session-lifetime', options.sessionLifetime);
+  return profile;
+}
+
+function seconds(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw usageError(`${flag} must be a whole number of seconds, not "${value}".`);
+  return Number(value);
+}
+
+function labelOf(provider: string, field: SecretField): string {
+  if (!isProviderId(provider)) return field;
+  const spec = PROVIDERS[provider].fields.find((f: FieldSpec) => f.field === field);
+  return spec?.label ?? field;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+/** Which secret fields the keychain holds, without reading them out to the terminal. */
+async function secretPresence(context: CliContext, profile: ProfileConfig): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const field of secretFieldsOf(profile.provider)) {
+    try {
+      const value = await context.vault.getSecret(profile.id, field);
+      result[field] = value === null ? 'missing from the keychain' : 'stored in the OS keychain';
+    } catch (error) {
+      if (!isTokentrayError(error)) throw error;
+      result[field] = 'unknown (keychain unavailable)';
+    }
+  }
+  return result;
+}

@@ -1,0 +1,38 @@
+// `tokentray serve` and `tokentray dashboard`: the loopback-API work implements them in main/node/serve.ts.
+import type { Command } from 'commander';
+import { printDashboardLink, runServe } from '../serve.js';
+import { CliExit, usageError, type CliIo, type CommonOptions } from './context.js';
+import { withCommonOptions, type Runner } from './shared.js';
+
+export function registerServeCommands(program: Command, io: CliIo, run: Runner): void {
+  withCommonOptions(program.command('serve'), { json: false })
+    .description('headless mode: the engine, the loopback API and the dashboard, without Electron')
+    .option('--port <port>', 'port on 127.0.0.1 (default: the setting, 47210)')
+    .action((options: CommonOptions & { port?: string }) =>
+      run(options, async (context) => {
+        let port: number | undefined;
+        if (options.port !== undefined) {
+          port = Number(options.port);
+          if (!/^\d+$/.test(options.port) || port < 0 || port > 65_535) {
+            throw usageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
+          }
+        }
+        const code = await runServe({
+          configDir: context.configDir,
+          ...(port === undefined ? {} : { port }),
+          stdout: io.stdout as never,
+          stderr: io.stderr as never,
+        });
+        throw new CliExit(code);
+      }),
+    );
+
+  withCommonOptions(program.command('dashboard'), { json: false })
+    .description('print a fresh one-time login link for the running headless server')
+    .action((options: CommonOptions) =>
+      run(options, async (context) => {
+        const code = await printDashboardLink({ configDir: context.configDir, stdout: io.stdout as never, stderr: io.stderr as never });
+        throw new CliExit(code);
+      }),
+    );
+}

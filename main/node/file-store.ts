@@ -1,0 +1,92 @@
+// The config store outside Electron: conf (electron-store is built on it) with the options the app
+// uses, so both read and write the same config.json (SPEC section 3). Before opening, a file that is
+// not JSON or does not match the schema is moved aside with a timestamp and reported: conf would
+// otherwise throw on every read, and `clearInvalidConfig` would drop it silently.
+import fs from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import {
+  ConfBackedStore,
+  checkStoredData,
+  storeOptions,
+  type ConfBackedStoreOptions,
+  type ConfLike,
+} from '../core/config-store.js';
+import { TokentrayError } from '../core/errors.js';
+
+export interface CorruptReport {
+  /** Where the broken file now is. */
+  movedTo: string;
+  /** Why it was moved aside, in plain words (never the file's content). */
+  reason: string;
+}
+
+export const CONFIG_FILE_NAME = 'config.json';
+
+export function openFileStore(
+  configDir: string,
+  options: ConfBackedStoreOptions = {},
+): { store: ConfBackedStore; corrupt: CorruptReport | null } {
+  const dir = path.resolve(configDir);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new TokentrayError('config', `The config directory ${dir} cannot be created.`, {
+      hint: 'Choose another one with --config-dir or TOKENTRAY_CONFIG_DIR.',
+      cause: error,
+    });
+  }
+  const file = path.join(dir, CONFIG_FILE_NAME);
+  const corrupt = moveAsideIfBroken(file);
+  let backend: ConfLike;
+  try {
+    backend = new Conf(storeOptions(dir) as ConstructorParameters<typeof Conf>[0]) as unknown as ConfLike;
+  } catch (error) {
+    throw new TokentrayError('config', `The config file ${file} cannot be opened.`, {
+      hint: 'Check the permissions of the config directory.',
+      cause: error,
+    });
+  }
+  // conf applies the mode to files it writes; a file someone else created keeps its own, so tighten it.
+  try {
+    fs.chmodSync(file, 0o600);
+  } catch {
+    // Not fatal: the next write by conf sets 0600.
+  }
+  return { store: new ConfBackedStore(backend, options), corrupt };
+}
+
+function moveAsideIfBroken(file: string): CorruptReport | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new TokentrayError('config', `The config file ${file} cannot be read.`, {
+      hint: 'Check its permissions.',
+      cause: error,
+    });
+  }
+  let reason: string | null = null;
+  try {
+    const check = checkStoredData(JSON.parse(text));
+    if (!check.ok) {
+      if (check.newer) {
+        // Not ours to judge: a newer app wrote it. Leave it alone and say so.
+        throw new TokentrayError('config', `The config file ${file} cannot be used: ${check.reason}.`, {
+          hint: 'Update this tokentray to the version of the app that wrote the file.',
+        });
+      }
+      reason = check.reason;
+    }
+  } catch (error) {
+    if (error instanceof TokentrayError) throw error;
+    reason = 'it is not valid JSON';
+  }
+  if (reason === null) return null;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let movedTo = `${file}.corrupt-${stamp}`;
+  for (let n = 1; fs.existsSync(movedTo); n += 1) movedTo = `${file}.corrupt-${stamp}-${n}`;
+  fs.renameSync(file, movedTo);
+  return { movedTo, reason };
+}

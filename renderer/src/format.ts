@@ -1,0 +1,70 @@
+// Words for states and times. State is always shown as words as well as colour (SPEC section 6:
+// "works with screen reader"), and times are relative to the local ticking clock.
+import type { ProfileState, ProfileStatus } from '../../common/contract.js';
+
+export const STATE_LABELS: Record<ProfileState, string> = {
+  fresh: 'Fresh',
+  expiring: 'Expiring soon',
+  expired: 'Expired',
+  refreshing: 'Refreshing…',
+  error: 'Error',
+  paused: 'Paused',
+};
+
+/**
+ * What to show right now. The server sends a state change as an event; between events the local
+ * clock can only make things older, so a token past its expiry shows as expired even before the
+ * server says so.
+ */
+export function displayState(status: ProfileStatus, now: number): ProfileState {
+  if ((status.state === 'fresh' || status.state === 'expiring') && status.expiresAt) {
+    if (Date.parse(status.expiresAt) <= now) return 'expired';
+  }
+  return status.state;
+}
+
+/** "1 h 05 min", "4 min 12 s", "12 s". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (days > 0) return `${days} d ${hours} h`;
+  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+  if (minutes > 0) return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
+  return `${seconds} s`;
+}
+
+/** "in 4 min 12 s", "3 min 05 s ago", "just now"; '—' when there is no time. */
+export function formatRelative(iso: string | null | undefined, now: number): string {
+  if (!iso) return '—';
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return '—';
+  const delta = at - now;
+  if (Math.abs(delta) < 1000) return 'just now';
+  return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
+}
+
+export function formatLocalTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '—';
+  return at.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** Share of the token's lifetime that is left, 0..1, or null without both times. */
+export function lifetimeLeft(status: Pick<ProfileStatus, 'obtainedAt' | 'expiresAt'>, now: number): number | null {
+  if (!status.obtainedAt || !status.expiresAt) return null;
+  const start = Date.parse(status.obtainedAt);
+  const end = Date.parse(status.expiresAt);
+  if (!(end > start)) return null;
+  return Math.min(1, Math.max(0, (end - now) / (end - start)));
+}

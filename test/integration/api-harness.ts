@@ -1,0 +1,139 @@
+// The loopback API as the app runs it, for the api*.test.ts files: createCore with the real engine,
+// the real file store in a temp dir, the real keychain (scripts/test.sh) and local provider servers;
+// requests go over real HTTP on 127.0.0.1.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProfileConfig } from '../../common/contract.js';
+import { CLI_KEY_ACCOUNT, createCore, type Core } from '../../main/core/app-core.js';
+import type { LoopbackLimits } from '../../main/core/api/server.js';
+import { openFileStore } from '../../main/node/file-store.js';
+import { KeytarVault } from '../../main/node/keytar-vault.js';
+import { startProviderServer, type ProviderServer, type ServerKind } from '../support/servers/index.js';
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Harness {
+  core: Core;
+  port: number;
+  dir: string;
+  /** An unlimited client key named 'tester'. */
+  key: string;
+  servers: ProviderServer[];
+  /** Starts a provider server and adds a profile for it. */
+  addProfile(kind: ServerKind, id: string, overrides?: Partial<ProfileConfig>, lifetimeSec?: number): Promise<ProviderServer>;
+  addKey(name: string, profiles: string[] | null): Promise<string>;
+  call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  key?: string | null;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  agent?: Agent;
+}
+
+export async function startHarness(options: { limits?: Partial<LoopbackLimits>; dashboard?: boolean } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'tokentray-api-'));
+  let dashboardDir: string | undefined;
+  if (options.dashboard === true) {
+    dashboardDir = join(dir, 'renderer');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dashboardDir, 'assets'), { recursive: true });
+    await writeFile(join(dashboardDir, 'index.html'), '<!doctype html><title>Tokentray</title><script src="/assets/app.js"></script>');
+    await writeFile(join(dashboardDir, 'assets', 'app.js'), 'console.log("dashboard");');
+    await writeFile(join(dir, 'secret.txt'), 'outside the dashboard');
+  }
+  const { store } = openFileStore(join(dir, 'config'));
+  const vault = new KeytarVault();
+  const core = await createCore({
+    store,
+    vault,
+    version: '9.9.9-test',
+    ...(dashboardDir === undefined ? {} : { dashboardDir }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+  const port = await core.start(0);
+  const servers: ProviderServer[] = [];
+  const profileIds: string[] = [];
+
+  const addKey = async (name: string, profiles: string[] | null): Promise<string> => {
+    const added = await core.rpc['clients:add']({ name, profiles });
+    return added.key;
+  };
+  const key = await addKey('tester', null);
+
+  const call = (method: string, path: string, callOptions: CallOptions = {}): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { ...callOptions.headers };
+      const useKey = callOptions.key === undefined ? key : callOptions.key;
+      if (useKey !== null && headers.Authorization === undefined) headers.Authorization = `Bearer ${useKey}`;
+      const req = request(
+        { host: '127.0.0.1', port, method, path, headers, ...(callOptions.agent === undefined ? {} : { agent: callOptions.agent }) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(callOptions.body);
+    });
+
+  return {
+    core,
+    port,
+    dir,
+    key,
+    servers,
+    addKey,
+    call,
+    async addProfile(kind, id, overrides = {}, lifetimeSec) {
+      const server = await startProviderServer(kind, lifetimeSec === undefined ? {} : { lifetimeSec });
+      servers.push(server);
+      profileIds.push(id);
+      await core.engine.upsertProfile(server.profile({ id, name: `${kind} ${id}`, ...overrides }), server.secrets());
+      return server;
+    },
+    async close() {
+      await core.stop();
+      for (const id of profileIds) await vault.deleteProfile(id).catch(() => undefined);
+      await vault.deleteItem(CLI_KEY_ACCOUNT).catch(() => undefined);
+      store.close();
+      await Promise.all(servers.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends raw bytes and reads the answer's head (for requests node's client would refuse to build). */
+export function rawRequest(port: number, head: string): Promise<{ status: number; head: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      const end = received.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve({ status: Number(received.slice(9, 12)), head: received });
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`connection closed before an answer: ${JSON.stringify(received.slice(0, 200))}`)));
+    socket.write(head);
+  });
+}
+
+/** Whether any header of the answer is a CORS grant. */
+export function corsHeaders(headers: IncomingHttpHeaders): string[] {
+  return Object.keys(headers).filter((name) => name.toLowerCase().startsWith('access-control-'));
+}

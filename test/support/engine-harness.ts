@@ -1,0 +1,78 @@
+// Builds a TokenEngine wired to a fake clock, an in-memory vault and store, the real providers and
+// an in-process token endpoint that answers like Acquia (seed 002). Shared by the engine tests and
+// the benchmark.
+import type { EngineEvent, ProfileConfig } from '../../common/contract.js';
+import { TokenEngine, type TokenEngineOptions } from '../../main/core/engine.js';
+import { createProviderRegistry } from '../../main/core/providers/index.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeTokenEndpoint, type FakeEndpointOptions } from './fake-token-endpoint.js';
+import { MemoryStore } from './memory-store.js';
+import { MemoryVault } from './memory-vault.js';
+
+/** A small deterministic PRNG (mulberry32), so jitter and backoff are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function acquiaProfile(id: string, extra: Partial<ProfileConfig> = {}): ProfileConfig {
+  return {
+    id,
+    name: `Acquia ${id}`,
+    provider: 'acquia',
+    clientId: `key-${id}`,
+    tokenUrl: 'https://accounts.example.test/api/auth/oauth/token',
+    ...extra,
+  };
+}
+
+export interface HarnessOptions {
+  profiles?: ProfileConfig[];
+  /** Store a client secret for every profile (default true). */
+  secrets?: boolean;
+  background?: boolean;
+  seed?: number;
+  random?: () => number;
+  endpoint?: FakeEndpointOptions;
+  options?: Partial<TokenEngineOptions>;
+}
+
+export interface Harness {
+  clock: FakeClock;
+  endpoint: FakeTokenEndpoint;
+  store: MemoryStore;
+  vault: MemoryVault;
+  engine: TokenEngine;
+  events: EngineEvent[];
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const clock = new FakeClock();
+  const endpoint = new FakeTokenEndpoint(clock, options.endpoint);
+  const profiles = options.profiles ?? [acquiaProfile('aq')];
+  const store = new MemoryStore(profiles);
+  const vault = new MemoryVault();
+  if (options.secrets ?? true) {
+    // A secret with the characters Acquia warns about (seed 002); fake, of course.
+    for (const profile of profiles) await vault.setSecret(profile.id, 'clientSecret', 'not a real secret &+%/');
+  }
+  const engine = new TokenEngine({
+    store,
+    vault,
+    providers: createProviderRegistry(),
+    clock,
+    fetch: endpoint.fetch,
+    random: options.random ?? seededRandom(options.seed ?? 1),
+    background: options.background ?? true,
+    options: options.options ?? {},
+  });
+  const events: EngineEvent[] = [];
+  engine.onDidEmit((event) => events.push(event));
+  return { clock, endpoint, store, vault, engine, events };
+}

@@ -1,0 +1,12 @@
+import { startProviderServer } from './test/support/servers/index.js';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+const s = await startProviderServer('redpanda');
+const dir = fs.mkdtempSync('/tmp/cli-');
+const run = (args: string[], input = '') => { const t = Date.now(); const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/node/cli/run.ts', ...args, '--config-dir', dir], { input, encoding: 'utf8', timeout: 20000 }); console.log(args[0], args[1], r.status, r.signal, Date.now() - t, 'ms', JSON.stringify(r.stdout).slice(0, 200), r.stderr.slice(0, 300)); };
+const p = s.profile({ id: 'x' });
+run(['profile', 'add', 'x', '--provider', 'redpanda', '--client-id', p.clientId!, '--token-url', p.tokenUrl!, '--secret-stdin'], s.credentials.clientSecret + '\n');
+run(['token', 'x']);
+run(['token', 'x']);
+console.log(s.tokenRequestCount());
+await s.close();
