@@ -184,7 +184,7 @@ async function run(): Promise<void> {
   const disposePower = setupPower(core.engine, powerMonitor);
 
   if (testHooksEnabled(argv, process.env)) {
-    installTestHooks(createTestHooks({ presenter, policy, engine: core.engine }));
+    installTestHooks(createTestHooks({ presenter, policy, engine: core.engine, readClipboard: () => electronClipboard.readText() }));
   }
 
   const settings = store.getSettings();

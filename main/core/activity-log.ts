@@ -19,7 +19,8 @@ export class ActivityLog {
   /** Adds an entry stamped with the next sequence number and the given time; returns it. */
   append(entry: Omit<ActivityEntry, 'seq' | 'at'>, at: number): ActivityEntry {
     this.seq += 1;
-    const full: ActivityEntry = { seq: this.seq, at: new Date(at).toISOString(), ...entry };
+    // seq and at are the log's own, whatever the caller's object carries.
+    const full: ActivityEntry = { ...entry, seq: this.seq, at: new Date(at).toISOString() };
     this.entries[this.next] = full;
     this.next = (this.next + 1) % this.capacity;
     if (this.size < this.capacity) this.size += 1;

@@ -25,6 +25,7 @@ import type {
   FetchLike,
   Logger,
   ProviderRegistry,
+  ResolvedProfile,
   Token,
   TokenRequestOptions,
   Vault,
@@ -79,6 +80,8 @@ interface Waiter {
 
 interface ProfileEntry {
   profile: ProfileConfig;
+  /** The profile with the provider's defaults applied, computed once per change. */
+  resolved: ResolvedProfile;
   /** JSON of the profile, to notice changes made by another process. */
   key: string;
   token: Token | null;
@@ -87,6 +90,7 @@ interface ProfileEntry {
   /** Whether the vault's cached token has been read (lazily in one-shot mode). */
   loaded: boolean;
   inflight: Promise<Token> | null;
+  /** Aborts the in-flight request (stop, removal, profile change); reused until it has aborted. */
   abort: AbortController | null;
   /** Bumped whenever an in-flight request's outcome must be ignored (profile changed, removed, stop). */
   generation: number;
@@ -229,7 +233,7 @@ export class TokenEngine implements Engine {
       const merged = await this.readSecrets(result.profile, result.secrets);
       const entry = this.entries.get(result.profile.id);
       entry?.requests.add(this.clock.now());
-      const token = await this.obtainWith(result.profile, merged, undefined);
+      const token = await this.obtainWith(resolveProfile(result.profile), merged, undefined);
       const now = this.clock.now();
       return {
         ok: true,
@@ -337,6 +341,7 @@ export class TokenEngine implements Engine {
   private createEntry(profile: ProfileConfig): ProfileEntry {
     return {
       profile,
+      resolved: resolveProfile(profile),
       key: JSON.stringify(profile),
       token: null,
       refreshAt: null,
@@ -414,6 +419,7 @@ export class TokenEngine implements Engine {
     const pauseChanged = (entry.profile.paused ?? false) !== (profile.paused ?? false);
     const pauseOnly = pauseChanged && !secretsChanged && sameApartFromPause(entry.profile, profile);
     entry.profile = profile;
+    entry.resolved = resolveProfile(profile);
     entry.key = key;
     if (pauseOnly) {
       this.record({ kind: profile.paused === true ? 'paused' : 'resumed', profileId: profile.id });
@@ -496,13 +502,14 @@ export class TokenEngine implements Engine {
     if (entry.inflight !== null) return entry.inflight;
     this.clearTimer(entry);
     const generation = ++entry.generation;
-    const controller = new AbortController();
+    // One controller per entry, replaced only once it has been used to abort.
+    const controller = entry.abort !== null && !entry.abort.signal.aborted ? entry.abort : new AbortController();
     entry.abort = controller;
-    const profile = entry.profile;
+    const { profile, resolved } = entry;
     const attempt = (async () => {
       const secrets = await this.readSecrets(profile, {});
       entry.requests.add(this.clock.now());
-      return this.obtainWith(profile, secrets, controller.signal);
+      return this.obtainWith(resolved, secrets, controller.signal);
     })();
     const outcome = attempt.then(
       (token) => {
@@ -548,20 +555,19 @@ export class TokenEngine implements Engine {
     return secrets;
   }
 
-  private obtainWith(profile: ProfileConfig, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
+  private obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
     const provider = this.providers.get(profile.provider);
     if (provider === undefined) {
       return Promise.reject(new TokentrayError('internal', `The provider "${profile.provider}" is not available.`));
     }
     const context = signal === undefined ? { fetch: this.fetch, clock: this.clock } : { fetch: this.fetch, clock: this.clock, signal };
-    return provider.obtain(resolveProfile(profile), secrets, context);
+    return provider.obtain(profile, secrets, context);
   }
 
   private succeeded(entry: ProfileEntry, token: Token): void {
     const now = this.clock.now();
     const recovered = entry.lastError !== null;
     entry.inflight = null;
-    entry.abort = null;
     entry.token = token;
     entry.refreshAt = this.refreshPoint(token);
     entry.loaded = true;
@@ -586,7 +592,6 @@ export class TokenEngine implements Engine {
     const now = this.clock.now();
     const id = entry.profile.id;
     entry.inflight = null;
-    entry.abort = null;
     entry.lastError = error;
     entry.lastErrorAt = now;
     if (error.isCredentialError) {
@@ -625,8 +630,10 @@ export class TokenEngine implements Engine {
 
   private cancelInflight(entry: ProfileEntry): void {
     entry.generation += 1;
-    entry.abort?.abort();
-    entry.abort = null;
+    if (entry.inflight !== null) {
+      entry.abort?.abort();
+      entry.abort = null;
+    }
     entry.inflight = null;
   }
 
@@ -644,6 +651,7 @@ export class TokenEngine implements Engine {
   }
 
   private settleWaiters(entry: ProfileEntry, outcome: Token | TokentrayError): void {
+    if (entry.waiters.size === 0) return;
     const waiters = [...entry.waiters];
     entry.waiters.clear();
     for (const waiter of waiters) {

@@ -86,6 +86,7 @@ export function createAutoStart(
   app: Pick<App, 'getLoginItemSettings' | 'setLoginItemSettings' | 'isPackaged' | 'getAppPath'>,
   env: NodeJS.ProcessEnv = process.env,
 ): AutoStart {
-  if (platform === 'linux') return new LinuxAutoStart(launchCommand(app, env), env);
+  // --hidden: start in the tray; the dashboard opens when the person asks for it.
+  if (platform === 'linux') return new LinuxAutoStart([...launchCommand(app, env), '--hidden'], env);
   return new LoginItemAutoStart(app);
 }

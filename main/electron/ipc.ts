@@ -45,7 +45,7 @@ export function createInvokeHandler(
   options: Pick<SetupIpcOptions, 'handlers' | 'getDashboardWebContentsId' | 'onRefused'>,
 ): (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<Result<unknown>> {
   return async (event, ...args) => {
-    let trusted = false;
+    let trusted: boolean;
     try {
       trusted = isTrustedSender(senderInfoOf(event), options.getDashboardWebContentsId());
     } catch {

@@ -19,6 +19,8 @@ export interface TestHooks {
   clickMenuItem(itemId: string): Promise<boolean>;
   menu(): TrayMenuItem[] | null;
   icon(): string | null;
+  /** What the system clipboard holds now. */
+  clipboardText(): string;
   /** Every notification the policy decided on, in order. */
   notifications(): NotificationModel[];
   /** Resolves once at least `count` notifications were decided on. */
@@ -31,6 +33,7 @@ export interface TestHookDeps {
   presenter: TrayPresenter;
   policy: NotificationPolicy;
   engine: Pick<Engine, 'status' | 'onDidEmit'>;
+  readClipboard: () => string;
 }
 
 export function createTestHooks(deps: TestHookDeps): TestHooks {
@@ -59,6 +62,7 @@ export function createTestHooks(deps: TestHookDeps): TestHooks {
     clickMenuItem: (itemId) => deps.presenter.trigger(itemId),
     menu: () => deps.presenter.model?.menu ?? null,
     icon: () => deps.presenter.model?.icon ?? null,
+    clipboardText: () => deps.readClipboard(),
     notifications: () => [...seen],
     waitForNotifications: (count, timeoutMs = 60_000) =>
       until(

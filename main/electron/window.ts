@@ -18,10 +18,14 @@ import {
   resolveAppAsset,
 } from '../core/window-policy.js';
 
-/** Must run before app 'ready': app:// behaves like https (standard, secure origin, fetch). */
+/**
+ * Must run before app 'ready': app:// behaves like https (standard, secure origin, fetch). Vite's
+ * bundle loads as module scripts, which are fetched in CORS mode, hence corsEnabled; our answers
+ * never carry Access-Control-Allow-Origin, so no other origin can read them.
+ */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   ]);
 }
 

@@ -2,11 +2,11 @@
 // the real file store in a temp dir, the real keychain (scripts/test.sh) and local provider servers;
 // requests go over real HTTP on 127.0.0.1.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProfileConfig } from '../../common/contract.js';
+import type { EngineEvent, ProfileConfig } from '../../common/contract.js';
 import { CLI_KEY_ACCOUNT, createCore, type Core } from '../../main/core/app-core.js';
 import type { LoopbackLimits } from '../../main/core/api/server.js';
 import { openFileStore } from '../../main/node/file-store.js';
@@ -136,4 +136,52 @@ export function rawRequest(port: number, head: string): Promise<{ status: number
 /** Whether any header of the answer is a CORS grant. */
 export function corsHeaders(headers: IncomingHttpHeaders): string[] {
   return Object.keys(headers).filter((name) => name.toLowerCase().startsWith('access-control-'));
+}
+
+export interface EventStream {
+  status: number;
+  headers: IncomingMessage['headers'];
+  /** Resolves with the first event (from now on) that matches. */
+  next(match: (event: EngineEvent) => boolean): Promise<EngineEvent>;
+  close(): void;
+}
+
+/** Opens GET /v1/events and parses `data:` frames as they arrive. */
+export function openEvents(port: number, headers: Record<string, string>): Promise<EventStream> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v1/events', headers });
+    const waiters: { match: (event: EngineEvent) => boolean; resolve: (event: EngineEvent) => void }[] = [];
+    req.on('response', (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split('\n').find((line) => line.startsWith('data: '));
+          if (data === undefined) continue;
+          const event = JSON.parse(data.slice(6)) as EngineEvent;
+          for (const waiter of [...waiters]) {
+            if (waiter.match(event)) {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              waiter.resolve(event);
+            }
+          }
+        }
+      });
+      res.on('error', () => undefined);
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        next: (match) => new Promise((done) => waiters.push({ match, resolve: done })),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', (error) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+    });
+    req.end();
+  });
 }

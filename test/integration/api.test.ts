@@ -5,8 +5,8 @@ import { createServer, Agent, type IncomingMessage, type Server } from 'node:htt
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ActivityEntry, EngineEvent, ProfileStatus, TokenResponse } from '../../common/contract.js';
-import { corsHeaders, startHarness, type Harness } from './api-harness.js';
+import type { ActivityEntry, ProfileStatus, TokenResponse } from '../../common/contract.js';
+import { corsHeaders, openEvents, startHarness, type Harness } from './api-harness.js';
 
 function json<T>(body: string): T {
   return JSON.parse(body) as T;
@@ -235,43 +235,17 @@ describe('loopback API endpoints', () => {
 
   test('SSE on /v1/events delivers a state change', async () => {
     await h.addProfile('redpanda', 'sse');
-    const received = new Promise<EngineEvent>((resolve, reject) => {
-      const req = (async () => {
-        const { request } = await import('node:http');
-        return request({ host: '127.0.0.1', port: h.port, path: '/v1/events', headers: { Authorization: `Bearer ${h.key}` } });
-      })();
-      void req.then((r) => {
-        r.on('response', (res) => {
-          assert.equal(res.statusCode, 200);
-          assert.match(String(res.headers['content-type']), /^text\/event-stream/);
-          assert.equal(res.headers['cache-control'], 'no-store');
-          let buffer = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) >= 0) {
-              const frame = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const data = frame.split('\n').find((l) => l.startsWith('data: '));
-              if (data === undefined) continue;
-              const event = JSON.parse(data.slice(6)) as EngineEvent;
-              if (event.type === 'profile' && event.status.id === 'sse' && event.status.state === 'refreshing') {
-                r.destroy();
-                resolve(event);
-              }
-            }
-          });
-          // The stream is open: now cause the change.
-          void h.call('POST', '/v1/profiles/sse/refresh');
-        });
-        r.on('error', (error) => {
-          if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
-        });
-        r.end();
-      });
-    });
-    const event = await received;
+    await h.call('GET', '/v1/profiles/sse/token');
+    const stream = await openEvents(h.port, { Authorization: `Bearer ${h.key}` });
+    assert.equal(stream.status, 200);
+    assert.match(String(stream.headers['content-type']), /^text\/event-stream/);
+    assert.equal(stream.headers['cache-control'], 'no-store');
+    assert.deepEqual(corsHeaders(stream.headers), []);
+    const paused = stream.next((e) => e.type === 'profile' && e.status.id === 'sse' && e.status.state === 'paused');
+    await h.core.engine.setPaused('sse', true);
+    const event = await paused;
     assert.equal(event.type, 'profile');
+    stream.close();
+    await h.core.engine.setPaused('sse', false);
   });
 });

@@ -97,6 +97,8 @@ describe('HTTP transport', () => {
         }
       });
     });
+    let unsubscribeFirst = (): void => {};
+    let unsubscribeSecond = (): void => {};
     const bothGot = new Promise<void>((resolve) => {
       const check = (): void => {
         if (first.length === 2 && second.length === 2) resolve();
@@ -110,8 +112,6 @@ describe('HTTP transport', () => {
         check();
       });
     });
-    let unsubscribeFirst = (): void => {};
-    let unsubscribeSecond = (): void => {};
     await server.waitForStreams(1);
     await opened;
     const events: EngineEvent[] = [
@@ -127,14 +127,15 @@ describe('HTTP transport', () => {
     assert.match(String(streamRequest?.headers.accept), /text\/event-stream/);
 
     unsubscribeFirst();
-    server.emit(events[0] as EngineEvent);
     unsubscribeSecond();
-    // Nothing listens any more: the stream is closed, and a new listener opens a new one.
+    // Nothing listens any more: the page closed the stream, and a new listener opens a new one.
+    await server.waitForNoStreams();
     const before = server.requests.filter((r) => r.url === '/v1/events').length;
     const again = bridge.onEvent(() => {});
-    await server.waitForStreams(1);
+    await server.waitForStreamsOpened(before + 1);
     assert.equal(server.requests.filter((r) => r.url === '/v1/events').length, before + 1);
     again();
+    await server.waitForNoStreams();
   });
 
   it('the store loads again after the event stream reconnects, so missed events do not leave it stale', async () => {
@@ -173,6 +174,7 @@ describe('HTTP transport', () => {
     assert.ok(states.includes('connecting'));
     assert.equal(store.getState().everOpen, true);
     stop();
+    await server.waitForNoStreams();
   });
 });
 

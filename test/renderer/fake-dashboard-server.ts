@@ -23,6 +23,10 @@ export interface FakeDashboardServer {
   emit(event: EngineEvent): void;
   /** Resolves once `count` event streams are open. */
   waitForStreams(count: number): Promise<void>;
+  /** Resolves once `total` event streams were opened since the start, closed or not. */
+  waitForStreamsOpened(total: number): Promise<void>;
+  /** Resolves once no event stream is open (the client closed it). */
+  waitForNoStreams(): Promise<void>;
   /** Ends every open event stream (the browser's EventSource reconnects by itself). */
   dropStreams(): void;
   close(): Promise<void>;
@@ -42,16 +46,22 @@ export async function startFakeDashboardServer(options: {
 }): Promise<FakeDashboardServer> {
   const requests: RecordedRequest[] = [];
   const streams = new Set<ServerResponse>();
-  const streamWaiters: Array<{ count: number; resolve: () => void }> = [];
+  let opened = 0;
+  const streamWaiters: Array<{ done: () => boolean; resolve: () => void }> = [];
 
   const notifyStreams = (): void => {
     for (const waiter of [...streamWaiters]) {
-      if (streams.size >= waiter.count) {
+      if (waiter.done()) {
         streamWaiters.splice(streamWaiters.indexOf(waiter), 1);
         waiter.resolve();
       }
     }
   };
+  const waitUntil = (done: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      streamWaiters.push({ done, resolve });
+      notifyStreams();
+    });
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -73,7 +83,12 @@ export async function startFakeDashboardServer(options: {
       // A short retry so a dropped stream reconnects quickly in tests.
       res.write('retry: 50\n: hello\n\n');
       streams.add(res);
-      req.on('close', () => streams.delete(res));
+      opened += 1;
+      // The response closes when the client goes away (the request's own 'close' fires much earlier).
+      res.on('close', () => {
+        streams.delete(res);
+        notifyStreams();
+      });
       notifyStreams();
       return;
     }
@@ -120,12 +135,9 @@ export async function startFakeDashboardServer(options: {
     emit(event) {
       for (const res of streams) res.write(`data: ${JSON.stringify(event)}\n\n`);
     },
-    waitForStreams(count) {
-      return new Promise((resolve) => {
-        streamWaiters.push({ count, resolve });
-        notifyStreams();
-      });
-    },
+    waitForStreams: (count) => waitUntil(() => streams.size >= count),
+    waitForStreamsOpened: (total) => waitUntil(() => opened >= total),
+    waitForNoStreams: () => waitUntil(() => streams.size === 0),
     dropStreams() {
       for (const res of streams) res.end();
       streams.clear();

@@ -48,7 +48,7 @@ export class FakeTokenEndpoint {
   mode: EndpointMode | ((requestIndex: number) => EndpointMode) = 'ok';
   /** Fake-clock times of every request, in arrival order. */
   readonly requests: number[] = [];
-  /** The form bodies received (for checks of what was sent; tests only use fake secrets). */
+  /** The form bodies received (not kept when lightweight; tests only use fake secrets). */
   readonly bodies: URLSearchParams[] = [];
   lifetimeSec: number;
   retryAfterSec: number;
@@ -68,7 +68,7 @@ export class FakeTokenEndpoint {
   readonly fetch: FetchLike = async (_input, init) => {
     const index = this.requests.length;
     this.requests.push(this.clock.now());
-    if (typeof init?.body === 'string') this.bodies.push(new URLSearchParams(init.body));
+    if (!this.lightweight && typeof init?.body === 'string') this.bodies.push(new URLSearchParams(init.body));
     const mode = typeof this.mode === 'function' ? this.mode(index) : this.mode;
     switch (mode) {
       case 'ok':

@@ -1,38 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import type { Clock, TimerHandle } from '../../main/core/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { ClipboardGuard, CredentialCopier, clipboardTextFor, type ClipboardLike } from '../../main/core/clipboard-guard.js';
 import type { Token } from '../../main/core/types.js';
-
-class ManualClock implements Clock {
-  #now = 0;
-  #timers = new Map<object, { at: number; callback: () => void }>();
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const handle = {};
-    this.#timers.set(handle, { at: this.#now + ms, callback });
-    return handle;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle);
-  }
-  get pending(): number {
-    return this.#timers.size;
-  }
-  advance(ms: number): void {
-    const target = this.#now + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].callback();
-    }
-    this.#now = target;
-  }
-}
 
 class MemoryClipboard implements ClipboardLike {
   text = '';
@@ -47,14 +17,14 @@ class MemoryClipboard implements ClipboardLike {
 }
 
 describe('clipboard guard', () => {
-  let clock: ManualClock;
+  let clock: FakeClock;
   let clipboard: MemoryClipboard;
   let clearSec: number;
   let guard: ClipboardGuard;
   let results: boolean[];
 
   beforeEach(() => {
-    clock = new ManualClock();
+    clock = new FakeClock(0);
     clipboard = new MemoryClipboard();
     clearSec = 60;
     guard = new ClipboardGuard({ clipboard, clock, getClearSec: () => clearSec });
@@ -62,57 +32,57 @@ describe('clipboard guard', () => {
     guard.onDidClear((cleared) => results.push(cleared));
   });
 
-  it('clears the copied token after the configured time if it is still there', () => {
+  it('clears the copied token after the configured time if it is still there', async () => {
     guard.copy('tok-1');
     assert.equal(clipboard.text, 'tok-1');
-    clock.advance(59_999);
+    await clock.advance(59_999);
     assert.equal(clipboard.text, 'tok-1');
-    clock.advance(1);
+    await clock.advance(1);
     assert.equal(clipboard.text, '');
     assert.deepEqual(results, [true]);
   });
 
-  it('leaves the clipboard alone when the person copied something else meanwhile', () => {
+  it('leaves the clipboard alone when the person copied something else meanwhile', async () => {
     guard.copy('tok-1');
     clipboard.text = 'something the person copied';
-    clock.advance(60_000);
+    await clock.advance(60_000);
     assert.equal(clipboard.text, 'something the person copied');
     assert.deepEqual(results, [false]);
   });
 
-  it('a second copy restarts the timer and only the latest text is cleared', () => {
+  it('a second copy restarts the timer and only the latest text is cleared', async () => {
     guard.copy('tok-1');
-    clock.advance(30_000);
+    await clock.advance(30_000);
     guard.copy('tok-2');
-    clock.advance(30_000);
+    await clock.advance(30_000);
     assert.equal(clipboard.text, 'tok-2');
-    assert.equal(clock.pending, 1);
-    clock.advance(30_000);
+    assert.equal(clock.pendingTimers(), 1);
+    await clock.advance(30_000);
     assert.equal(clipboard.text, '');
     assert.deepEqual(results, [true]);
   });
 
-  it('never clears when the setting is 0', () => {
+  it('never clears when the setting is 0', async () => {
     clearSec = 0;
     guard.copy('tok-1');
-    assert.equal(clock.pending, 0);
-    clock.advance(3600_000);
+    assert.equal(clock.pendingTimers(), 0);
+    await clock.advance(3600_000);
     assert.equal(clipboard.text, 'tok-1');
   });
 
-  it('reads the setting at each copy', () => {
+  it('reads the setting at each copy', async () => {
     guard.copy('tok-1');
     clearSec = 5;
     guard.copy('tok-2');
-    clock.advance(5_000);
+    await clock.advance(5_000);
     assert.equal(clipboard.text, '');
   });
 
-  it('takes a still-present secret back on dispose and cancels its timer', () => {
+  it('takes a still-present secret back on dispose and cancels its timer', async () => {
     guard.copy('tok-1');
     guard.dispose();
     assert.equal(clipboard.text, '');
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pendingTimers(), 0);
   });
 });
 
@@ -125,7 +95,7 @@ describe('clipboard text formats', () => {
     expiresAt: 300_000,
   };
 
-  it('copies the bare token, the header line, or a curl command for the API', () => {
+  it('copies the bare token, the header line, or a curl command for the API', async () => {
     assert.equal(clipboardTextFor(bearer, 'token'), 'eyJ.abc');
     assert.equal(clipboardTextFor(bearer, 'header'), 'Authorization: Bearer eyJ.abc');
     assert.equal(
@@ -134,7 +104,7 @@ describe('clipboard text formats', () => {
     );
   });
 
-  it('uses a cookie session\'s own headers (Operate Self-Managed)', () => {
+  it('uses a cookie session\'s own headers (Operate Self-Managed)', async () => {
     const cookie: Token = {
       accessToken: 'OPERATE-SESSION=1',
       tokenType: 'Cookie',
@@ -149,7 +119,7 @@ describe('clipboard text formats', () => {
     );
   });
 
-  it('builds an Authorization header when a token carries none', () => {
+  it('builds an Authorization header when a token carries none', async () => {
     assert.equal(clipboardTextFor({ ...bearer, headers: {} }, 'header'), 'Authorization: Bearer eyJ.abc');
   });
 });
@@ -157,7 +127,7 @@ describe('clipboard text formats', () => {
 describe('credential copier', () => {
   it('copies a valid token from the engine formatted for the profile API, and records it', async () => {
     const clipboard = new MemoryClipboard();
-    const clock = new ManualClock();
+    const clock = new FakeClock(0);
     const guard = new ClipboardGuard({ clipboard, clock, getClearSec: () => 60 });
     const asked: Array<[string, unknown]> = [];
     const recorded: unknown[] = [];
@@ -178,13 +148,13 @@ describe('credential copier', () => {
     assert.equal(clipboard.text, "curl -H 'Authorization: Bearer tok' 'https://cloud.acquia.com/api'");
     assert.deepEqual(asked, [['acquia-prod', { client: 'tray' }]]);
     assert.deepEqual(recorded, [{ kind: 'token-issued', profileId: 'acquia-prod', client: 'tray' }]);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     assert.equal(clipboard.text, '');
   });
 
   it('copies nothing when the engine has no valid token', async () => {
     const clipboard = new MemoryClipboard();
-    const guard = new ClipboardGuard({ clipboard, clock: new ManualClock(), getClearSec: () => 60 });
+    const guard = new ClipboardGuard({ clipboard, clock: new FakeClock(0), getClearSec: () => 60 });
     const copier = new CredentialCopier({
       engine: {
         getToken: async () => {

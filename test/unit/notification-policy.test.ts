@@ -1,42 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import { FakeClock } from '../support/fake-clock.js';
 import type { ErrorInfo, ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
-import type { Clock, TimerHandle } from '../../main/core/clock.js';
 import { NotificationPolicy, type NotificationModel } from '../../main/core/notification-policy.js';
-
-/** A minimal manual clock: timers fire only when the test advances time. */
-class ManualClock implements Clock {
-  #now: number;
-  #timers = new Map<object, { at: number; callback: () => void }>();
-  constructor(start: number) {
-    this.#now = start;
-  }
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const handle = {};
-    this.#timers.set(handle, { at: this.#now + Math.max(0, ms), callback });
-    return handle;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle);
-  }
-  get pending(): number {
-    return this.#timers.size;
-  }
-  advance(ms: number): void {
-    const target = this.#now + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].callback();
-    }
-    this.#now = target;
-  }
-}
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -60,7 +26,7 @@ function status(state: ProfileState, expiresAt: number | null, lastError: ErrorI
 }
 
 describe('notification policy', () => {
-  let clock: ManualClock;
+  let clock: FakeClock;
   let settings: Pick<Settings, 'leadTimeSec' | 'notifications'>;
   let policy: NotificationPolicy;
   let shown: NotificationModel[];
@@ -68,21 +34,21 @@ describe('notification policy', () => {
     policy.handle({ type: 'profile', status: s, previous, recovered });
 
   beforeEach(() => {
-    clock = new ManualClock(T0);
+    clock = new FakeClock(T0);
     settings = { leadTimeSec: 300, notifications: true };
     policy = new NotificationPolicy({ clock, getSettings: () => settings });
     shown = [];
     policy.onDidNotify((n) => shown.push(n));
   });
 
-  it('says nothing while everything is fresh', () => {
+  it('says nothing while everything is fresh', async () => {
     feed(status('fresh', T0 + 3600_000));
     feed(status('refreshing', T0 + 3600_000));
     feed(status('fresh', T0 + 7200_000));
     assert.equal(shown.length, 0);
   });
 
-  it('notifies once when a refresh fails within the lead time, however often the retries fail', () => {
+  it('notifies once when a refresh fails within the lead time, however often the retries fail', async () => {
     const expiresAt = T0 + 120_000; // 2 min left, lead time 5 min
     feed(status('error', expiresAt, timeout));
     feed(status('refreshing', expiresAt, timeout));
@@ -96,36 +62,36 @@ describe('notification policy', () => {
     assert.match(shown[0]?.body ?? '', /did not answer in time/);
   });
 
-  it('does not notify a failure while the token is still valid beyond the lead time, then does when the lead time begins', () => {
+  it('does not notify a failure while the token is still valid beyond the lead time, then does when the lead time begins', async () => {
     const expiresAt = T0 + 3600_000;
     feed(status('error', expiresAt, timeout));
     assert.equal(shown.length, 0);
-    clock.advance(3600_000 - 300_000 - 1);
+    await clock.advance(3600_000 - 300_000 - 1);
     assert.equal(shown.length, 0);
-    clock.advance(1);
+    await clock.advance(1);
     assert.deepEqual(shown.map((n) => n.kind), ['expiring']);
-    clock.advance(300_000);
+    await clock.advance(300_000);
     assert.deepEqual(shown.map((n) => n.kind), ['expiring', 'expired']);
-    clock.advance(3600_000);
+    await clock.advance(3600_000);
     assert.equal(shown.length, 2);
   });
 
-  it('notifies expired once, even when the engine reports it again', () => {
+  it('notifies expired once, even when the engine reports it again', async () => {
     feed(status('expired', T0 - 1000, timeout));
     feed(status('refreshing', T0 - 1000, timeout));
     feed(status('expired', T0 - 1000, timeout));
     assert.deepEqual(shown.map((n) => n.kind), ['expired']);
   });
 
-  it('notifies credentials rejected once, and not again when the token then expires', () => {
+  it('notifies credentials rejected once, and not again when the token then expires', async () => {
     feed(status('error', T0 + 60_000, rejected));
-    clock.advance(120_000);
+    await clock.advance(120_000);
     feed(status('expired', T0 + 60_000, rejected));
     assert.deepEqual(shown.map((n) => n.kind), ['credentials-rejected']);
     assert.match(shown[0]?.body ?? '', /rejected/);
   });
 
-  it('notifies recovered once after an announced problem, and nothing after a silent one', () => {
+  it('notifies recovered once after an announced problem, and nothing after a silent one', async () => {
     feed(status('error', T0 + 3600_000, timeout)); // far from expiry: not announced
     feed(status('fresh', T0 + 7200_000), true);
     assert.equal(shown.length, 0);
@@ -137,48 +103,48 @@ describe('notification policy', () => {
     assert.equal(shown[1]?.profileId, 'acquia-prod');
   });
 
-  it('announces a problem again after a recovery (a new change of state)', () => {
+  it('announces a problem again after a recovery (a new change of state)', async () => {
     feed(status('expired', T0 - 1, timeout));
     feed(status('fresh', T0 + 3600_000), true);
     feed(status('expired', T0 - 1, timeout));
     assert.deepEqual(shown.map((n) => n.kind), ['expired', 'recovered', 'expired']);
   });
 
-  it('keeps profiles apart', () => {
+  it('keeps profiles apart', async () => {
     feed(status('expired', T0 - 1, timeout, 'a'));
     feed(status('expired', T0 - 1, timeout, 'b'));
     feed(status('expired', T0 - 1, timeout, 'a'));
     assert.deepEqual(shown.map((n) => n.profileId), ['a', 'b']);
   });
 
-  it('stays silent for paused profiles and for removed ones, and cancels their timers', () => {
+  it('stays silent for paused profiles and for removed ones, and cancels their timers', async () => {
     feed(status('paused', T0 + 60_000, timeout));
     assert.equal(shown.length, 0);
     feed(status('error', T0 + 3600_000, timeout, 'gone'));
-    assert.ok(clock.pending > 0);
+    assert.ok(clock.pendingTimers() > 0);
     policy.handle({ type: 'profile-removed', id: 'gone' });
-    assert.equal(clock.pending, 0);
-    clock.advance(7200_000);
+    assert.equal(clock.pendingTimers(), 0);
+    await clock.advance(7200_000);
     assert.equal(shown.length, 0);
   });
 
-  it('uses the current lead time', () => {
+  it('uses the current lead time', async () => {
     settings = { leadTimeSec: 1800, notifications: true };
     feed(status('error', T0 + 1200_000, timeout));
     assert.deepEqual(shown.map((n) => n.kind), ['expiring']);
   });
 
-  it('shows nothing when notifications are switched off', () => {
+  it('shows nothing when notifications are switched off', async () => {
     settings = { leadTimeSec: 300, notifications: false };
     feed(status('expired', T0 - 1, timeout));
     feed(status('fresh', T0 + 3600_000), true);
     assert.equal(shown.length, 0);
   });
 
-  it('dispose cancels every pending re-check', () => {
+  it('dispose cancels every pending re-check', async () => {
     feed(status('error', T0 + 3600_000, timeout));
-    assert.ok(clock.pending > 0);
+    assert.ok(clock.pendingTimers() > 0);
     policy.dispose();
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pendingTimers(), 0);
   });
 });

@@ -72,9 +72,12 @@ export function writeError(io: CliIo, message: string, hint?: string): void {
 export function reportError(io: CliIo, error: unknown): number {
   if (error instanceof CliExit) return error.code;
   if (isTokentrayError(error)) {
-    writeError(io, error.message, error.hint);
-    if (io.env.TOKENTRAY_DEBUG && error.cause instanceof Error) io.stderr.write(`  cause: ${error.cause.name}\n`);
-    return exitCodeOf(error.kind);
+    // A one-shot CLI has no "next attempt": say what went wrong, and exit by that (a keychain failure
+    // behind no_valid_token is still exit 5).
+    const shown = error.kind === 'no_valid_token' && isTokentrayError(error.cause) ? error.cause : error;
+    writeError(io, shown.message, shown.hint);
+    if (io.env.TOKENTRAY_DEBUG && shown.cause instanceof Error) io.stderr.write(`  cause: ${shown.cause.name}\n`);
+    return exitCodeOf(shown.kind);
   }
   writeError(io, 'an unexpected error occurred.', 'Run again with TOKENTRAY_DEBUG=1 and report the problem.');
   if (io.env.TOKENTRAY_DEBUG && error instanceof Error) io.stderr.write(`  ${error.name}\n${error.stack ?? ''}\n`);

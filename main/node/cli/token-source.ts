@@ -4,8 +4,6 @@
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../../common/contract.js';
 import { toTokenResponse } from '../../core/api/token-response.js';
 import { systemClock } from '../../core/clock.js';
-import { TokenEngine } from '../../core/engine.js';
-import { createProviderRegistry } from '../../core/providers/index.js';
 import type { Engine, Vault } from '../../core/types.js';
 import { findRunningApp, type RunningApp } from '../app-client.js';
 import type { CliContext } from './context.js';
@@ -39,6 +37,11 @@ function appSource(app: RunningApp): TokenSource {
 }
 
 async function engineSource(context: CliContext): Promise<TokenSource> {
+  // Loaded only by the commands that need tokens: `profile list` and `--help` stay quick.
+  const [{ TokenEngine }, { createProviderRegistry }] = await Promise.all([
+    import('../../core/engine.js'),
+    import('../../core/providers/index.js'),
+  ]);
   const engine: Engine = new TokenEngine({
     store: context.store,
     vault: context.vault,

@@ -1,0 +1,102 @@
+// Headless mode's dashboard transport (issue 5): a one-time login link trades for a session cookie,
+// which opens /ui/rpc/{channel} (the IPC channels one to one) and /v1/events; the built files are
+// served under a strict Content-Security-Policy.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ClientKeyInfo, ProfileStatus, Result } from '../../common/contract.js';
+import { openEvents, startHarness, type Harness } from './api-harness.js';
+
+describe('headless dashboard over HTTP', () => {
+  let h: Harness;
+  let cookie: string;
+  before(async () => {
+    h = await startHarness({ dashboard: true });
+    await h.addProfile('redpanda', 'dash');
+    const link = new URL(h.core.server.createLoginLink());
+    const login = await h.call('GET', link.pathname + link.search, { key: null });
+    assert.equal(login.status, 303);
+    cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const rpc = async <T>(channel: string, args: unknown[], headers: Record<string, string> = {}): Promise<{ status: number; result: Result<T> }> => {
+    const answer = await h.call('POST', `/ui/rpc/${channel}`, {
+      key: null,
+      headers: { Cookie: cookie, 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${h.port}`, ...headers },
+      body: JSON.stringify(args),
+    });
+    return { status: answer.status, result: JSON.parse(answer.body) as Result<T> };
+  };
+
+  test('RPC answers Result values with the session cookie', async () => {
+    const list = await rpc<ProfileStatus[]>('profiles:list', []);
+    assert.equal(list.status, 200);
+    assert.ok(list.result.ok);
+    assert.deepEqual(list.result.value.map((s) => s.id), ['dash']);
+
+    const added = await rpc<{ key: string; client: ClientKeyInfo }>('clients:add', [{ name: 'script', profiles: ['dash'] }]);
+    assert.ok(added.result.ok);
+    assert.match(added.result.value.key, /^ttk_/);
+    // The new key works on the API at once, and the listing never shows it again.
+    assert.equal((await h.call('GET', '/v1/profiles/dash/token', { key: added.result.value.key })).status, 200);
+    const clients = await rpc<ClientKeyInfo[]>('clients:list', []);
+    assert.ok(clients.result.ok);
+    assert.ok(!JSON.stringify(clients.result.value).includes(added.result.value.key));
+  });
+
+  test('bad payloads, unknown channels and engine errors are error values, not crashes', async () => {
+    const bad = await rpc('profiles:get', [42]);
+    assert.equal(bad.status, 200);
+    assert.equal(bad.result.ok, false);
+    const unknown = await rpc('system:exec', ['rm -rf /']);
+    assert.equal(unknown.result.ok, false);
+    const missing = await rpc('profiles:get', ['nope']);
+    assert.ok(!missing.result.ok && missing.result.error.kind === 'not_found');
+    const notJson = await h.call('POST', '/ui/rpc/profiles:list', { key: null, headers: { Cookie: cookie, 'Content-Type': 'text/plain' }, body: '[]' });
+    assert.equal(notJson.status, 415);
+    const tooBig = await h.call('POST', '/ui/rpc/profiles:list', {
+      key: null,
+      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+      body: `["${'x'.repeat(2 * 1024 * 1024)}"]`,
+    });
+    assert.equal(tooBig.status, 413);
+  });
+
+  test('the session cookie opens the event stream', async () => {
+    const stream = await openEvents(h.port, { Cookie: cookie });
+    assert.equal(stream.status, 200);
+    const paused = stream.next((e) => e.type === 'profile' && e.status.id === 'dash' && e.status.state === 'paused');
+    await rpc('profiles:pause', ['dash', true]);
+    await paused;
+    stream.close();
+    await rpc('profiles:pause', ['dash', false]);
+  });
+
+  test('static files come with a strict CSP and never from outside the dashboard folder', async () => {
+    const index = await h.call('GET', '/', { key: null });
+    assert.equal(index.status, 200);
+    assert.match(String(index.headers['content-type']), /^text\/html/);
+    const csp = String(index.headers['content-security-policy']);
+    for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) {
+      assert.ok(csp.includes(directive), directive);
+    }
+    assert.equal(index.headers['cache-control'], 'no-store');
+    const script = await h.call('GET', '/assets/app.js', { key: null });
+    assert.equal(script.status, 200);
+    assert.match(String(script.headers['content-type']), /^text\/javascript/);
+    assert.equal((await h.call('GET', '/profiles/dash', { key: null })).status, 200); // client-side route
+    assert.equal((await h.call('GET', '/%2e%2e/secret.txt', { key: null })).status, 404);
+    assert.equal((await h.call('GET', '/..%2fsecret.txt', { key: null })).status, 404);
+    assert.equal((await h.call('GET', '/missing.js', { key: null })).status, 404);
+  });
+
+  test('POST /v1/dashboard-link gives a fresh working link to an unlimited key', async () => {
+    const answer = await h.call('POST', '/v1/dashboard-link');
+    assert.equal(answer.status, 200);
+    const url = new URL((JSON.parse(answer.body) as { url: string }).url);
+    assert.equal(url.host, `127.0.0.1:${h.port}`);
+    assert.equal((await h.call('GET', url.pathname + url.search, { key: null })).status, 303);
+  });
+});

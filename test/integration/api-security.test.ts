@@ -1,0 +1,147 @@
+// Attacks on the loopback API (SPEC section 4), each refused with the right status, with nothing
+// useful in the answer: no token, no secret, no key, no CORS grant, and Cache-Control: no-store.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ProfileStatus } from '../../common/contract.js';
+import { corsHeaders, openEvents, rawRequest, startHarness, type Answer, type Harness } from './api-harness.js';
+import type { ProviderServer } from '../support/servers/index.js';
+
+describe('loopback API refusals', () => {
+  let h: Harness;
+  let server: ProviderServer;
+  let limitedKey: string;
+  const answers: Answer[] = [];
+
+  before(async () => {
+    h = await startHarness({ dashboard: true });
+    server = await h.addProfile('redpanda', 'allowed');
+    await h.addProfile('acquia', 'other');
+    limitedKey = await h.addKey('limited', ['allowed']);
+    // A token exists, so a leak would have something to leak.
+    assert.equal((await h.call('GET', '/v1/profiles/allowed/token')).status, 200);
+    assert.equal((await h.call('GET', '/v1/profiles/other/token')).status, 200);
+  });
+  after(async () => {
+    // Nothing refused may carry a token, a secret or a key, or grant CORS.
+    const secrets = [
+      h.key,
+      limitedKey,
+      server.credentials.clientSecret,
+      ...h.servers.flatMap((s) => s.issued.map((t) => t.accessToken)),
+    ];
+    for (const answer of answers) {
+      for (const secret of secrets) assert.ok(!answer.body.includes(secret), `answer ${answer.status} leaks a secret`);
+      assert.deepEqual(corsHeaders(answer.headers), []);
+      assert.equal(answer.headers['cache-control'], 'no-store');
+      assert.match(String(answer.headers['content-type']), /^application\/problem\+json/);
+    }
+    await h.close();
+  });
+
+  const refused = async (expected: number, method: string, path: string, options: Parameters<Harness['call']>[2] = {}): Promise<Answer> => {
+    const answer = await h.call(method, path, options);
+    assert.equal(answer.status, expected, answer.body);
+    const problem = JSON.parse(answer.body) as { status: number; title: string; detail: string; type: string };
+    assert.equal(problem.status, expected);
+    assert.ok(problem.title.length > 0 && problem.detail.length > 0 && problem.type.length > 0);
+    answers.push(answer);
+    return answer;
+  };
+
+  test('no key, a wrong key and a malformed header are 401', async () => {
+    const none = await refused(401, 'GET', '/v1/profiles/allowed/token', { key: null });
+    assert.match(String(none.headers['www-authenticate']), /^Bearer/);
+    await refused(401, 'GET', '/v1/profiles/allowed/token', { key: 'ttk_not-a-real-key' });
+    await refused(401, 'GET', '/v1/profiles', { key: null, headers: { Authorization: `Basic ${h.key}` } });
+    await refused(401, 'GET', '/v1/events', { key: null });
+  });
+
+  test('a revoked key is 401', async () => {
+    const key = await h.addKey('short-lived', null);
+    assert.equal((await h.call('GET', '/v1/profiles/allowed/token', { key })).status, 200);
+    assert.deepEqual(await h.core.rpc['clients:remove']('short-lived'), { removed: true });
+    await refused(401, 'GET', '/v1/profiles/allowed/token', { key });
+  });
+
+  test('a key limited to another profile gets 403, and sees only its own profiles', async () => {
+    assert.equal((await h.call('GET', '/v1/profiles/allowed/token', { key: limitedKey })).status, 200);
+    await refused(403, 'GET', '/v1/profiles/other/token', { key: limitedKey });
+    await refused(403, 'GET', '/v1/profiles/other/headers', { key: limitedKey });
+    await refused(403, 'POST', '/v1/profiles/other/refresh', { key: limitedKey });
+    await refused(403, 'GET', '/v1/proxy/other/whoami', { key: limitedKey });
+    // 403, not 404, for a profile that does not exist either: a limited key cannot probe for ids.
+    await refused(403, 'GET', '/v1/profiles/does-not-exist/token', { key: limitedKey });
+    await refused(403, 'POST', '/v1/dashboard-link', { key: limitedKey });
+    const list = JSON.parse((await h.call('GET', '/v1/profiles', { key: limitedKey })).body) as ProfileStatus[];
+    assert.deepEqual(list.map((s) => s.id), ['allowed']);
+
+    // Its event stream only carries its own profile.
+    const stream = await openEvents(h.port, { Authorization: `Bearer ${limitedKey}` });
+    const seen: string[] = [];
+    const allowedPaused = stream.next((e) => {
+      if (e.type === 'profile') seen.push(e.status.id);
+      return e.type === 'profile' && e.status.id === 'allowed' && e.status.state === 'paused';
+    });
+    await h.core.engine.setPaused('other', true);
+    await h.core.engine.setPaused('allowed', true);
+    await allowedPaused;
+    stream.close();
+    assert.ok(!seen.includes('other'));
+    await h.core.engine.setPaused('other', false);
+    await h.core.engine.setPaused('allowed', false);
+  });
+
+  test('a foreign Host (DNS rebinding) is refused, also for /v1/health', async () => {
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { Host: 'evil.example' } });
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { Host: `127.0.0.1.nip.io:${h.port}` } });
+    await refused(403, 'GET', '/v1/health', { key: null, headers: { Host: `evil.example:${h.port}` } });
+    await refused(403, 'GET', '/v1/health', { key: null, headers: { Host: '127.0.0.1:1' } });
+    for (const host of [`localhost:${h.port}`, `[::1]:${h.port}`, `127.0.0.1:${h.port}`]) {
+      assert.equal((await h.call('GET', '/v1/health', { key: null, headers: { Host: host } })).status, 200, host);
+    }
+  });
+
+  test('a foreign Origin, a cross-site or same-site fetch and a relayed request are refused', async () => {
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { Origin: 'http://evil.example' } });
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { Origin: 'null' } });
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { Origin: `http://localhost:${h.port + 1}` } });
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { 'Sec-Fetch-Site': 'same-site' } });
+    await refused(403, 'GET', '/v1/profiles/allowed/token', { headers: { 'X-Forwarded-For': '203.0.113.7' } });
+    // The dashboard's own origin is allowed.
+    const own = await h.call('GET', '/v1/profiles/allowed/token', { headers: { Origin: `http://127.0.0.1:${h.port}`, 'Sec-Fetch-Site': 'same-origin' } });
+    assert.equal(own.status, 200);
+    assert.deepEqual(corsHeaders(own.headers), []);
+  });
+
+  test('a 1 MB header is refused with 431', async () => {
+    const big = 'a'.repeat(1024 * 1024);
+    const answer = await rawRequest(h.port, `GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nX-Big: ${big}\r\n\r\n`);
+    assert.equal(answer.status, 431);
+    assert.match(answer.head, /cache-control: no-store/i);
+    assert.doesNotMatch(answer.head, /access-control-/i);
+  });
+
+  test('path traversal in a proxy path is refused with 400', async () => {
+    for (const path of ['/v1/proxy/allowed/..%2f..%2fadmin', '/v1/proxy/allowed/%2e%2e/admin', '/v1/proxy/allowed/a/%2E%2E/b',
+      '/v1/proxy/allowed/a/../b', '/v1/proxy/allowed/a%5c..%5cb', '/v1/proxy/allowed/%252e%252e/x', '/v1/proxy/allowed/./x']) {
+      await refused(400, 'GET', path);
+    }
+    assert.equal(server.apiCalls.length, 0);
+  });
+
+  test('a login link works once; a reused or unknown link is refused', async () => {
+    const link = new URL(h.core.server.createLoginLink());
+    const first = await h.call('GET', link.pathname + link.search, { key: null });
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.location, '/');
+    const cookie = String(first.headers['set-cookie']);
+    assert.match(cookie, /^tokentray_session=[A-Za-z0-9_-]{40,};/);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\//);
+    await refused(403, 'GET', link.pathname + link.search, { key: null });
+    await refused(401, 'GET', `${link.pathname}?token=made-up`, { key: null });
+    await refused(401, 'POST', '/ui/rpc/profiles:list', { key: null, headers: { 'Content-Type': 'application/json' }, body: '[]' });
+  });
+});

@@ -1,0 +1,159 @@
+// KeytarVault against the real keychain: gnome-keyring on a private D-Bus session (scripts/test.sh)
+// under a throwaway service name. And without a Secret Service, a clear keychain_unavailable error.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { TokentrayError } from '../../main/core/errors.js';
+import type { Token } from '../../main/core/types.js';
+import { KeytarVault, keychainError, type KeytarLike } from '../../main/node/keytar-vault.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
+// A service of its own inside the throwaway one, so parallel test files never see each other's entries.
+const service = `${process.env.TOKENTRAY_KEYCHAIN_SERVICE ?? 'tokentray-test'}-vault-${randomBytes(4).toString('hex')}`;
+
+after(async () => {
+  for (const { account } of await keytar.findCredentials(service)) await keytar.deletePassword(service, account);
+});
+
+describe('KeytarVault with gnome-keyring', () => {
+  const vault = new KeytarVault({ service });
+
+  test('the service name comes from the option, else TOKENTRAY_KEYCHAIN_SERVICE, else tokentray', () => {
+    assert.equal(vault.service, service);
+    assert.equal(new KeytarVault().service, process.env.TOKENTRAY_KEYCHAIN_SERVICE || 'tokentray');
+  });
+
+  test('probe succeeds on an unlocked keychain and leaves nothing behind', async () => {
+    await vault.probe();
+    assert.deepEqual(await keytar.findCredentials(service), []);
+  });
+
+  test('stores, reads and deletes a secret under `${profileId}:${field}`', async () => {
+    const secret = `s3cr&t+ ü ${randomBytes(8).toString('hex')}`;
+    assert.equal(await vault.getSecret('alpha', 'clientSecret'), null);
+    await vault.setSecret('alpha', 'clientSecret', secret);
+    assert.equal(await vault.getSecret('alpha', 'clientSecret'), secret);
+    assert.equal(await keytar.getPassword(service, 'alpha:clientSecret'), secret, 'the entry is in the real keychain');
+    await vault.setSecret('alpha', 'clientSecret', `${secret}-2`);
+    assert.equal(await vault.getSecret('alpha', 'clientSecret'), `${secret}-2`, 'overwrites');
+    await vault.deleteSecret('alpha', 'clientSecret');
+    assert.equal(await vault.getSecret('alpha', 'clientSecret'), null);
+    await vault.deleteSecret('alpha', 'clientSecret'); // deleting nothing is fine
+  });
+
+  test('the cached token round-trips through the keychain and can be cleared', async () => {
+    const token: Token = {
+      accessToken: `eyJ.${randomBytes(16).toString('hex')}`,
+      tokenType: 'Bearer',
+      headers: { Authorization: 'Bearer x' },
+      obtainedAt: 1_700_000_000_000,
+      expiresAt: 1_700_000_300_000,
+      scope: 'organization:1234',
+    };
+    assert.equal(await vault.getCachedToken('beta'), null);
+    await vault.setCachedToken('beta', token);
+    assert.deepEqual(await vault.getCachedToken('beta'), token);
+    const basic: Token = { accessToken: 'abc', tokenType: 'Basic', headers: { Authorization: 'Basic abc' }, obtainedAt: 1, expiresAt: null };
+    await vault.setCachedToken('beta', basic);
+    assert.deepEqual(await vault.getCachedToken('beta'), basic, 'a token that never expires keeps expiresAt null');
+    await vault.setCachedToken('beta', null);
+    assert.equal(await vault.getCachedToken('beta'), null);
+    assert.equal(await keytar.getPassword(service, 'beta:token'), null);
+  });
+
+  test('an unreadable cache entry is dropped, not served', async () => {
+    await keytar.setPassword(service, 'gamma:token', '{"accessToken": 42}');
+    assert.equal(await vault.getCachedToken('gamma'), null);
+    assert.equal(await keytar.getPassword(service, 'gamma:token'), null);
+  });
+
+  test('deleteProfile removes every entry of that profile and nothing else', async () => {
+    await vault.setSecret('delta', 'clientSecret', 'one');
+    await vault.setSecret('delta', 'password', 'two');
+    await vault.setCachedToken('delta', { accessToken: 't', tokenType: 'Bearer', headers: {}, obtainedAt: 1, expiresAt: 2 });
+    await vault.setItem('delta:extra', 'three');
+    await vault.setSecret('delta-2', 'clientSecret', 'keep'); // shares a prefix but not `delta:`
+    await vault.setItem('cli:client-key', 'keep too');
+    await vault.deleteProfile('delta');
+    const accounts = (await keytar.findCredentials(service)).map((c) => c.account).sort();
+    assert.ok(!accounts.some((a) => a.startsWith('delta:')), `left: ${accounts.join(', ')}`);
+    assert.ok(accounts.includes('delta-2:clientSecret'));
+    assert.equal(await vault.getItem('cli:client-key'), 'keep too');
+    await vault.deleteItem('cli:client-key');
+    assert.equal(await vault.getItem('cli:client-key'), null);
+  });
+});
+
+describe('KeytarVault without a keychain', () => {
+  test('no Secret Service on the bus: every call fails with keychain_unavailable and a hint', async () => {
+    // A child process, because keytar keeps its D-Bus connection for the life of the process.
+    const script = `
+      import { KeytarVault } from './main/node/keytar-vault.ts';
+      const vault = new KeytarVault({ service: 'tokentray-no-bus' });
+      const results = [];
+      for (const call of [() => vault.probe(), () => vault.getSecret('p', 'clientSecret'), () => vault.setSecret('p', 'clientSecret', 'never-stored'), () => vault.getCachedToken('p'), () => vault.deleteProfile('p')]) {
+        try { await call(); results.push({ ok: true }); } catch (error) { results.push({ kind: error.kind, message: error.message, hint: error.hint }); }
+      }
+      process.stdout.write(JSON.stringify(results));
+    `;
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+    delete env.DISPLAY;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      child.once('error', reject);
+      child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
+    });
+    const results = JSON.parse(output) as Array<{ ok?: boolean; kind?: string; message?: string; hint?: string }>;
+    assert.equal(results.length, 5);
+    for (const result of results) {
+      assert.equal(result.kind, 'keychain_unavailable', JSON.stringify(result));
+      assert.match(result.message ?? '', /keychain/i);
+      assert.match(result.hint ?? '', /gnome-keyring|unlock/i);
+      assert.ok(!JSON.stringify(result).includes('never-stored'));
+    }
+  });
+
+  test('keytar failures map to keychain_unavailable with plain words, never plaintext', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['Cannot autolaunch D-Bus without X11 $DISPLAY', /No keychain service/],
+      ['Could not connect: No such file or directory', /No keychain service/],
+      ['The name org.freedesktop.secrets was not provided by any .service files', /No keychain service/],
+      ['Cannot create an item in a locked collection', /locked/],
+      ['Something else', /not available/],
+    ];
+    for (const [text, message] of cases) {
+      const error = keychainError(new Error(text));
+      assert.ok(error instanceof TokentrayError);
+      assert.equal(error.kind, 'keychain_unavailable');
+      assert.match(error.message, message);
+      assert.ok(error.hint);
+      assert.ok(!error.message.includes(text), 'the raw library text is not the message');
+    }
+  });
+
+  test('a locked keychain fails the probe (a read alone would look empty)', async () => {
+    const locked: KeytarLike = {
+      getPassword: async () => null,
+      setPassword: async () => {
+        throw new Error('Cannot create an item in a locked collection');
+      },
+      deletePassword: async () => false,
+      findCredentials: async () => [],
+    };
+    await assert.rejects(new KeytarVault({ service: 'x', keytar: locked }).probe(), (error: unknown) => {
+      assert.ok(error instanceof TokentrayError);
+      assert.equal(error.kind, 'keychain_unavailable');
+      assert.match(error.message, /locked/);
+      return true;
+    });
+  });
+});
