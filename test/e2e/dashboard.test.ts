@@ -168,11 +168,8 @@ describe('dashboard in Chromium against tokentray serve', () => {
     const card = page.locator('[data-profile-id="camunda-console"]');
     const before = await card.locator('.lifetime-text .muted').innerText();
     const issuedBefore = provider.issued.length;
-    await page.waitForFunction(
-      `(() => { const el = document.querySelector('[data-profile-id="camunda-console"] .lifetime-text .muted'); return el && el.textContent !== ${JSON.stringify(before)}; })()`,
-      undefined,
-      { timeout: 60_000 },
-    );
+    // Waits on the DOM (no sleeps, no eval: the CSP forbids it): the expiry time on the card changes.
+    await card.locator('.lifetime-text').filter({ hasNotText: before }).waitFor({ timeout: 60_000 });
     assert.ok(provider.issued.length > issuedBefore, 'a new token was issued upstream');
     assert.equal(await page.evaluate('window.__sameDocument'), true, 'no reload happened');
     await page.getByRole('link', { name: 'Activity' }).first().click();

@@ -97,7 +97,7 @@ describe('file store', () => {
     const { store } = open(tempDir());
     store.putProfile(profile('first'));
     const before = fs.statSync(store.path).ino;
-    // A reader polling while a larger write lands must only ever see complete JSON.
+    // A larger write, so a non-atomic in-place write would be observable as a rewritten inode.
     const big = profile('second', { extraParams: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'.repeat(500)])) });
     store.putProfile({ ...big, provider: 'oauth2', tokenUrl: 'https://example.test/token' });
     const afterWrite = fs.statSync(store.path).ino;
@@ -110,9 +110,13 @@ describe('file store', () => {
     const dir = tempDir();
     const { store } = open(dir);
     store.putProfile(profile('mine'));
+    // conf watches with fs.watchFile, which does not keep the process alive; this handle does,
+    // until the change arrives (no timing is asserted: the test runner's timeout is the bound).
+    const keepAlive = setInterval(() => {}, 1000);
     const changed = new Promise<void>((resolve) => {
       const unsubscribe = store.onDidChange(() => {
         unsubscribe();
+        clearInterval(keepAlive);
         resolve();
       });
     });
