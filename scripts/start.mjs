@@ -42,10 +42,35 @@ function run(command, commandArgs) {
   });
 }
 
+/**
+ * npm ci does not run electron's download (package.json allowScripts), so the first `npm start` on a
+ * desktop fetches the binary itself. Quiet, bounded, and skipped where downloads are switched off.
+ */
+function tryDownloadElectron(env = process.env) {
+  if (env.ELECTRON_SKIP_BINARY_DOWNLOAD || env.ELECTRON_OVERRIDE_DIST_PATH) return;
+  const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+  if (!existsSync(installer)) return;
+  try {
+    execFileSync(process.execPath, [installer], { cwd: path.dirname(installer), stdio: 'ignore', timeout: 180_000 });
+  } catch {
+    // No network or no release for this platform: the headless fallback below says so.
+  }
+}
+
+/** Electron needs a display on Linux; a server or container without one gets the headless mode. */
+function displayMissing(env = process.env) {
+  return process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY;
+}
+
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
-  const electron = findElectronBinary();
+  let electron = findElectronBinary();
+  if (!electron.path) {
+    tryDownloadElectron();
+    electron = findElectronBinary();
+  }
+  if (electron.path && displayMissing()) electron = { path: null, why: 'there is no display (DISPLAY is not set)' };
   if (electron.path) {
     run(electron.path, [root, ...args]);
   } else {

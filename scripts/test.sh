@@ -9,7 +9,11 @@ if [ -z "${TOKENTRAY_TEST_DBUS:-}" ]; then
   exec dbus-run-session -- bash "$0" "$@"
 fi
 
-# A throwaway keyring password and service name: tests never touch a person's real entries.
+# A throwaway keyring (its own data folder, password and service name): tests never touch a person's
+# real entries, and an existing login keyring with another password cannot leave the collection locked.
+XDG_DATA_HOME="$(mktemp -d -t tokentray-keyring.XXXXXX)"
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 eval "$(printf '%s' tokentray-test | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 export TOKENTRAY_KEYCHAIN_SERVICE="tokentray-test-$$"
@@ -28,4 +32,4 @@ fi
 mapfile -t files < <(find test -type f \( -name '*.test.ts' -o -name '*.test.tsx' \) | sort)
 if [ "$#" -gt 0 ]; then files=("$@"); fi
 echo "== tests (${#files[@]} files)"
-exec node --import tsx --test --test-reporter=spec --test-timeout=180000 "${files[@]}"
+node --import tsx --test --test-reporter=spec --test-timeout=180000 "${files[@]}"

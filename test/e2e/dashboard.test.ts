@@ -66,6 +66,8 @@ async function tabTo(page: Page, text: RegExp, limit = 60): Promise<void> {
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
+  // A full-page shot of a scrolled page would draw the sticky top bar mid-page.
+  await page.evaluate('window.scrollTo(0, 0)');
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}-${scheme}.png`), fullPage: true });

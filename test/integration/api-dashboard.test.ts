@@ -68,7 +68,7 @@ describe('headless dashboard over HTTP', () => {
     const stream = await openEvents(h.port, { Cookie: cookie });
     assert.equal(stream.status, 200);
     const paused = stream.next((e) => e.type === 'profile' && e.status.id === 'dash' && e.status.state === 'paused');
-    await rpc('profiles:pause', ['dash', true]);
+    assert.ok((await rpc('profiles:pause', ['dash', true])).result.ok);
     await paused;
     stream.close();
     await rpc('profiles:pause', ['dash', false]);

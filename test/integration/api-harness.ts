@@ -179,9 +179,8 @@ export function openEvents(port: number, headers: Record<string, string>): Promi
         close: () => req.destroy(),
       });
     });
-    req.on('error', (error) => {
-      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
-    });
+    // Before the answer any error fails the open; after it, close() resets the socket on purpose.
+    req.on('error', reject);
     req.end();
   });
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import type { EngineEvent, Result } from '../../common/contract.js';
+import type { EngineEvent, ProfileStatus, Result } from '../../common/contract.js';
 
 export interface RecordedRequest {
   method: string;
@@ -152,7 +152,7 @@ export async function startFakeDashboardServer(options: {
 }
 
 /** N plausible profile statuses spread over every provider and state, for previews and benchmarks. */
-export function syntheticStatuses(count: number, now = Date.now()): import('../../common/contract.js').ProfileStatus[] {
+export function syntheticStatuses(count: number, now = Date.now()): ProfileStatus[] {
   const providers = ['redpanda', 'camunda-console', 'acquia', 'sendcloud-oauth2', 'oauth2', 'camunda-operate-cookie'] as const;
   const states = ['fresh', 'fresh', 'expiring', 'refreshing', 'error', 'paused'] as const;
   return Array.from({ length: count }, (_, i) => {

@@ -126,6 +126,9 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     handle(req, res).catch((error: unknown) => {
       const problem = problemFromError(error);
       if (problem.status >= 500 && problem.kind === 'internal') logger?.error('request failed', { path: pathOf(req) });
+      // A body left unread (413, or a refusal before reading) makes the connection unusable for the
+      // next request: close it after this answer instead of keeping it alive.
+      if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
       sendProblem(res, problem);
     });
   });

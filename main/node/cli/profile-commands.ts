@@ -5,7 +5,7 @@ import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js'
 import { PROVIDERS, isProviderId, secretFieldsOf, type FieldSpec, type SecretField } from '../../../common/providers.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { isTokentrayError } from '../../core/errors.js';
-import { CliContext, table, usageError, type CliIo, type CommonOptions } from './context.js';
+import { table, usageError, type CliContext, type CliIo, type CommonOptions } from './context.js';
 import { promptSecret, readSecretFromStdin } from './secret-input.js';
 import { withCommonOptions, type Runner } from './shared.js';
 

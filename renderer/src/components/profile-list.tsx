@@ -189,7 +189,7 @@ const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; na
           </div>
         ) : null}
 
-        {actionError ? (
+        {actionError && actionError.error.message !== status.lastError?.message ? (
           <div role="alert">
             <ErrorNote error={actionError.error} title={`${actionError.action} failed:`} />
           </div>

@@ -1,0 +1,167 @@
+// `tokentray serve` as a person runs it: a real child process on a free port (--port 0), a temp
+// config directory and the real keychain; CLI commands against it; a clean exit on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { ProfileStatus } from '../../common/contract.js';
+import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ENTRY = join(ROOT, 'main/node/cli/run.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { ...process.env, TOKENTRAY_CONFIG_DIR: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+  link: string;
+  output: () => string;
+}
+
+/** Starts `tokentray serve` and resolves once it printed its address and login link. */
+function startServe(configDir: string, port = '0'): Promise<Served> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', port, '--config-dir', configDir], {
+      cwd: ROOT,
+      env: { ...process.env, TOKENTRAY_CONFIG_DIR: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const address = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+      const link = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?token=[A-Za-z0-9_-]+)/.exec(stdout);
+      if (address && link) done({ child, port: Number(address[1]), link: link[1] as string, output: () => stdout + stderr });
+    });
+    child.on('close', (code) => fail(new Error(`serve exited with ${code}: ${stdout}${stderr}`)));
+  });
+}
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('tokentray serve', () => {
+  let configDir: string;
+  let server: ProviderServer;
+  let served: Served;
+
+  before(async () => {
+    configDir = await mkdtemp(join(tmpdir(), 'tokentray-serve-'));
+    server = await startProviderServer('redpanda');
+    served = await startServe(configDir);
+  });
+  after(async () => {
+    if (served.child.exitCode === null) served.child.kill('SIGKILL');
+    await runCli(['profile', 'rm', 'svc', '--config-dir', configDir]);
+    await server.close();
+    await rm(configDir, { recursive: true, force: true });
+  });
+
+  test('writes runtime.json with the chosen port and no secrets, and answers /v1/health', async () => {
+    assert.ok(served.port > 0);
+    const runtime = JSON.parse(await readFile(join(configDir, 'runtime.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(runtime.port, served.port);
+    assert.equal(runtime.pid, served.child.pid);
+    assert.deepEqual(Object.keys(runtime).sort(), ['mode', 'pid', 'port', 'startedAt', 'version']);
+    const health = await get(served.port, '/v1/health');
+    assert.equal(health.status, 200);
+    assert.equal((JSON.parse(health.body) as { status: string }).status, 'ok');
+  });
+
+  test('CLI token and status use the running app', async () => {
+    const profile = server.profile({ id: 'svc' });
+    const added = await runCli(
+      ['profile', 'add', 'svc', '--provider', 'redpanda', '--client-id', profile.clientId as string, '--token-url', profile.tokenUrl as string, '--api-url', profile.apiUrl as string, '--secret-stdin', '--config-dir', configDir],
+      server.credentials.clientSecret,
+    );
+    assert.equal(added.code, 0, added.stderr);
+
+    const token = await runCli(['token', 'svc', '--config-dir', configDir]);
+    assert.equal(token.code, 0, token.stderr);
+    assert.equal(token.stdout.trim(), server.issued.at(-1)?.accessToken);
+    const again = await runCli(['token', 'svc', '--config-dir', configDir]);
+    assert.equal(again.stdout.trim(), token.stdout.trim());
+    assert.equal(server.tokenRequestCount(), 1);
+
+    const status = await runCli(['status', '--json', '--config-dir', configDir]);
+    assert.equal(status.code, 0, status.stderr);
+    const rows = JSON.parse(status.stdout) as ProfileStatus[];
+    assert.equal(rows.find((r) => r.id === 'svc')?.state, 'fresh');
+
+    // The app authenticated the CLI's own key (kept in the keychain, hash in the store): proof that
+    // the commands went through the running app rather than an engine of their own.
+    const config = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8')) as { clients?: { name: string; lastUsedAt: string | null; hash: string }[] };
+    const cli = config.clients?.find((c) => c.name === 'cli');
+    assert.ok(cli);
+    assert.notEqual(cli.lastUsedAt, null);
+    assert.ok(!(await readFile(join(configDir, 'config.json'), 'utf8')).includes(server.credentials.clientSecret));
+  });
+
+  test('tokentray dashboard prints a fresh one-time link that works once', async () => {
+    const printed = await runCli(['dashboard', '--config-dir', configDir]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const url = new URL(printed.stdout.trim());
+    assert.equal(url.port, String(served.port));
+    assert.equal((await get(served.port, url.pathname + url.search)).status, 303);
+    assert.equal((await get(served.port, url.pathname + url.search)).status, 403);
+  });
+
+  test('a busy port stops a second server with a clear message', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'tokentray-serve-busy-'));
+    try {
+      const busy = await runCli(['serve', '--port', String(served.port), '--config-dir', otherDir]);
+      assert.notEqual(busy.code, 0);
+      assert.match(busy.stderr, new RegExp(`Port ${served.port}`));
+      assert.match(busy.stderr, /--port/);
+      assert.ok(!existsSync(join(otherDir, 'runtime.json')));
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  test('SIGTERM stops it cleanly: exit 0 and runtime.json removed', async () => {
+    const closed = once(served.child, 'close');
+    served.child.kill('SIGTERM');
+    const [code] = (await closed) as [number | null];
+    assert.equal(code, 0, served.output());
+    assert.ok(!existsSync(join(configDir, 'runtime.json')));
+    // With no app running, the CLI does the work itself from the keychain cache.
+    const token = await runCli(['token', 'svc', '--config-dir', configDir]);
+    assert.equal(token.code, 0, token.stderr);
+    assert.equal(server.tokenRequestCount(), 1);
+  });
+});

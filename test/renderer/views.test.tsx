@@ -1,0 +1,205 @@
+// The views with the real store and a fake bridge: the list follows engine events live (no polling),
+// delete asks first, the inspector decodes a JWT only after reveal and calls opaque tokens opaque,
+// and the activity log is newest first and filterable.
+import './setup-dom.js';
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { useState } from 'react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
+import { ActivityView } from '../../renderer/src/components/activity-log.js';
+import { ProfilesView } from '../../renderer/src/components/profile-list.js';
+import { TokenInspector } from '../../renderer/src/components/token-inspector.js';
+import { createFakeBridge, ok } from './fake-bridge.js';
+import { renderWithBridge } from './render.js';
+
+afterEach(() => cleanup());
+
+const now = Date.now();
+const fresh: ProfileStatus = {
+  id: 'prod',
+  name: 'Prod',
+  provider: 'redpanda',
+  state: 'fresh',
+  obtainedAt: new Date(now - 60_000).toISOString(),
+  expiresAt: new Date(now + 3_540_000).toISOString(),
+  lastRefreshAt: new Date(now - 60_000).toISOString(),
+  nextRefreshAt: new Date(now + 2_640_000).toISOString(),
+  lastError: null,
+  requestsLastHour: 1,
+  requestsLastDay: 4,
+};
+const noop = (): void => {};
+const settings = ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true });
+
+describe('profile list', () => {
+  it('explains the first step when there are no profiles', async () => {
+    const bridge = createFakeBridge({ 'profiles:list': () => ok([]), 'activity:list': () => ok([]), 'settings:get': () => settings });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    await screen.findByRole('heading', { name: 'No profiles yet' });
+    assert.ok(screen.getByRole('link', { name: 'Add your first profile' }));
+  });
+
+  it('shows a load error with its hint and retries', async () => {
+    let calls = 0;
+    const bridge = createFakeBridge({
+      'profiles:list': () => {
+        calls += 1;
+        return calls === 1 ? { ok: false, error: { kind: 'network', message: 'Tokentray did not answer.', hint: 'Start it.' } } : ok([fresh]);
+      },
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+    });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    const alert = await screen.findByRole('alert');
+    assert.match(alert.textContent ?? '', /Tokentray did not answer\..*Start it\./);
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await screen.findByRole('heading', { name: 'Prod' });
+  });
+
+  it('follows engine events: state in words, last error with hint, removal', async () => {
+    const bridge = createFakeBridge({ 'profiles:list': () => ok([fresh]), 'activity:list': () => ok([]), 'settings:get': () => settings });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    const card = (await screen.findByRole('heading', { name: 'Prod' })).closest('li') as HTMLElement;
+    assert.equal(within(card).getByText('Fresh').className.includes('state-fresh'), true);
+    assert.match(within(card).getByTestId('countdown').textContent ?? '', /^Expires in (58|59) min/);
+    assert.equal(within(card).getByRole('progressbar').getAttribute('aria-valuenow'), '98');
+
+    act(() =>
+      bridge.emit({
+        type: 'profile',
+        previous: 'fresh',
+        recovered: false,
+        status: {
+          ...fresh,
+          state: 'error',
+          lastError: { kind: 'invalid_client', message: 'The client id or secret was rejected.', hint: 'Check the secret.' },
+        },
+      }),
+    );
+    assert.ok(within(card).getByText('Error'));
+    assert.match(within(card).getByTestId('last-error').textContent ?? '', /rejected\..*What to do: Check the secret\./);
+
+    act(() => bridge.emit({ type: 'profile-removed', id: 'prod' }));
+    await screen.findByRole('heading', { name: 'No profiles yet' });
+    // Only the first load asked for the list: everything after came from events.
+    assert.equal(bridge.callsTo('profiles:list').length, 1);
+  });
+
+  it('deletes only after confirmation, and Cancel keeps the profile', async () => {
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([fresh]),
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+      'profiles:remove': () => ok({ removed: true }),
+    });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    await screen.findByRole('heading', { name: 'Prod' });
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    let dialog = screen.getByRole('alertdialog', { name: 'Delete Prod?' });
+    assert.equal(document.activeElement, within(dialog).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    assert.equal(bridge.callsTo('profiles:remove').length, 0);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    dialog = screen.getByRole('alertdialog');
+    await act(async () => fireEvent.click(within(dialog).getByRole('button', { name: 'Delete profile' })));
+    assert.deepEqual(bridge.callsTo('profiles:remove'), [['prod']]);
+    await screen.findByRole('heading', { name: 'No profiles yet' });
+  });
+
+  it('pause sends profiles:pause and shows the answer at once', async () => {
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([fresh]),
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+      'profiles:pause': () => ok({ ...fresh, state: 'paused' as const }),
+    });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    await screen.findByRole('heading', { name: 'Prod' });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Pause' })));
+    assert.deepEqual(bridge.callsTo('profiles:pause'), [['prod', true]]);
+    await screen.findByRole('button', { name: 'Resume' });
+    assert.ok(screen.getByText('Paused'));
+  });
+});
+
+const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('token inspector', () => {
+  it('reveals on request only and decodes a JWT locally', async () => {
+    const exp = Math.floor(now / 1000) + 3600;
+    const jwt = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ iss: 'https://issuer.test/', aud: ['api.a', 'api.b'], scope: 'read write', exp, iat: exp - 3600 })}.sig`;
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([fresh]),
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+      'tokens:get': () => ok({ access_token: jwt, token_type: 'Bearer', expires_at: new Date(exp * 1000).toISOString(), expires_in: 3600, scope: null }),
+    });
+    renderWithBridge(<TokenInspector id="prod" />, bridge, { start: true });
+    assert.equal(bridge.callsTo('tokens:get').length, 0);
+    assert.equal(screen.queryByTestId('token-details'), null);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Reveal token' })));
+    const claims = await screen.findByTestId('claims');
+    const claim = (name: string): string => claims.querySelector(`[data-claim="${name}"] dd`)?.textContent ?? '';
+    assert.equal(claim('aud'), 'api.a, api.b');
+    assert.equal(claim('scope'), 'read write');
+    assert.equal(claim('iss'), 'https://issuer.test/');
+    assert.match(claim('exp'), /\(in (59 min \d+ s|1 h 00 min)\)/);
+    assert.match(claim('iat'), /ago\)/);
+    fireEvent.click(screen.getByRole('button', { name: 'Hide token' }));
+    assert.equal(screen.queryByTestId('token-details'), null);
+  });
+
+  it('calls an opaque token opaque', async () => {
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([fresh]),
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+      'tokens:get': () => ok({ access_token: 'abc123opaque', token_type: 'Bearer', expires_at: null, expires_in: null, scope: null }),
+    });
+    renderWithBridge(<TokenInspector id="prod" />, bridge, { start: true });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Reveal token' })));
+    assert.match((await screen.findByTestId('opaque')).textContent ?? '', /opaque token, not a JWT/);
+  });
+});
+
+describe('activity log', () => {
+  const entry = (seq: number, profileId: string, kind: ActivityEntry['kind'], client?: string): ActivityEntry => ({
+    seq,
+    at: new Date(now - (10 - seq) * 1000).toISOString(),
+    kind,
+    profileId,
+    ...(client ? { client } : {}),
+  });
+
+  it('is newest first, live, and filterable by profile', async () => {
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([fresh, { ...fresh, id: 'dev', name: 'Dev' }]),
+      'activity:list': () => ok([entry(1, 'prod', 'refreshed'), entry(2, 'dev', 'refresh-failed')]),
+      'settings:get': () => settings,
+    });
+    const navigated: unknown[] = [];
+    function Harness() {
+      const [profile, setProfile] = useState<string | undefined>(undefined);
+      return (
+        <ActivityView
+          profile={profile}
+          navigate={(route) => {
+            navigated.push(route);
+            setProfile(route.view === 'activity' ? route.profile : undefined);
+          }}
+        />
+      );
+    }
+    renderWithBridge(<Harness />, bridge, { start: true });
+    const list = await screen.findByTestId('activity-list');
+    act(() => bridge.emit({ type: 'activity', entry: entry(3, 'prod', 'token-issued', 'deploy') }));
+    const kinds = () => [...list.querySelectorAll('li')].map((li) => li.getAttribute('data-kind'));
+    await waitFor(() => assert.deepEqual(kinds(), ['token-issued', 'refresh-failed', 'refreshed']));
+    assert.match(list.querySelector('li')?.textContent ?? '', /to client key “deploy”/);
+
+    fireEvent.change(screen.getByLabelText('Profile'), { target: { value: 'prod' } });
+    assert.deepEqual(navigated, [{ view: 'activity', profile: 'prod' }]);
+    await waitFor(() => assert.deepEqual(kinds(), ['token-issued', 'refreshed']));
+  });
+});
