@@ -20,7 +20,7 @@ export interface TokenSource {
 }
 
 export async function openTokenSource(context: CliContext): Promise<TokenSource> {
-  const app = await findRunningApp(context.configDir);
+  const app = await findRunningApp(context.configDir, { vault: context.vault });
   if (app) return appSource(app);
   return engineSource(context);
 }
