@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { contentTypeFor } from '../window-policy.js';
 import { BASE_HEADERS, HttpProblem } from './problem.js';
 
 export const DASHBOARD_CSP = [
@@ -25,21 +26,6 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-};
 
 const notFound = (): HttpProblem => new HttpProblem(404, 'not_found', 'There is no such page.');
 
@@ -88,7 +74,7 @@ export async function serveDashboardFile(
   res.writeHead(200, {
     ...BASE_HEADERS,
     ...PAGE_HEADERS,
-    'Content-Type': TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': contentTypeFor(file.path),
     'Content-Length': file.size,
   });
   if (req.method === 'HEAD') {
