@@ -24,6 +24,8 @@ if [ "${1:-}" != "--no-checks" ]; then
   echo "== lint"; npx eslint --max-warnings 0 .
   echo "== typecheck"; npm run --silent typecheck
   echo "== build"; npm run --silent build
+  # The CLI tests start the real bin over this fresh build instead of compiling TypeScript per process.
+  export TOKENTRAY_TEST_BUILT=1
   if [ -f scripts/security-scan.mjs ]; then echo "== electron security scan"; node scripts/security-scan.mjs; fi
 else
   shift

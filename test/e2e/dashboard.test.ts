@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { cliCommand } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,7 +25,8 @@ interface Served {
 }
 
 async function startServe(configDir: string): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/node/cli/run.ts', 'serve', '--port', '0', '--config-dir', configDir], {
+  const cli = cliCommand(['serve', '--port', '0', '--config-dir', configDir]);
+  const child = spawn(cli.command, cli.args, {
     cwd: ROOT,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,29 +11,10 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ProfileStatus } from '../../common/contract.js';
+import { cliCommand, runCli } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const ENTRY = join(ROOT, 'main/node/cli/run.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { ...process.env, TOKENTRAY_CONFIG_DIR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
 
 interface Served {
   child: ChildProcess;
@@ -45,7 +26,8 @@ interface Served {
 /** Starts `tokentray serve` and resolves once it printed its address and login link. */
 function startServe(configDir: string, port = '0'): Promise<Served> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', port, '--config-dir', configDir], {
+    const cli = cliCommand(['serve', '--port', port, '--config-dir', configDir]);
+    const child = spawn(cli.command, cli.args, {
       cwd: ROOT,
       env: { ...process.env, TOKENTRAY_CONFIG_DIR: '' },
     });
@@ -106,7 +88,7 @@ describe('tokentray serve', () => {
     const profile = server.profile({ id: 'svc' });
     const added = await runCli(
       ['profile', 'add', 'svc', '--provider', 'redpanda', '--client-id', profile.clientId as string, '--token-url', profile.tokenUrl as string, '--api-url', profile.apiUrl as string, '--secret-stdin', '--config-dir', configDir],
-      server.credentials.clientSecret,
+      { stdin: server.credentials.clientSecret },
     );
     assert.equal(added.code, 0, added.stderr);
 

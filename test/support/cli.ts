@@ -1,5 +1,4 @@
-// Runs the `tokentray` CLI as a real child process from source (node --import tsx), the way the
-// integration tests need it: separate stdout/stderr, stdin fed and closed, exit code, and a record of
+// Runs the `tokentray` CLI as a real child process, the way the integration tests need it: separate stdout/stderr, stdin fed and closed, exit code, and a record of
 // everything printed so tests can search it for secrets.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -8,7 +7,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ENTRY = path.join(ROOT, 'main/node/cli/run.ts');
+const SOURCE_ENTRY = path.join(ROOT, 'main/node/cli/run.ts');
+const BUILT_ENTRY = path.join(ROOT, 'bin/tokentray.js');
+
+/**
+ * The command line that starts the CLI: the package's real `bin` over the fresh build when `npm test`
+ * has just built dist/ (TOKENTRAY_TEST_BUILT=1: several times faster to start, and it tests what users
+ * run), else the TypeScript source through tsx, so a single test file runs without a build.
+ */
+export function cliCommand(args: readonly string[]): { command: string; args: string[] } {
+  const built = process.env.TOKENTRAY_TEST_BUILT === '1';
+  return { command: process.execPath, args: built ? [BUILT_ENTRY, ...args] : ['--import', 'tsx', SOURCE_ENTRY, ...args] };
+}
 
 export interface CliResult {
   code: number;
@@ -32,7 +42,8 @@ export const printed: PrintedOutput[] = [];
 
 export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+    const cli = cliCommand(args);
+    const child = spawn(cli.command, cli.args, {
       cwd: ROOT,
       // An inherited TOKENTRAY_CONFIG_DIR must never point a test at a real config.
       env: { ...process.env, TOKENTRAY_CONFIG_DIR: '', ...options.env },
