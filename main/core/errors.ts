@@ -50,6 +50,35 @@ const CREDENTIAL_KINDS: ReadonlySet<ErrorKind> = new Set([
   'missing_secret',
 ]);
 
+/**
+ * Kinds that mean the provider answered with an error or could not be reached for a token: the CLI's
+ * exit code 4 (SPEC section 5), whatever the underlying transport.
+ */
+const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_scope',
+  'invalid_request',
+  'access_denied',
+  'additional_authentication_required',
+  'rate_limited',
+  'server_error',
+  'http_error',
+  'bad_response',
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'dns',
+  'tls',
+  'network',
+  'no_valid_token',
+]);
+
+export function isProviderErrorKind(kind: ErrorKind): boolean {
+  return PROVIDER_KINDS.has(kind);
+}
+
 export interface TokentrayErrorOptions {
   hint?: string;
   /** HTTP status of the upstream answer, when there was one. */

@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ElectronStore from 'electron-store';
-import { ConfBackedStore, checkStoredData, storeOptions, type ConfLike } from '../core/config-store.js';
-import { TokentrayError } from '../core/errors.js';
+import { ConfBackedStore, storeOptions, type ConfLike } from '../core/config-store.js';
 import type { Logger } from '../core/types.js';
+import { moveAsideIfBroken, type CorruptReport } from '../node/file-store.js';
 
 export interface OpenedStore {
   store: ConfBackedStore;
   /** Set when a broken config.json was moved aside; the app shows it to the person. */
-  movedAside: { movedTo: string; reason: string } | null;
+  movedAside: CorruptReport | null;
 }
 
 export function openElectronStore(configDir: string, logger?: Logger): OpenedStore {
@@ -23,29 +23,3 @@ export function openElectronStore(configDir: string, logger?: Logger): OpenedSto
   return { store: new ConfBackedStore(backend, logger ? { logger } : {}), movedAside };
 }
 
-function moveAsideIfBroken(file: string): { movedTo: string; reason: string } | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new TokentrayError('config', `The config file ${file} cannot be read.`, { hint: 'Check its permissions.', cause: error });
-  }
-  let reason: string;
-  try {
-    const check = checkStoredData(JSON.parse(text));
-    if (check.ok) return null;
-    if (check.newer) {
-      throw new TokentrayError('config', `The config file ${file} cannot be used: ${check.reason}.`, {
-        hint: 'Update Tokentray to the version that wrote the file.',
-      });
-    }
-    reason = check.reason;
-  } catch (error) {
-    if (error instanceof TokentrayError) throw error;
-    reason = 'it is not valid JSON';
-  }
-  const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  fs.renameSync(file, movedTo);
-  return { movedTo, reason };
-}

@@ -56,7 +56,11 @@ export function openFileStore(
   return { store: new ConfBackedStore(backend, options), corrupt };
 }
 
-function moveAsideIfBroken(file: string): CorruptReport | null {
+/**
+ * Moves a config file that is not valid JSON or fails the schema aside (with a timestamp) and reports
+ * it, before conf or electron-store opens it: nothing is silently dropped (SPEC section 3).
+ */
+export function moveAsideIfBroken(file: string): CorruptReport | null {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
 // What every CLI command shares: its streams, the config directory, the store and the vault, the
 // in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
-import { TokentrayError, isTokentrayError, type ErrorKind } from '../../core/errors.js';
+import { TokentrayError, isProviderErrorKind, isTokentrayError, type ErrorKind } from '../../core/errors.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
@@ -29,26 +29,6 @@ export class CliExit extends Error {
   }
 }
 
-const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
-  'invalid_client',
-  'unauthorized_client',
-  'invalid_grant',
-  'invalid_scope',
-  'invalid_request',
-  'access_denied',
-  'additional_authentication_required',
-  'rate_limited',
-  'server_error',
-  'http_error',
-  'bad_response',
-  'timeout',
-  'connection_refused',
-  'connection_reset',
-  'dns',
-  'tls',
-  'network',
-  'no_valid_token',
-]);
 
 /**
  * SPEC section 5: 2 usage, 3 no such profile, 4 the provider rejected the credentials or returned an
@@ -59,7 +39,7 @@ export function exitCodeOf(kind: ErrorKind): number {
   if (kind === 'usage') return EXIT.usage;
   if (kind === 'not_found') return EXIT.notFound;
   if (kind === 'keychain_unavailable' || kind === 'app_unavailable') return EXIT.unavailable;
-  if (PROVIDER_KINDS.has(kind)) return EXIT.provider;
+  if (isProviderErrorKind(kind)) return EXIT.provider;
   return EXIT.error;
 }
 
