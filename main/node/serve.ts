@@ -64,7 +64,7 @@ function stderrLogger(stderr: Writable): Logger {
 
 function say(stream: Writable, message: string, hint?: string): void {
   stream.write(`tokentray serve: ${message}\n`);
-  if (hint !== undefined) stream.write(`  ${hint}\n`);
+  if (hint !== undefined) stream.write(`  hint: ${hint}\n`);
 }
 
 /** Runs until SIGINT/SIGTERM (or options.signal); resolves with the exit code. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -145,5 +145,41 @@ describe('tokentray serve', () => {
     const token = await runCli(['token', 'svc', '--config-dir', configDir]);
     assert.equal(token.code, 0, token.stderr);
     assert.equal(server.tokenRequestCount(), 1);
+  });
+});
+
+describe('tokentray serve refuses to start on a broken setup', () => {
+  test('a corrupt config: moved aside, reported, non-zero exit, no server left behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tokentray-serve-corrupt-'));
+    try {
+      const broken = '{"profiles": {"half-written": ';
+      await writeFile(join(dir, 'config.json'), broken);
+      const run = await runCli(['serve', '--port', '0', '--config-dir', dir]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /not valid/);
+      const moved = (await readdir(dir)).filter((name) => name.startsWith('config.json.corrupt-'));
+      assert.equal(moved.length, 1, 'the broken file is kept beside the new one');
+      assert.equal(await readFile(join(dir, moved[0] as string), 'utf8'), broken);
+      assert.ok(run.stderr.includes(moved[0] as string), 'the message names where it went');
+      assert.ok(!existsSync(join(dir, 'runtime.json')));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('no Secret Service: exit 5 with a hint, and no plaintext fallback', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tokentray-serve-nokeychain-'));
+    try {
+      const run = await runCli(['serve', '--port', '0', '--config-dir', dir], {
+        env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', DISPLAY: '' },
+      });
+      assert.equal(run.code, 5, run.stderr);
+      assert.match(run.stderr, /keychain/i);
+      assert.match(run.stderr, /hint/);
+      assert.ok(!existsSync(join(dir, 'runtime.json')));
+      for (const name of await readdir(dir)) assert.ok(!name.includes('secret') && !name.includes('token'), name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
