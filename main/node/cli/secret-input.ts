@@ -18,9 +18,10 @@ export async function promptSecret(io: CliIo, label: string): Promise<string> {
       'Pipe it in with --secret-stdin (e.g. `printf %s "$SECRET" | tokentray profile add … --secret-stdin`), or run in a terminal to be asked.',
     );
   }
-  io.stderr.write(`${label}: `);
   const setRaw = stdin.setRawMode.bind(stdin);
+  // Echo goes off before the prompt shows: keys typed (or pasted) the moment it appears are never echoed.
   setRaw(true);
+  io.stderr.write(`${label}: `);
   stdin.resume();
   try {
     return await new Promise<string>((resolve, reject) => {
