@@ -1,13 +1,13 @@
 // Loopback client keys (SPEC section 4): created by a person, shown once, stored only as a hash, and
 // compared in constant time. Keys carry 256 random bits, so an unsalted SHA-256 is enough: there is
 // nothing to brute-force that a salt would slow down.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientKeyRecord } from './types.js';
 
 const KEY_PREFIX = 'ttk_';
 
 export function hashClientKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** A new key (returned once, never stored) and the record to store. */
@@ -29,13 +29,30 @@ export function createClientKey(
  * matched nor how much of a hash did.
  */
 export function findClientByKey(records: readonly ClientKeyRecord[], presented: string): ClientKeyRecord | undefined {
+  // The presented key is hashed on every call; only the stored side's decoding is cached.
+  // (Hex then decoded: node's one-shot hash is slower when asked for a Buffer directly.)
   const digest = Buffer.from(hashClientKey(presented), 'hex');
   let found: ClientKeyRecord | undefined;
   for (const record of records) {
-    const stored = Buffer.from(record.hash, 'hex');
+    const stored = storedDigest(record);
     if (stored.length === digest.length && timingSafeEqual(stored, digest) && found === undefined) found = record;
   }
   return found;
+}
+
+/**
+ * The stored hash as bytes, decoded once per record object: the loopback API checks a key on every
+ * request against the same records (a snapshot), and decoding hex is a large part of that check.
+ * Keyed weakly by the record and checked against its hash, so a dropped or changed record is never served stale.
+ */
+const decodedHashes = new WeakMap<ClientKeyRecord, { hex: string; bytes: Buffer }>();
+
+function storedDigest(record: ClientKeyRecord): Buffer {
+  const cached = decodedHashes.get(record);
+  if (cached !== undefined && cached.hex === record.hash) return cached.bytes;
+  const bytes = Buffer.from(record.hash, 'hex');
+  decodedHashes.set(record, { hex: record.hash, bytes });
+  return bytes;
 }
 
 /** Whether a client may see a profile: null means every profile. */

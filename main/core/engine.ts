@@ -144,7 +144,10 @@ export class TokenEngine implements Engine {
     this.background = deps.background ?? true;
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.log = new ActivityLog(this.options.activityCapacity);
-    this.log.onDidAppend((entry) => this.emit({ type: 'activity', entry }));
+    this.log.onDidAppend((entry) => {
+      // Every token handed out is an entry: build the event only when someone listens.
+      if (this.listeners.size > 0) this.emit({ type: 'activity', entry });
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -261,7 +264,16 @@ export class TokenEngine implements Engine {
 
   // ---------------------------------------------------------------- tokens
 
-  async getToken(id: string, options: TokenRequestOptions = {}): Promise<Token> {
+  getToken(id: string, options?: TokenRequestOptions): Promise<Token> {
+    // The hot path (every loopback /token call): a loaded, still valid token needs no await at all.
+    const entry = this.entries.get(id);
+    if (entry !== undefined && entry.loaded && entry.token !== null && this.isValid(entry.token, this.clock.now())) {
+      return Promise.resolve(entry.token);
+    }
+    return this.obtainToken(id, options ?? {});
+  }
+
+  private async obtainToken(id: string, options: TokenRequestOptions): Promise<Token> {
     const entry = await this.entryFor(id, true);
     const now = this.clock.now();
     if (this.isValid(entry.token, now)) return entry.token!;
@@ -826,6 +838,7 @@ export class TokenEngine implements Engine {
   }
 
   private emit(event: EngineEvent): void {
+    if (this.listeners.size === 0) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(event);

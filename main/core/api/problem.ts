@@ -77,8 +77,19 @@ export function problemFromError(error: unknown): HttpProblem {
   return new HttpProblem(statusForKind(tt.kind), tt.kind, tt.message, tt.hint, headers);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+/** BASE_HEADERS and the JSON content type as a flat name/value list, built once. */
+const JSON_HEADER_LIST: readonly string[] = [
+  ...Object.entries(BASE_HEADERS).flat(),
+  'Content-Type',
+  'application/json; charset=utf-8',
+];
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>): void {
   const payload = JSON.stringify(body);
+  if (extra === undefined) {
+    sendJsonText(res, status, payload);
+    return;
+  }
   res.writeHead(status, {
     ...BASE_HEADERS,
     ...extra,
@@ -87,6 +98,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
   });
   res.end(payload);
 }
+
+/**
+ * An answer already serialized as JSON, with sendJson's headers. The headers go as a flat list
+ * (no per-answer object spreads): this runs for every token the loopback API hands out.
+ */
+export function sendJsonText(res: ServerResponse, status: number, payload: string): void {
+  if (payload !== last.payload) {
+    const body = Buffer.from(payload, 'utf8');
+    last = { payload, body, headers: [...JSON_HEADER_LIST, 'Content-Length', String(body.length)] };
+  }
+  res.writeHead(status, last.headers);
+  res.end(last.body);
+}
+
+// The same cached token answer goes out many times a second: its bytes and header list are made
+// once, not encoded again per answer. (node:http only reads both.)
+let last: { payload: string; body: Buffer; headers: string[] } = { payload: '', body: Buffer.alloc(0), headers: [] };
 
 export function sendProblem(res: ServerResponse, problem: HttpProblem): void {
   if (res.headersSent) {

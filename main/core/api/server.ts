@@ -15,12 +15,12 @@ import { dispatchRpc, type RpcHandlers } from '../rpc.js';
 import type { ClientKeyRecord, ConfigStore, Engine, Logger } from '../types.js';
 import { readBody } from './body.js';
 import { EventStreams } from './events.js';
-import { BASE_HEADERS, HttpProblem, problemFromError, sendJson, sendProblem } from './problem.js';
+import { BASE_HEADERS, HttpProblem, problemFromError, sendJson, sendJsonText, sendProblem } from './problem.js';
 import { ProfileProxy } from './proxy.js';
 import { allowedHosts, checkRequestSource } from './security.js';
 import { DashboardSessions, DEFAULT_SESSION_OPTIONS, sessionCookie, type SessionOptions } from './sessions.js';
 import { serveDashboardFile } from './static-files.js';
-import { toTokenResponse } from './token-response.js';
+import { tokenResponseJson } from './token-response.js';
 
 export interface LoopbackLimits {
   /** Open sockets at once; more are dropped by node before any parsing. */
@@ -123,19 +123,32 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   let listening = false;
 
   const server: Server = createServer({ maxHeaderSize: limits.maxHeaderSize }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      const problem = problemFromError(error);
-      if (problem.status >= 500 && problem.kind === 'internal') logger?.error('request failed', { path: pathOf(req) });
-      // A body left unread (413, or a refusal before reading) makes the connection unusable for the
-      // next request: close it after this answer instead of keeping it alive.
-      if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
-      sendProblem(res, problem);
-    });
+    // handle answers synchronously where it can (health, refusals, a cached token's lookup) and
+    // returns a promise only for work that waits: fewer promise hops on the hot path.
+    let pending: Promise<void> | void;
+    try {
+      pending = handle(req, res);
+    } catch (error) {
+      // Answered a microtask later, as from a rejected promise: by then node has seen the end of a
+      // bodiless request, so a refusal keeps the connection alive (fail closes it when a body is unread).
+      queueMicrotask(() => fail(req, res, error));
+      return;
+    }
+    pending?.catch((error: unknown) => fail(req, res, error));
   });
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, clock));
+
+  function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const problem = problemFromError(error);
+    if (problem.status >= 500 && problem.kind === 'internal') logger?.error('request failed', { path: pathOf(req) });
+    // A body left unread (413, or a refusal before reading) makes the connection unusable for the
+    // next request: close it after this answer instead of keeping it alive.
+    if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
+    sendProblem(res, problem);
+  }
 
   function pathOf(req: IncomingMessage): string {
     const url = req.url ?? '/';
@@ -188,7 +201,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
     const refusal = checkRequestSource(req, hosts);
     if (refusal !== null) {
       sendProblem(res, refusal);
@@ -212,7 +225,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     return serveDashboardFile(req, res, deps.dashboardDir, path);
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<void> {
+  function handleApi(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<void> | void {
     if (path === HTTP_EVENTS_PATH) {
       if (method !== 'GET') throw methodNotAllowed('GET');
       // The dashboard's session cookie or a client key (SPEC section 4, issue 5).
@@ -240,23 +253,21 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
       const wanted = what === 'refresh' ? 'POST' : 'GET';
       if (method !== wanted) throw methodNotAllowed(wanted);
       requireProfile(caller, id);
-      const token =
-        what === 'refresh'
-          ? await engine.refresh(id, { client: caller.name })
-          : await engine.getToken(id, { client: caller.name });
-      // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
-      engine.record({ kind: 'token-issued', profileId: id, client: caller.name });
-      if (what === 'headers') sendJson(res, 200, token.headers);
-      else sendJson(res, 200, toTokenResponse(token, clock.now()));
-      return;
+      const options = { client: caller.name };
+      const obtained = what === 'refresh' ? engine.refresh(id, options) : engine.getToken(id, options);
+      return obtained.then((token) => {
+        // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
+        engine.record({ kind: 'token-issued', profileId: id, client: caller.name });
+        if (what === 'headers') sendJson(res, 200, token.headers);
+        else sendJsonText(res, 200, tokenResponseJson(token, clock.now()));
+      });
     }
 
     const proxyMatch = PROXY_PATH.exec(path);
     if (proxyMatch !== null) {
       const id = proxyMatch[1] as string;
       requireProfile(caller, id);
-      await proxy.handle(req, res, { profileId: id, rawPath: proxyMatch[2] ?? '', query, client: caller.name });
-      return;
+      return proxy.handle(req, res, { profileId: id, rawPath: proxyMatch[2] ?? '', query, client: caller.name });
     }
 
     if (path === '/v1/dashboard-link') {
