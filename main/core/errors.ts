@@ -3,8 +3,8 @@
 // request bodies we sent.
 import type { ErrorInfo } from '../../common/contract.js';
 
-export const ERROR_KINDS = [
-  // Provider answers (RFC 6749 section 5.2 and the seeds).
+/** What a token endpoint answered (RFC 6749 section 5.2 and the seeds). */
+const PROVIDER_ANSWER_KINDS = [
   'invalid_client',
   'unauthorized_client',
   'invalid_grant',
@@ -16,16 +16,14 @@ export const ERROR_KINDS = [
   'server_error',
   'http_error',
   'bad_response',
-  // Transport.
-  'timeout',
-  'connection_refused',
-  'connection_reset',
-  'dns',
-  'tls',
-  'network',
+] as const;
+
+/** Why a token endpoint could not be reached. */
+const TRANSPORT_KINDS = ['timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'network'] as const;
+
+const LOCAL_KINDS = [
   /** The request was aborted by its caller (shutdown, profile removed), not by a timeout. */
   'cancelled',
-  // Local.
   'keychain_unavailable',
   'config',
   'usage',
@@ -36,6 +34,8 @@ export const ERROR_KINDS = [
   'app_unavailable',
   'internal',
 ] as const;
+
+export const ERROR_KINDS = [...PROVIDER_ANSWER_KINDS, ...TRANSPORT_KINDS, ...LOCAL_KINDS] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** Kinds that mean the credentials themselves were refused: retrying cannot help. */
@@ -54,24 +54,10 @@ const CREDENTIAL_KINDS: ReadonlySet<ErrorKind> = new Set([
  * Kinds that mean the provider answered with an error or could not be reached for a token: the CLI's
  * exit code 4 (SPEC section 5), whatever the underlying transport.
  */
-const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set([
-  'invalid_client',
-  'unauthorized_client',
-  'invalid_grant',
-  'invalid_scope',
-  'invalid_request',
-  'access_denied',
-  'additional_authentication_required',
-  'rate_limited',
-  'server_error',
-  'http_error',
-  'bad_response',
-  'timeout',
-  'connection_refused',
-  'connection_reset',
-  'dns',
-  'tls',
-  'network',
+const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  ...PROVIDER_ANSWER_KINDS,
+  ...TRANSPORT_KINDS,
+  // A demand that found no valid token because refreshing failed upstream.
   'no_valid_token',
 ]);
 

@@ -4,9 +4,9 @@ import type { Provider, ProviderContext, ResolvedProfile, Token } from '../types
 import type { ProfileSecrets } from '../../../common/contract.js';
 import {
   clientIdOf,
-  FORM_CONTENT_TYPE,
   JSON_CONTENT_TYPE,
   requestToken,
+  requestTokenWithForm,
   secretOf,
   tokenUrlOf,
 } from './token-request.js';
@@ -33,18 +33,5 @@ export const camundaOperateProvider: Provider = { id: 'camunda-operate', obtain:
 
 export const camundaOperateIdentityProvider: Provider = {
   id: 'camunda-operate-identity',
-  async obtain(profile, secrets, context) {
-    const body = new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientIdOf(profile),
-      client_secret: secretOf(secrets, 'clientSecret'),
-    });
-    if (profile.audience) body.set('audience', profile.audience);
-    if (profile.scope) body.set('scope', profile.scope);
-    return requestToken(profile, context, {
-      url: tokenUrlOf(profile),
-      headers: { 'Content-Type': FORM_CONTENT_TYPE },
-      body: body.toString(),
-    });
-  },
+  obtain: (profile, secrets, context) => requestTokenWithForm(profile, secrets, context, ['audience', 'scope']),
 };

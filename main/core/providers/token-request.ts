@@ -92,6 +92,33 @@ export async function requestToken(
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 export const JSON_CONTENT_TYPE = 'application/json';
 
+/**
+ * The plain client-credentials form (Redpanda, seed 000; Operate Identity, seed 003): grant_type,
+ * client_id, client_secret in the seeds' order, then whichever optional fields the profile sets. Built
+ * with URLSearchParams so every value is encoded.
+ */
+export function requestTokenWithForm(
+  profile: ResolvedProfile,
+  secrets: ProfileSecrets,
+  context: ProviderContext,
+  optional: readonly ('audience' | 'scope')[],
+): Promise<Token> {
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: clientIdOf(profile),
+    client_secret: secretOf(secrets, 'clientSecret'),
+  });
+  for (const field of optional) {
+    const value = profile[field];
+    if (value) body.set(field, value);
+  }
+  return requestToken(profile, context, {
+    url: tokenUrlOf(profile),
+    headers: { 'Content-Type': FORM_CONTENT_TYPE },
+    body: body.toString(),
+  });
+}
+
 /** The profile's token URL, checked to be http(s). */
 export function tokenUrlOf(profile: ResolvedProfile): string {
   return httpUrlOf(profile.tokenUrl, 'token URL');
