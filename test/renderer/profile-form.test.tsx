@@ -9,6 +9,7 @@ import { PROVIDER_IDS, PROVIDERS } from '../../common/providers.js';
 import { ProfileForm, ProfileFormView } from '../../renderer/src/components/profile-form.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 afterEach(() => cleanup());
 
@@ -32,19 +33,8 @@ function type(container: HTMLElement, field: string, value: string): void {
   fireEvent.change(controlOf(container, field), { target: { value } });
 }
 
-const status = (id: string, name: string, provider: ProfileStatus['provider']): ProfileStatus => ({
-  id,
-  name,
-  provider,
-  state: 'fresh',
-  expiresAt: null,
-  obtainedAt: null,
-  lastRefreshAt: null,
-  nextRefreshAt: null,
-  lastError: null,
-  requestsLastHour: 0,
-  requestsLastDay: 0,
-});
+const status = (id: string, name: string, provider: ProfileStatus['provider']): ProfileStatus =>
+  statusFixture({ id, name, provider, state: 'fresh' });
 
 describe('profile form validation per provider', () => {
   for (const provider of PROVIDER_IDS) {

@@ -5,6 +5,7 @@ import { EVENT_CHANNEL, ipcRequestSchemas, type EngineEvent, type ProfileStatus,
 import type { RpcHandlers } from '../../main/core/rpc.js';
 import { dashboardUrl, isAppUrl } from '../../main/core/window-policy.js';
 import { pushEngineEvent, setupIpc, type IpcMainLike } from '../../main/electron/ipc.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 /** Stands in for Electron's ipcMain: a registry of handlers the test invokes like the renderer would. */
 class FakeIpcMain implements IpcMainLike {
@@ -36,19 +37,7 @@ function invokeEvent(webContentsId: number, frame: FakeFrame | null): IpcMainInv
 const DASHBOARD_ID = 7;
 const topFrame: FakeFrame = { url: dashboardUrl('acquia-prod'), parent: null };
 
-const sampleStatus: ProfileStatus = {
-  id: 'acquia-prod',
-  name: 'Acquia prod',
-  provider: 'acquia',
-  state: 'paused',
-  expiresAt: null,
-  obtainedAt: null,
-  lastRefreshAt: null,
-  nextRefreshAt: null,
-  lastError: null,
-  requestsLastHour: 0,
-  requestsLastDay: 0,
-};
+const sampleStatus: ProfileStatus = statusFixture({ id: 'acquia-prod', name: 'Acquia prod', provider: 'acquia', state: 'paused' });
 
 describe('ipc wrapper', () => {
   let ipcMain: FakeIpcMain;

@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
 import type { ErrorInfo, ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
 import { NotificationPolicy, type NotificationModel } from '../../main/core/notification-policy.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -10,19 +11,7 @@ const timeout: ErrorInfo = { kind: 'timeout', message: 'The token server did not
 const rejected: ErrorInfo = { kind: 'invalid_client', message: 'The client id or secret was rejected.', hint: 'Edit the profile.' };
 
 function status(state: ProfileState, expiresAt: number | null, lastError: ErrorInfo | null = null, id = 'acquia-prod'): ProfileStatus {
-  return {
-    id,
-    name: 'Acquia prod',
-    provider: 'acquia',
-    state,
-    expiresAt: expiresAt === null ? null : iso(expiresAt),
-    obtainedAt: null,
-    lastRefreshAt: null,
-    nextRefreshAt: null,
-    lastError,
-    requestsLastHour: 0,
-    requestsLastDay: 0,
-  };
+  return statusFixture({ id, name: 'Acquia prod', provider: 'acquia', state, expiresAt: expiresAt === null ? null : iso(expiresAt), lastError });
 }
 
 describe('notification policy', () => {
