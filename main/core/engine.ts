@@ -266,11 +266,14 @@ export class TokenEngine implements Engine {
 
   getToken(id: string, options?: TokenRequestOptions): Promise<Token> {
     // The hot path (every loopback /token call): a loaded, still valid token needs no await at all.
+    const ready = this.peekToken(id);
+    return ready !== null ? Promise.resolve(ready) : this.obtainToken(id, options ?? {});
+  }
+
+  peekToken(id: string): Token | null {
     const entry = this.entries.get(id);
-    if (entry !== undefined && entry.loaded && entry.token !== null && this.isValid(entry.token, this.clock.now())) {
-      return Promise.resolve(entry.token);
-    }
-    return this.obtainToken(id, options ?? {});
+    if (entry === undefined || !entry.loaded || entry.token === null) return null;
+    return this.isValid(entry.token, this.clock.now()) ? entry.token : null;
   }
 
   private async obtainToken(id: string, options: TokenRequestOptions): Promise<Token> {

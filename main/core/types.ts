@@ -130,6 +130,11 @@ export interface Engine {
 
   /** A valid token, refreshed first if needed (single flight). Never an expired one. */
   getToken(id: string, options?: TokenRequestOptions): Promise<Token>;
+  /**
+   * The current token if it is loaded and valid right now, else null; never waits and never goes
+   * upstream. getToken is this plus the refresh-and-wait path (the loopback API's hot path uses it).
+   */
+  peekToken(id: string): Token | null;
   /** Forces a refresh now (a person asked: clears a credential stop). */
   refresh(id: string, options?: TokenRequestOptions): Promise<Token>;
   /** Marks the current token unusable (e.g. the API answered 401) so the next demand refreshes. */
