@@ -8,13 +8,24 @@ import { spawn } from 'node:child_process';
 import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createCore } from '../main/core/app-core.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import type * as AppCore from '../main/core/app-core.js';
 import { MemoryStore } from '../test/support/memory-store.js';
 import { MemoryVault } from '../test/support/memory-vault.js';
 import { startProviderServer } from '../test/support/servers/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The API as shipped: the tsc build in dist/ (npm run bench builds first), not the TypeScript source
+ * through tsx, whose per-closure `__name` helpers cost microseconds per request that users never pay.
+ */
+async function loadShippedCore(): Promise<typeof AppCore> {
+  const built = join(ROOT, 'dist/main/core/app-core.js');
+  if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm run bench does) first.');
+  return (await import(pathToFileURL(built).href)) as typeof AppCore;
+}
 const AUTOCANNON = join(ROOT, 'node_modules/autocannon/autocannon.js');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
@@ -83,6 +94,7 @@ export async function run(): Promise<void> {
   const provider = await startProviderServer('redpanda', { lifetimeSec: 86_400 });
   const store = new MemoryStore();
   const vault = new MemoryVault();
+  const { createCore } = await loadShippedCore();
   const core = await createCore({ store, vault, version: 'bench' });
   const port = await core.start(0);
   await core.engine.upsertProfile(provider.profile({ id: 'bench' }), provider.secrets());

@@ -1,0 +1,12 @@
+import { createCore } from '../main/core/app-core.js';
+import { MemoryStore } from '../test/support/memory-store.js';
+import { MemoryVault } from '../test/support/memory-vault.js';
+import { startProviderServer } from '../test/support/servers/index.js';
+import { writeFileSync } from 'node:fs';
+const provider = await startProviderServer('redpanda', { lifetimeSec: 86_400 });
+const core = await createCore({ store: new MemoryStore(), vault: new MemoryVault(), version: 'bench' });
+const port = await core.start(0);
+await core.engine.upsertProfile(provider.profile({ id: 'bench' }), provider.secrets());
+const { key } = await core.rpc['clients:add']({ name: 'bench', profiles: null });
+writeFileSync('/work/main/.prof/info.json', JSON.stringify({ port, key }));
+setTimeout(() => process.exit(0), 10000);
