@@ -105,16 +105,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
  */
 export function sendJsonText(res: ServerResponse, status: number, payload: string): void {
   if (payload !== last.payload) {
-    const body = Buffer.from(payload, 'utf8');
-    last = { payload, body, headers: [...JSON_HEADER_LIST, 'Content-Length', String(body.length)] };
+    last = { payload, headers: [...JSON_HEADER_LIST, 'Content-Length', String(Buffer.byteLength(payload))] };
   }
   res.writeHead(status, last.headers);
-  res.end(last.body);
+  // A string body goes out with the header in one write (node joins them); a Buffer would be a
+  // second chunk and a writev.
+  res.end(last.payload);
 }
 
-// The same cached token answer goes out many times a second: its bytes and header list are made
-// once, not encoded again per answer. (node:http only reads both.)
-let last: { payload: string; body: Buffer; headers: string[] } = { payload: '', body: Buffer.alloc(0), headers: [] };
+// The same cached token answer goes out many times a second: its header list (with the length) is
+// made once per distinct answer. (node:http only reads it.)
+let last: { payload: string; headers: string[] } = { payload: '', headers: [] };
 
 export function sendProblem(res: ServerResponse, problem: HttpProblem): void {
   if (res.headersSent) {
