@@ -166,6 +166,14 @@ export class TokenEngine implements Engine {
     for (const entry of this.entries.values()) this.evaluate(entry);
   }
 
+  /**
+   * One-shot use (background off) loads cached tokens only on demand; this reads every profile's
+   * cache so statuses() shows what the next demand will find, without going upstream.
+   */
+  async loadCachedTokens(): Promise<void> {
+    await Promise.all([...this.entries.values()].filter((entry) => !entry.loaded).map((entry) => this.loadCached(entry)));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.started = false;

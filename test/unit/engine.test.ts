@@ -87,6 +87,25 @@ describe('TokenEngine scheduling', () => {
     await engine.stop();
   });
 
+  it('one-shot mode: loadCachedTokens shows cached states without a request', async () => {
+    const { clock, endpoint, engine, vault } = await createHarness({ background: false });
+    await vault.setCachedToken('aq', {
+      accessToken: 'cached-token',
+      tokenType: 'Bearer',
+      headers: { Authorization: 'Bearer cached-token' },
+      obtainedAt: clock.now() - 250 * SEC,
+      expiresAt: clock.now() + 50 * SEC,
+    });
+    await engine.start();
+    assert.equal(engine.status('aq')?.state, 'expired', 'not read until asked');
+    await engine.loadCachedTokens();
+    // Past its 75% point (225 s of 300 s) but still valid: expiring, as the engine itself judges it.
+    assert.equal(engine.status('aq')?.state, 'expiring');
+    assert.equal(engine.status('aq')?.expiresAt, new Date(clock.now() + 50 * SEC).toISOString());
+    assert.equal(endpoint.requests.length, 0);
+    await engine.stop();
+  });
+
   it('shares one upstream request among 1,000 concurrent demands (single flight)', async () => {
     const { clock, endpoint, engine } = await createHarness({ background: false });
     endpoint.mode = 'hang';

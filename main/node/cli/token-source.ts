@@ -4,7 +4,6 @@
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../../common/contract.js';
 import { toTokenResponse } from '../../core/api/token-response.js';
 import { systemClock } from '../../core/clock.js';
-import type { Engine, Vault } from '../../core/types.js';
 import { findRunningApp, type RunningApp } from '../app-client.js';
 import type { CliContext } from './context.js';
 
@@ -42,7 +41,7 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     import('../../core/engine.js'),
     import('../../core/providers/index.js'),
   ]);
-  const engine: Engine = new TokenEngine({
+  const engine = new TokenEngine({
     store: context.store,
     vault: context.vault,
     providers: createProviderRegistry(),
@@ -57,31 +56,12 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
       const token = await engine.getToken(id, { client: 'cli' });
       return { token: toTokenResponse(token, systemClock.now()), headers: { ...token.headers } };
     },
-    statuses: async () => withCachedTokens(engine.statuses(), context.vault),
+    statuses: async () => {
+      // Without background refresh the cache is read on demand: read it all, then report the
+      // engine's own view of each profile, without spending a request.
+      await engine.loadCachedTokens();
+      return engine.statuses();
+    },
     close: () => engine.stop(),
   };
-}
-
-/**
- * Without background refresh the engine loads a profile's cached token only on demand, so a one-shot
- * `status` would call every profile expired. Filling in what the keychain cache holds shows the
- * state the next `token` call will find, without spending a request.
- */
-async function withCachedTokens(statuses: ProfileStatus[], vault: Vault): Promise<ProfileStatus[]> {
-  const now = Date.now();
-  return Promise.all(
-    statuses.map(async (status) => {
-      if (status.state === 'paused' || status.obtainedAt !== null) return status;
-      const token = await vault.getCachedToken(status.id).catch(() => null);
-      if (token === null || (token.expiresAt !== null && token.expiresAt <= now)) return status;
-      // SPEC section 2: a token is due for renewal once 75% of its lifetime has passed.
-      const expiring = token.expiresAt !== null && now >= token.obtainedAt + 0.75 * (token.expiresAt - token.obtainedAt);
-      return {
-        ...status,
-        state: expiring ? 'expiring' : 'fresh',
-        obtainedAt: new Date(token.obtainedAt).toISOString(),
-        expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
-      } satisfies ProfileStatus;
-    }),
-  );
 }
