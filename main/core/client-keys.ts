@@ -29,30 +29,56 @@ export function createClientKey(
  * matched nor how much of a hash did.
  */
 export function findClientByKey(records: readonly ClientKeyRecord[], presented: string): ClientKeyRecord | undefined {
-  // The presented key is hashed on every call; only the stored side's decoding is cached.
   // (Hex then decoded: node's one-shot hash is slower when asked for a Buffer directly.)
   const digest = Buffer.from(hashClientKey(presented), 'hex');
   let found: ClientKeyRecord | undefined;
   for (const record of records) {
-    const stored = storedDigest(record);
+    const stored = Buffer.from(record.hash, 'hex');
     if (stored.length === digest.length && timingSafeEqual(stored, digest) && found === undefined) found = record;
   }
   return found;
 }
 
 /**
- * The stored hash as bytes, decoded once per record object: the loopback API checks a key on every
- * request against the same records (a snapshot), and decoding hex is a large part of that check.
- * Keyed weakly by the record and checked against its hash, so a dropped or changed record is never served stale.
+ * The key check for one snapshot of the client records (the loopback API makes a new one whenever the
+ * records change, and at least every second). A key is hashed and found as findClientByKey does the
+ * first time it is presented; after that it is recognised by comparing it, in constant time, with the
+ * keys this snapshot has already accepted. Under load, hashing (and even a Buffer for timingSafeEqual)
+ * costs microseconds per request, a large part of answering a cached token (issue 5's benchmark).
+ *
+ * What is kept: a key that was just presented and accepted, in this process's memory, for as long as
+ * the snapshot lives. Nothing more is stored anywhere, and a revoked key stops matching with the next
+ * snapshot. A wrong key is never kept: it is hashed every time.
  */
-const decodedHashes = new WeakMap<ClientKeyRecord, { hex: string; bytes: Buffer }>();
+export class ClientKeyIndex {
+  private readonly accepted: { key: string; record: ClientKeyRecord }[] = [];
 
-function storedDigest(record: ClientKeyRecord): Buffer {
-  const cached = decodedHashes.get(record);
-  if (cached !== undefined && cached.hex === record.hash) return cached.bytes;
-  const bytes = Buffer.from(record.hash, 'hex');
-  decodedHashes.set(record, { hex: record.hash, bytes });
-  return bytes;
+  constructor(readonly records: readonly ClientKeyRecord[]) {}
+
+  find(presented: string): ClientKeyRecord | undefined {
+    let found: ClientKeyRecord | undefined;
+    // Every accepted key is compared, like every record in findClientByKey.
+    for (const entry of this.accepted) {
+      if (sameInConstantTime(entry.key, presented) && found === undefined) found = entry.record;
+    }
+    if (found !== undefined) return found;
+    found = findClientByKey(this.records, presented);
+    // At most one entry per record: a key that matched a record is found above from then on.
+    if (found !== undefined) this.accepted.push({ key: presented, record: found });
+    return found;
+  }
+}
+
+/**
+ * Whether two strings are equal, looking at every character of the shorter whatever the differences:
+ * no early exit, so the time taken depends on the lengths only (as with timingSafeEqual, which needs
+ * Buffers, and making them is most of the cost here).
+ */
+export function sameInConstantTime(a: string, b: string): boolean {
+  let difference = a.length ^ b.length;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /** Whether a client may see a profile: null means every profile. */

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ProfileStatus } from '../../common/contract.js';
+import { join } from 'node:path';
+import { openFileStore } from '../../main/node/file-store.js';
 import { corsHeaders, openEvents, rawRequest, startHarness, type Answer, type Harness } from './api-harness.js';
 import type { ProviderServer } from '../support/servers/index.js';
 
@@ -61,6 +63,67 @@ describe('loopback API refusals', () => {
     assert.equal((await h.call('GET', '/v1/profiles/allowed/token', { key })).status, 200);
     assert.deepEqual(await h.core.rpc['clients:remove']('short-lived'), { removed: true });
     await refused(401, 'GET', '/v1/profiles/allowed/token', { key });
+  });
+
+  test('a key revoked by another process (the CLI) stops working within about a second', async () => {
+    const key = await h.addKey('revoked-elsewhere', null);
+    // Accepted once, so this server's snapshot holds it as an accepted key.
+    assert.equal((await h.call('GET', '/v1/profiles/allowed/token', { key })).status, 200);
+    const { store: other } = openFileStore(join(h.dir, 'config'));
+    try {
+      assert.equal(other.removeClient('revoked-elsewhere'), true);
+    } finally {
+      other.close();
+    }
+    const revokedAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - revokedAt < 5000) {
+      status = (await h.call('GET', '/v1/profiles/allowed/token', { key })).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(status, 401);
+    // The snapshot lives at most a second, whether or not the file watcher has noticed yet.
+    assert.ok(Date.now() - revokedAt < 3000, `still accepted after ${Date.now() - revokedAt} ms`);
+  });
+
+  test('the key scheme is case-insensitive; a key not separated from it, or an empty one, is 401', async () => {
+    for (const header of [`bearer ${h.key}`, `BEARER\t${h.key}`, `Bearer   ${h.key}  `]) {
+      assert.equal((await h.call('GET', '/v1/profiles/allowed/token', { key: null, headers: { Authorization: header } })).status, 200, header);
+    }
+    for (const header of [`Bearer${h.key}`, 'Bearer ', 'Bearer', `Token ${h.key}`, `Bearer ${h.key}x`, `Bearer ${h.key.slice(0, -1)}`]) {
+      await refused(401, 'GET', '/v1/profiles/allowed/token', { key: null, headers: { Authorization: header } });
+    }
+  });
+
+  test('every header line counts: a second Host, Origin or Authorization is 400, any cross-site Sec-Fetch-Site line is refused', async () => {
+    const host = `Host: 127.0.0.1:${h.port}\r\n`;
+    const auth = `Authorization: Bearer ${h.key}\r\n`;
+    const send = (lines: string): ReturnType<typeof rawRequest> =>
+      rawRequest(h.port, `GET /v1/profiles/allowed/token HTTP/1.1\r\n${lines}Connection: close\r\n\r\n`);
+    // The control: the same request with each line once is answered.
+    assert.equal((await send(host + auth)).status, 200);
+    // Names in any case are the same header.
+    assert.equal((await send(`hOsT: 127.0.0.1:${h.port}\r\nAUTHORIZATION: Bearer ${h.key}\r\n`)).status, 200);
+    for (const lines of [
+      host + `Host: evil.example\r\n` + auth,
+      `Host: evil.example\r\n` + host + auth,
+      host + auth + `Authorization: Bearer ttk_other\r\n`,
+      host + auth + `Origin: http://127.0.0.1:${h.port}\r\nOrigin: http://evil.example\r\n`,
+    ]) {
+      const answer = await send(lines);
+      assert.equal(answer.status, 400, lines);
+      assert.match(answer.head, /more than one (Host|Authorization|Origin) header/);
+    }
+    for (const lines of [
+      host + auth + `Sec-Fetch-Site: same-origin\r\nSec-Fetch-Site: cross-site\r\n`,
+      host + auth + `sec-fetch-site: Same-Site\r\n`,
+      host + auth + `x-forwarded-for: 203.0.113.7\r\n`,
+      host + auth + `Forwarded: for=203.0.113.7\r\n`,
+    ]) {
+      const answer = await send(lines);
+      assert.equal(answer.status, 403, lines);
+      assert.doesNotMatch(answer.head, /access_token|access-control-/i);
+    }
   });
 
   test('a key limited to another profile gets 403, and sees only its own profiles', async () => {

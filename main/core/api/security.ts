@@ -1,7 +1,6 @@
 // The loopback API's front door (SPEC section 4): a web page in the person's browser can reach
 // 127.0.0.1, so every request must prove it is not one. A foreign Host means DNS rebinding; a foreign
 // Origin, a cross-site Sec-Fetch-Site or a proxy header means a browser or a relay is in between.
-import type { IncomingMessage } from 'node:http';
 import { HttpProblem } from './problem.js';
 
 function refuse(detail: string): HttpProblem {
@@ -13,16 +12,86 @@ export function allowedHosts(port: number): ReadonlySet<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
 }
 
-/** Null when the request may proceed, else the refusal to send. */
-export function checkRequestSource(req: IncomingMessage, hosts: ReadonlySet<string>): HttpProblem | null {
-  const host = req.headers.host?.toLowerCase();
-  if (host === undefined || !hosts.has(host)) return refuse('The Host header does not name this machine.');
-  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
-    return refuse('Requests relayed through a proxy are refused.');
+/** The headers the front door and the key check read, from one pass over the request's header lines. */
+export interface FrontDoorHeaders {
+  host: string | undefined;
+  authorization: string | undefined;
+  origin: string | undefined;
+  /** More than one Host, Authorization or Origin line: which one counts would be a guess. */
+  repeated: string | undefined;
+  /** Some Sec-Fetch-Site line says cross-site or same-site. */
+  fromOtherSite: boolean;
+  /** An X-Forwarded-For or Forwarded line is present. */
+  relayed: boolean;
+}
+
+/**
+ * Reads `req.rawHeaders` (name, value, name, value...) once. Every line counts, not only the first
+ * node keeps in `req.headers`: a second Host or Origin line is refused rather than ignored, and any
+ * cross-site Sec-Fetch-Site line refuses the request. (node builds `req.headers` lazily, so the token
+ * path, which needs only these, never builds it.)
+ */
+export function readFrontDoorHeaders(raw: readonly string[]): FrontDoorHeaders {
+  const seen: FrontDoorHeaders = {
+    host: undefined,
+    authorization: undefined,
+    origin: undefined,
+    repeated: undefined,
+    fromOtherSite: false,
+    relayed: false,
+  };
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    // The length picks the candidate before any lowercasing: most lines are none of these.
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          if (seen.host !== undefined) seen.repeated = 'Host';
+          seen.host = value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'origin') {
+          if (seen.origin !== undefined) seen.repeated = 'Origin';
+          seen.origin = value;
+        }
+        break;
+      case 9:
+        if (name.toLowerCase() === 'forwarded') seen.relayed = true;
+        break;
+      case 13:
+        if (name.toLowerCase() === 'authorization') {
+          if (seen.authorization !== undefined) seen.repeated = 'Authorization';
+          seen.authorization = value;
+        }
+        break;
+      case 14:
+        if (name.toLowerCase() === 'sec-fetch-site') {
+          const site = value.trim().toLowerCase();
+          if (site === 'cross-site' || site === 'same-site') seen.fromOtherSite = true;
+        }
+        break;
+      case 15:
+        if (name.toLowerCase() === 'x-forwarded-for') seen.relayed = true;
+        break;
+      default:
+        break;
+    }
   }
-  const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return refuse('Requests from other web sites are refused.');
-  const origin = req.headers.origin;
+  return seen;
+}
+
+/** Null when the request may proceed, else the refusal to send. */
+export function checkRequestSource(headers: FrontDoorHeaders, hosts: ReadonlySet<string>): HttpProblem | null {
+  if (headers.repeated !== undefined) {
+    return new HttpProblem(400, 'usage', `The request has more than one ${headers.repeated} header.`, 'Send each of Host, Origin and Authorization once.');
+  }
+  const host = headers.host?.toLowerCase();
+  if (host === undefined || !hosts.has(host)) return refuse('The Host header does not name this machine.');
+  if (headers.relayed) return refuse('Requests relayed through a proxy are refused.');
+  if (headers.fromOtherSite) return refuse('Requests from other web sites are refused.');
+  const origin = headers.origin;
   // The dashboard's own pages send Origin = the origin they were loaded from, which is the Host.
   if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
     return refuse('Requests from other web sites are refused.');

@@ -9,7 +9,7 @@ import {
   HTTP_RPC_PREFIX,
   PROFILE_ID_PATTERN,
 } from '../../../common/contract.js';
-import { clientMayAccess, findClientByKey } from '../client-keys.js';
+import { ClientKeyIndex, clientMayAccess } from '../client-keys.js';
 import type { Clock } from '../clock.js';
 import { dispatchRpc, type RpcHandlers } from '../rpc.js';
 import type { ClientKeyRecord, ConfigStore, Engine, Logger, Token } from '../types.js';
@@ -17,7 +17,7 @@ import { readBody } from './body.js';
 import { EventStreams } from './events.js';
 import { BASE_HEADERS, HttpProblem, problemFromError, sendJson, sendJsonText, sendProblem } from './problem.js';
 import { ProfileProxy } from './proxy.js';
-import { allowedHosts, checkRequestSource } from './security.js';
+import { allowedHosts, checkRequestSource, readFrontDoorHeaders } from './security.js';
 import { DashboardSessions, DEFAULT_SESSION_OPTIONS, sessionCookie, type SessionOptions } from './sessions.js';
 import { serveDashboardFile } from './static-files.js';
 import { tokenResponseJson } from './token-response.js';
@@ -73,12 +73,34 @@ export interface LoopbackServer {
   readonly port: number;
 }
 
-const TOKEN_PATH = /^\/v1\/profiles\/([^/]+)\/(token|headers|refresh)$/;
+const PROFILES_PREFIX = '/v1/profiles/';
+const TOKEN_ACTIONS: ReadonlySet<string> = new Set(['token', 'headers', 'refresh']);
 const PROXY_PATH = /^\/v1\/proxy\/([^/?]+)(\/.*)?$/;
 
 const KEY_HINT = 'Create a key with `tokentray clients add NAME` and send it as `Authorization: Bearer <key>`.';
 const SNAPSHOT_TTL_MS = 1000;
 const LOGIN_HINT = 'Run `tokentray dashboard` for a fresh login link.';
+
+/**
+ * The key in `Authorization: Bearer <key>` (the scheme is case-insensitive, RFC 7235), or undefined.
+ * Anything else after the scheme is passed on as the key and fails the hash comparison like any wrong key.
+ */
+function bearerCredential(header: string): string | undefined {
+  const separator = header.charCodeAt(6);
+  if ((separator !== 0x20 && separator !== 0x09) || header.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  const key = header.slice(7).trim();
+  return key === '' ? undefined : key;
+}
+
+/** `/v1/profiles/{id}/token|headers|refresh`, split without a regular expression (every token request comes here). */
+function parseTokenPath(path: string): { id: string; what: 'token' | 'headers' | 'refresh' } | null {
+  if (!path.startsWith(PROFILES_PREFIX)) return null;
+  const slash = path.indexOf('/', PROFILES_PREFIX.length);
+  if (slash <= PROFILES_PREFIX.length || path.indexOf('/', slash + 1) !== -1) return null;
+  const what = path.slice(slash + 1);
+  if (!TOKEN_ACTIONS.has(what)) return null;
+  return { id: path.slice(PROFILES_PREFIX.length, slash), what: what as 'token' | 'headers' | 'refresh' };
+}
 
 function methodNotAllowed(allow: string): HttpProblem {
   return new HttpProblem(405, 'usage', `Use ${allow} on this path.`, undefined, { Allow: allow });
@@ -103,21 +125,21 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   // The file store parses config.json on every read; the hot path (every /token call) reads a
   // snapshot instead, dropped on every store change and after SNAPSHOT_TTL_MS at the latest, so a key
   // revoked by another process (whose change conf may only notice seconds later) stops working soon.
-  let snapshot: { clients: ClientKeyRecord[]; profiles: Set<string>; at: number } | null = null;
+  let snapshot: { keys: ClientKeyIndex; profiles: Set<string>; at: number } | null = null;
   const unsubscribeStore = store.onDidChange(() => {
     snapshot = null;
   });
-  const readSnapshot = (fresh = false): NonNullable<typeof snapshot> => {
-    const now = clock.now();
+  const readSnapshot = (now: number, fresh = false): NonNullable<typeof snapshot> => {
     if (fresh || snapshot === null || now - snapshot.at > SNAPSHOT_TTL_MS || now < snapshot.at) {
-      snapshot = { clients: store.listClients(), profiles: new Set(store.listProfiles().map((p) => p.id)), at: now };
+      snapshot = { keys: new ClientKeyIndex(store.listClients()), profiles: new Set(store.listProfiles().map((p) => p.id)), at: now };
     }
     return snapshot;
   };
-  const findClient = (key: string): ClientKeyRecord | undefined =>
+  const findClient = (key: string, now: number): ClientKeyRecord | undefined =>
     // A miss re-reads the store: a key created a moment ago by the CLI must work at once.
-    findClientByKey(readSnapshot().clients, key) ?? findClientByKey(readSnapshot(true).clients, key);
-  const profileExists = (id: string): boolean => readSnapshot().profiles.has(id) || readSnapshot(true).profiles.has(id);
+    readSnapshot(now).keys.find(key) ?? readSnapshot(now, true).keys.find(key);
+  const profileExists = (id: string, now: number): boolean =>
+    readSnapshot(now).profiles.has(id) || (PROFILE_ID_PATTERN.test(id) && readSnapshot(now, true).profiles.has(id));
   let port = 0;
   let hosts = allowedHosts(0);
   let listening = false;
@@ -157,8 +179,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   }
 
   /** Marks a key as used, at most once per lastUsedWriteMs: each write rewrites the store file. */
-  function touch(record: ClientKeyRecord): void {
-    const now = clock.now();
+  function touch(record: ClientKeyRecord, now: number): void {
     const last = lastUsedWritten.get(record.name) ?? (record.lastUsedAt === null ? 0 : Date.parse(record.lastUsedAt));
     if (now - last < limits.lastUsedWriteMs) return;
     lastUsedWritten.set(record.name, now);
@@ -172,37 +193,37 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     }
   }
 
-  function authenticate(req: IncomingMessage): Caller {
-    const header = req.headers.authorization;
+  function authenticate(header: string | undefined, now: number): Caller {
     if (header === undefined) {
       throw new HttpProblem(401, 'unauthorized', 'This request needs a client key.', KEY_HINT, {
         'WWW-Authenticate': 'Bearer realm="tokentray"',
       });
     }
-    const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
-    const record = match === null ? undefined : findClient(match[1] as string);
+    const key = bearerCredential(header);
+    const record = key === undefined ? undefined : findClient(key, now);
     if (record === undefined) {
       // The same words for a wrong, malformed or revoked key: nothing to learn from the difference.
       throw new HttpProblem(401, 'unauthorized', 'The client key was not accepted.', KEY_HINT, {
         'WWW-Authenticate': 'Bearer realm="tokentray", error="invalid_token"',
       });
     }
-    touch(record);
+    touch(record, now);
     return { name: record.name, profiles: record.profiles, record };
   }
 
   /** 403 before 404, so a limited key cannot probe which other profiles exist. */
-  function requireProfile(caller: Caller, id: string): void {
+  function requireProfile(caller: Caller, id: string, now: number): void {
     if (caller.record !== undefined && !clientMayAccess(caller.record, id)) {
       throw new HttpProblem(403, 'forbidden', `This client key may not use profile "${id}".`, 'Ask for a key that includes this profile.');
     }
-    if (!PROFILE_ID_PATTERN.test(id) || !profileExists(id)) {
+    if (!profileExists(id, now)) {
       throw new HttpProblem(404, 'not_found', `There is no profile "${id}".`, 'List the profiles with GET /v1/profiles.');
     }
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
-    const refusal = checkRequestSource(req, hosts);
+    const front = readFrontDoorHeaders(req.rawHeaders);
+    const refusal = checkRequestSource(front, hosts);
     if (refusal !== null) {
       sendProblem(res, refusal);
       return;
@@ -218,26 +239,35 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
       sendJson(res, 200, { status: 'ok', version: deps.version });
       return;
     }
-    if (path.startsWith('/v1/')) return handleApi(req, res, method, path, query);
+    if (path.startsWith('/v1/')) return handleApi(req, res, method, path, query, front.authorization);
     if (path === HTTP_LOGIN_PATH) return handleLogin(res, method, query);
     if (path.startsWith(HTTP_RPC_PREFIX)) return handleRpc(req, res, method, path.slice(HTTP_RPC_PREFIX.length));
     if (path.startsWith('/ui/') || path === '/ui') throw new HttpProblem(404, 'not_found', 'There is no such page.');
     return serveDashboardFile(req, res, deps.dashboardDir, path);
   }
 
-  function handleApi(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<void> | void {
+  function handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    query: string,
+    authorization: string | undefined,
+  ): Promise<void> | void {
+    // One reading of the clock per request: the snapshot, the key's last use and the answer share it.
+    const now = clock.now();
     if (path === HTTP_EVENTS_PATH) {
       if (method !== 'GET') throw methodNotAllowed('GET');
       // The dashboard's session cookie or a client key (SPEC section 4, issue 5).
       const caller: Caller =
-        req.headers.authorization === undefined && sessions.isValid(req.headers.cookie)
+        authorization === undefined && sessions.isValid(req.headers.cookie)
           ? { name: 'dashboard', profiles: null }
-          : authenticate(req);
+          : authenticate(authorization, now);
       streams.attach(req, res, caller.profiles);
       return;
     }
 
-    const caller = authenticate(req);
+    const caller = authenticate(authorization, now);
 
     if (path === '/v1/profiles') {
       if (method !== 'GET') throw methodNotAllowed('GET');
@@ -246,33 +276,29 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
       return;
     }
 
-    const tokenMatch = TOKEN_PATH.exec(path);
-    if (tokenMatch !== null) {
-      const id = tokenMatch[1] as string;
-      const what = tokenMatch[2] as 'token' | 'headers' | 'refresh';
+    const tokenPath = parseTokenPath(path);
+    if (tokenPath !== null) {
+      const { id, what } = tokenPath;
       const wanted = what === 'refresh' ? 'POST' : 'GET';
       if (method !== wanted) throw methodNotAllowed(wanted);
-      requireProfile(caller, id);
-      const answer = (token: Token): void => {
-        // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
-        engine.record({ kind: 'token-issued', profileId: id, client: caller.name });
-        if (what === 'headers') sendJson(res, 200, token.headers);
-        else sendJsonText(res, 200, tokenResponseJson(token, clock.now()));
-      };
+      requireProfile(caller, id, now);
       // A valid cached token is answered at once, without a promise hop (the common case by far).
       const ready = what === 'refresh' ? null : engine.peekToken(id);
       if (ready !== null) {
-        answer(ready);
+        answerToken(res, what, ready, id, caller.name, now);
         return undefined;
       }
       const options = { client: caller.name };
-      return (what === 'refresh' ? engine.refresh(id, options) : engine.getToken(id, options)).then(answer);
+      return (what === 'refresh' ? engine.refresh(id, options) : engine.getToken(id, options)).then((token) =>
+        // After a wait, expires_in counts from the moment of answering.
+        answerToken(res, what, token, id, caller.name, clock.now()),
+      );
     }
 
     const proxyMatch = PROXY_PATH.exec(path);
     if (proxyMatch !== null) {
       const id = proxyMatch[1] as string;
-      requireProfile(caller, id);
+      requireProfile(caller, id, now);
       return proxy.handle(req, res, { profileId: id, rawPath: proxyMatch[2] ?? '', query, client: caller.name });
     }
 
@@ -287,6 +313,13 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     }
 
     throw new HttpProblem(404, 'not_found', 'There is no such API path.', 'See the paths in SPEC section 4: /v1/health, /v1/profiles, /v1/events, /v1/proxy.');
+  }
+
+  function answerToken(res: ServerResponse, what: 'token' | 'headers' | 'refresh', token: Token, id: string, client: string, now: number): void {
+    // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
+    engine.record({ kind: 'token-issued', profileId: id, client });
+    if (what === 'headers') sendJson(res, 200, token.headers);
+    else sendJsonText(res, 200, tokenResponseJson(token, now));
   }
 
   function handleLogin(res: ServerResponse, method: string, query: string): void {
