@@ -29,7 +29,7 @@ async function loadShippedCore(): Promise<typeof AppCore> {
 }
 const AUTOCANNON = join(ROOT, 'node_modules/autocannon/autocannon.js');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 2);
-const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS ?? 7));
+const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS ?? 11));
 /** Added by node:http to every answer, so not copied from the API's answer. */
 const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
