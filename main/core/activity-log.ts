@@ -1,60 +1,65 @@
 // The activity log the dashboard shows (SPEC section 6): refreshes, failures and which client key
 // fetched which token. A ring buffer, so a long-running app keeps the newest entries in bounded memory.
-import type { ActivityEntry } from '../../common/contract.js';
+import type { ActivityEntry, ActivityKind } from '../../common/contract.js';
 
 export const DEFAULT_ACTIVITY_CAPACITY = 1000;
 
+/** One place in the ring, rewritten in place when the ring comes round. */
+interface Slot {
+  seq: number;
+  at: number;
+  kind: ActivityKind;
+  profileId: string | undefined;
+  client: string | undefined;
+  detail: string | undefined;
+}
+
 export class ActivityLog {
-  private readonly entries: (ActivityEntry | undefined)[];
+  private readonly slots: Slot[] = [];
   private next = 0;
   private size = 0;
   private seq = 0;
   private lastAt = Number.NaN;
   private lastIso = '';
-  private readonly listeners = new Set<(entry: ActivityEntry) => void>();
 
   constructor(private readonly capacity: number = DEFAULT_ACTIVITY_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
-    this.entries = new Array<ActivityEntry | undefined>(capacity);
   }
 
-  /** Adds an entry stamped with the next sequence number and the given time; returns it. */
-  append(entry: Omit<ActivityEntry, 'seq' | 'at'>, at: number): ActivityEntry {
+  /**
+   * Adds an entry stamped with the next sequence number and the given time. Every token the loopback
+   * API hands out comes here, thousands a second under load, so nothing is allocated once the ring is
+   * full: the oldest slot is overwritten field by field. (A new object per entry, each living for a
+   * thousand entries, cost the garbage collector more than the rest of answering the request.)
+   */
+  append(at: number, kind: ActivityKind, profileId?: string, client?: string, detail?: string): void {
     this.seq += 1;
-    // seq and at are the log's own, whatever the caller's object carries. Built field by field rather
-    // than spread: this runs for every token the loopback API hands out, and a spread is the slow path.
-    const full: ActivityEntry = { seq: this.seq, at: this.isoOf(at), kind: entry.kind };
-    if (entry.profileId !== undefined) full.profileId = entry.profileId;
-    if (entry.client !== undefined) full.client = entry.client;
-    if (entry.detail !== undefined) full.detail = entry.detail;
-    this.entries[this.next] = full;
-    this.next = (this.next + 1) % this.capacity;
-    if (this.size < this.capacity) this.size += 1;
-    if (this.listeners.size === 1) {
-      for (const listener of this.listeners) listener(full);
-    } else if (this.listeners.size > 1) {
-      for (const listener of [...this.listeners]) listener(full);
+    const slot = this.slots[this.next];
+    if (slot === undefined) {
+      this.slots[this.next] = { seq: this.seq, at, kind, profileId, client, detail };
+    } else {
+      slot.seq = this.seq;
+      slot.at = at;
+      slot.kind = kind;
+      slot.profileId = profileId;
+      slot.client = client;
+      slot.detail = detail;
     }
-    return full;
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
+    if (this.size < this.capacity) this.size += 1;
   }
 
-  /** Many entries share a millisecond under load: format each millisecond once. */
-  private isoOf(at: number): string {
-    if (at !== this.lastAt) {
-      this.lastAt = at;
-      this.lastIso = new Date(at).toISOString();
-    }
-    return this.lastIso;
+  /** The entry added last, or undefined when the log is empty. */
+  newest(): ActivityEntry | undefined {
+    if (this.size === 0) return undefined;
+    return this.toEntry(this.slots[(this.next - 1 + this.capacity) % this.capacity] as Slot);
   }
 
   /** Oldest first. */
   list(): ActivityEntry[] {
     const out: ActivityEntry[] = [];
     const start = (this.next - this.size + this.capacity) % this.capacity;
-    for (let i = 0; i < this.size; i += 1) {
-      const entry = this.entries[(start + i) % this.capacity];
-      if (entry !== undefined) out.push(entry);
-    }
+    for (let i = 0; i < this.size; i += 1) out.push(this.toEntry(this.slots[(start + i) % this.capacity] as Slot));
     return out;
   }
 
@@ -62,10 +67,21 @@ export class ActivityLog {
     return this.size;
   }
 
-  onDidAppend(listener: (entry: ActivityEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+  /** A copy of a slot as the contract's entry: callers keep it while the slot is reused. */
+  private toEntry(slot: Slot): ActivityEntry {
+    const entry: ActivityEntry = { seq: slot.seq, at: this.isoOf(slot.at), kind: slot.kind };
+    if (slot.profileId !== undefined) entry.profileId = slot.profileId;
+    if (slot.client !== undefined) entry.client = slot.client;
+    if (slot.detail !== undefined) entry.detail = slot.detail;
+    return entry;
+  }
+
+  /** Neighbouring entries often share a millisecond: format each millisecond once. */
+  private isoOf(at: number): string {
+    if (at !== this.lastAt) {
+      this.lastAt = at;
+      this.lastIso = new Date(at).toISOString();
+    }
+    return this.lastIso;
   }
 }

@@ -144,10 +144,6 @@ export class TokenEngine implements Engine {
     this.background = deps.background ?? true;
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.log = new ActivityLog(this.options.activityCapacity);
-    this.log.onDidAppend((entry) => {
-      // Every token handed out is an entry: build the event only when someone listens.
-      if (this.listeners.size > 0) this.emit({ type: 'activity', entry });
-    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -344,7 +340,12 @@ export class TokenEngine implements Engine {
   }
 
   record(entry: Omit<ActivityEntry, 'seq' | 'at'>): void {
-    this.log.append(entry, this.clock.now());
+    // The log keeps the engine's own id string rather than the caller's (a slice of a request path,
+    // new for every request), so a busy API client does not fill the heap with copies of one id.
+    const profileId = entry.profileId === undefined ? undefined : (this.entries.get(entry.profileId)?.profile.id ?? entry.profileId);
+    this.log.append(this.clock.now(), entry.kind, profileId, entry.client, entry.detail);
+    // Every token handed out is an entry: build the event only when someone listens.
+    if (this.listeners.size > 0) this.emit({ type: 'activity', entry: this.log.newest() as ActivityEntry });
   }
 
   reevaluate(): void {
