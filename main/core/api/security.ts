@@ -25,6 +25,9 @@ export interface FrontDoorHeaders {
   relayed: boolean;
 }
 
+/** The headers a request may carry at most once, as a refusal names them. */
+const SINGLE_HEADERS = { host: 'Host', origin: 'Origin', authorization: 'Authorization' } as const;
+
 /**
  * Reads `req.rawHeaders` (name, value, name, value...) once. Every line counts, not only the first
  * node keeps in `req.headers`: a second Host or Origin line is refused rather than ignored, and any
@@ -41,39 +44,23 @@ export function readFrontDoorHeaders(raw: readonly string[]): FrontDoorHeaders {
     relayed: false,
   };
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
+    const name = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
-    // The length picks the candidate before any lowercasing: most lines are none of these.
-    switch (name.length) {
-      case 4:
-        if (name.toLowerCase() === 'host') {
-          if (seen.host !== undefined) seen.repeated = 'Host';
-          seen.host = value;
-        }
+    switch (name) {
+      case 'host':
+      case 'origin':
+      case 'authorization':
+        if (seen[name] !== undefined) seen.repeated = SINGLE_HEADERS[name];
+        seen[name] = value;
         break;
-      case 6:
-        if (name.toLowerCase() === 'origin') {
-          if (seen.origin !== undefined) seen.repeated = 'Origin';
-          seen.origin = value;
-        }
+      case 'sec-fetch-site': {
+        const site = value.trim().toLowerCase();
+        if (site === 'cross-site' || site === 'same-site') seen.fromOtherSite = true;
         break;
-      case 9:
-        if (name.toLowerCase() === 'forwarded') seen.relayed = true;
-        break;
-      case 13:
-        if (name.toLowerCase() === 'authorization') {
-          if (seen.authorization !== undefined) seen.repeated = 'Authorization';
-          seen.authorization = value;
-        }
-        break;
-      case 14:
-        if (name.toLowerCase() === 'sec-fetch-site') {
-          const site = value.trim().toLowerCase();
-          if (site === 'cross-site' || site === 'same-site') seen.fromOtherSite = true;
-        }
-        break;
-      case 15:
-        if (name.toLowerCase() === 'x-forwarded-for') seen.relayed = true;
+      }
+      case 'forwarded':
+      case 'x-forwarded-for':
+        seen.relayed = true;
         break;
       default:
         break;
