@@ -30,11 +30,14 @@ async function loadShippedCore(): Promise<typeof AppCore> {
 const AUTOCANNON = join(ROOT, 'node_modules/autocannon/autocannon.js');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 2);
 const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS ?? 11));
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,10,50').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 /** Added by node:http to every answer, so not copied from the API's answer. */
 const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
 interface Measured {
   rps: number;
+  /** CPU time of this process (where both servers run, idle but for the one under load) per request, in µs. */
+  cpuPerRequestUs: number;
   p50: number;
   p99: number;
   errors: number;
@@ -46,19 +49,25 @@ function autocannon(url: string, connections: number, headers: Record<string, st
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
   args.push(url);
   return new Promise((done, fail) => {
+    const cpuBefore = process.cpuUsage();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('error', fail);
     child.on('close', (code) => {
       if (code !== 0) return fail(new Error(`autocannon exited with ${code}`));
+      const cpu = process.cpuUsage(cpuBefore);
       const result = JSON.parse(out) as {
-        requests: { average: number };
+        requests: { average: number; total: number };
         latency: { p50: number; p99: number };
         errors: number;
         non2xx: number;
       };
-      done({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx });
+      done({
+        rps: result.requests.average,
+        cpuPerRequestUs: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
+        p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx,
+      });
     });
   });
 }
@@ -141,7 +150,7 @@ export async function run(): Promise<void> {
     await autocannon(bareUrl, 10, headers);
     console.log(`GET /v1/profiles/{id}/token, valid cached token: ${PAIRS} pairs of ${DURATION_S} s runs per line (autocannon)`);
     console.log('connections | api req/s | api p50/p99 ms | bare req/s | bare p50/p99 ms | ratio (median of pairs, range)');
-    for (const connections of [1, 10, 50]) {
+    for (const connections of CONNECTIONS) {
       const pairs: Pair[] = [];
       for (let i = 0; i < PAIRS; i += 1) {
         pairs.push(await measurePair(i % 2 === 0, (side) => autocannon(side === 'api' ? apiUrl : bareUrl, connections, headers)));
@@ -153,10 +162,16 @@ export async function run(): Promise<void> {
       if (errors > 0 || non2xx > 0) console.log(`  (api: ${errors} errors, ${non2xx} non-2xx answers)`);
       const ratios = pairs.map((p) => p.api.rps / p.bare.rps);
       const ratio = median(ratios);
+      // The servers' own cost, less swayed by how busy the load generator's core is: bare / API.
+      const cpuRatio = median(pairs.map((p) => p.bare.cpuPerRequestUs / p.api.cpuPerRequestUs));
       console.log(
         `${String(connections).padStart(11)} | ${api.rps.toFixed(0).padStart(9)} | ${`${api.p50}/${api.p99}`.padStart(13)} | ` +
           `${plain.rps.toFixed(0).padStart(10)} | ${`${plain.p50}/${plain.p99}`.padStart(15)} | ` +
           `${ratio.toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})${ratio >= 0.8 ? '' : '  (below the 0.8 goal)'}`,
+      );
+      console.log(
+        `            CPU per request: api ${median(pairs.map((p) => p.api.cpuPerRequestUs)).toFixed(1)} µs, ` +
+          `bare ${median(pairs.map((p) => p.bare.cpuPerRequestUs)).toFixed(1)} µs; bare/api ${cpuRatio.toFixed(2)} (median of pairs)`,
       );
       if (process.env.BENCH_VERBOSE !== undefined) {
         for (const p of pairs) console.log(`            api ${p.api.rps.toFixed(0)} req/s, bare ${p.bare.rps.toFixed(0)} req/s: ${(p.api.rps / p.bare.rps).toFixed(2)}`);
