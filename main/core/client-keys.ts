@@ -53,7 +53,7 @@ export function findClientByKey(records: readonly ClientKeyRecord[], presented: 
 export class ClientKeyIndex {
   private readonly accepted: { key: string; record: ClientKeyRecord }[] = [];
 
-  constructor(readonly records: readonly ClientKeyRecord[]) {}
+  constructor(private readonly records: readonly ClientKeyRecord[]) {}
 
   find(presented: string): ClientKeyRecord | undefined {
     let found: ClientKeyRecord | undefined;

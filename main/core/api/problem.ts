@@ -108,8 +108,8 @@ export function sendJsonText(res: ServerResponse, status: number, payload: strin
     last = { payload, headers: [...JSON_HEADER_LIST, 'Content-Length', String(Buffer.byteLength(payload))] };
   }
   res.writeHead(status, last.headers);
-  // A string body goes out with the header in one write (node joins them); a Buffer would be a
-  // second chunk and a writev.
+  // node joins a string body to the header in one chunk (a Buffer stays a chunk of its own); the
+  // two measured the same in the API benchmark.
   res.end(last.payload);
 }
 
