@@ -34,4 +34,4 @@ fi
 mapfile -t files < <(find test -type f \( -name '*.test.ts' -o -name '*.test.tsx' \) | sort)
 if [ "$#" -gt 0 ]; then files=("$@"); fi
 echo "== tests (${#files[@]} files)"
-node --import tsx --test --test-reporter=spec --test-timeout=180000 "${files[@]}"
+node --import tsx --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
