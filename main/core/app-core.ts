@@ -5,7 +5,8 @@ import type { Settings } from '../../common/contract.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
-import { TokenEngine } from './engine.js';
+import { BackgroundScheduler } from './engine/scheduler.js';
+import { TokenEngine } from './engine/token-engine.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
@@ -65,7 +66,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     providers: deps.providers ?? createProviderRegistry(),
     clock,
     fetch: fetchLike,
-    background: true,
+    // A long-running process: refreshes run by themselves, on one timer per profile.
+    scheduler: new BackgroundScheduler({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
   const rpc = createRpcHandlers({

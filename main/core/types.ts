@@ -113,7 +113,7 @@ export interface TokenRequestOptions {
 
 /**
  * The engine's public surface: everything the CLI, the loopback API, the dashboard and the tray use.
- * Implemented by TokenEngine (main/core/engine.ts).
+ * Implemented by TokenEngine (main/core/engine/token-engine.ts).
  */
 export interface Engine {
   /** Loads profiles and cached tokens, schedules refreshes. */

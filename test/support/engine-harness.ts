@@ -2,7 +2,8 @@
 // an in-process token endpoint that answers like Acquia (seed 002). Shared by the engine tests and
 // the benchmark.
 import type { EngineEvent, ProfileConfig } from '../../common/contract.js';
-import { TokenEngine, type TokenEngineOptions } from '../../main/core/engine.js';
+import { BackgroundScheduler, ON_DEMAND } from '../../main/core/engine/scheduler.js';
+import { TokenEngine, type TokenEngineOptions } from '../../main/core/engine/token-engine.js';
 import { createProviderRegistry } from '../../main/core/providers/index.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeTokenEndpoint, type FakeEndpointOptions } from './fake-token-endpoint.js';
@@ -36,6 +37,7 @@ export interface HarnessOptions {
   profiles?: ProfileConfig[];
   /** Store a client secret for every profile (default true). */
   secrets?: boolean;
+  /** Plug in the background scheduler (default true); false is the one-shot CLI's composition. */
   background?: boolean;
   seed?: number;
   random?: () => number;
@@ -69,7 +71,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     clock,
     fetch: endpoint.fetch,
     random: options.random ?? seededRandom(options.seed ?? 1),
-    background: options.background ?? true,
+    scheduler: (options.background ?? true) ? new BackgroundScheduler({ clock }) : ON_DEMAND,
     options: options.options ?? {},
   });
   const events: EngineEvent[] = [];

@@ -449,3 +449,24 @@ describe('TokenEngine profiles', () => {
     await engine.stop();
   });
 });
+
+describe('TokenEngine reading', () => {
+  it('reading statuses changes nothing: no profile appears, no event, no request', async () => {
+    const { clock, endpoint, engine, events } = await createHarness({ background: false });
+    // Before start(), statuses() used to load every profile as a side effect of being read.
+    assert.deepEqual(engine.statuses(), []);
+    assert.equal(engine.status('aq'), undefined);
+    await engine.start();
+    await engine.getToken('aq');
+    await clock.advance(230 * SEC);
+    const before = events.length;
+    const first = engine.statuses();
+    const second = engine.statuses();
+    assert.deepEqual(second, first);
+    assert.equal(first[0]?.state, 'expiring');
+    assert.equal(events.length, before, 'a read emits nothing');
+    assert.equal(endpoint.requests.length, 1);
+    assert.equal(first[0]?.requestsLastDay, 1);
+    await engine.stop();
+  });
+});

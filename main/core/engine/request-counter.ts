@@ -17,15 +17,15 @@ export class RequestCounter {
   }
 
   lastHour(now: number): number {
-    return this.since(now - HOUR_MS, now);
+    return this.since(now - HOUR_MS);
   }
 
   lastDay(now: number): number {
-    return this.since(now - DAY_MS, now);
+    return this.since(now - DAY_MS);
   }
 
-  private since(from: number, now: number): number {
-    this.prune(now);
+  /** Reading changes nothing (old timestamps are dropped on add): a status read is only a read. */
+  private since(from: number): number {
     // Timestamps are appended in time order, so a binary search finds the first one inside the window.
     let lo = 0;
     let hi = this.count;

@@ -1,6 +1,7 @@
 // Where token commands get credentials (SPEC section 5): the running app when one answers for this
-// config directory, else the same engine in-process, with background refresh off and the keychain
-// token cache, so a second CLI run reuses a valid token instead of spending a request.
+// config directory, else the same engine in-process with no scheduler plugged in (nothing runs
+// without a demand) and the keychain token cache, so a second CLI run reuses a valid token instead
+// of spending a request.
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../../common/contract.js';
 import { toTokenResponse } from '../../core/api/token-response.js';
 import { systemClock } from '../../core/clock.js';
@@ -38,7 +39,7 @@ function appSource(app: RunningApp): TokenSource {
 async function engineSource(context: CliContext): Promise<TokenSource> {
   // Loaded only by the commands that need tokens: `profile list` and `--help` stay quick.
   const [{ TokenEngine }, { createProviderRegistry }] = await Promise.all([
-    import('../../core/engine.js'),
+    import('../../core/engine/token-engine.js'),
     import('../../core/providers/index.js'),
   ]);
   const engine = new TokenEngine({
@@ -47,7 +48,6 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     providers: createProviderRegistry(),
     clock: systemClock,
     fetch: (input, init) => fetch(input, init),
-    background: false,
     logger: context.logger,
   });
   await engine.start();

@@ -1,0 +1,107 @@
+// The time rules of SPEC section 2 as pure functions of a token and `now`: when a token stops being
+// handed out, when it is renewed, when a failed refresh is retried, and which state a profile is in.
+// Nothing here reads a clock, sets a timer or keeps state, so every rule is tested with plain numbers.
+import type { ProfileState } from '../../../common/contract.js';
+import type { Token } from '../types.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+
+/** Never treat a token as valid in its last 5 s (or last 10% of a very short lifetime). */
+const MAX_SAFETY_MARGIN_MS = 5_000;
+/** The "last chance" retry before expiry comes at most this long before the token stops being valid. */
+const MAX_LAST_CHANCE_SLACK_MS = 30_000;
+
+export interface RefreshRules {
+  /** Renew once this fraction of the lifetime has passed (SPEC 2: 75%). */
+  refreshFraction: number;
+  /** The refresh point moves by up to ± this fraction of the lifetime, so profiles do not align. */
+  jitterFraction: number;
+}
+
+/** The last moment a token is handed out: its expiry minus a safety margin; never for no expiry. */
+export function validUntil(token: Token): number {
+  if (token.expiresAt === null) return Number.POSITIVE_INFINITY;
+  const lifetime = Math.max(0, token.expiresAt - token.obtainedAt);
+  return token.expiresAt - Math.min(MAX_SAFETY_MARGIN_MS, lifetime * 0.1);
+}
+
+/** An expired token is never handed out (SPEC 2). */
+export function isValid(token: Token | null, now: number): token is Token {
+  return token !== null && now < validUntil(token);
+}
+
+/**
+ * When to renew: at refreshFraction of the lifetime, moved by jitter (random() in [0, 1) is drawn once
+ * per token), never after the token stops being valid; null for a token that never expires.
+ */
+export function refreshPoint(token: Token, rules: RefreshRules, random: () => number): number | null {
+  if (token.expiresAt === null) return null;
+  const lifetime = Math.max(0, token.expiresAt - token.obtainedAt);
+  const jitter = (random() * 2 - 1) * rules.jitterFraction;
+  const at = token.obtainedAt + lifetime * (rules.refreshFraction + jitter);
+  return Math.min(at, validUntil(token));
+}
+
+/**
+ * When to retry after failure number `failures`: exponential backoff (honouring Retry-After), but
+ * pulled in to one last try before the current token expires, if that is no sooner than the backoff
+ * floor allows. After that try fails we are inside the slack, so this never repeats into a burst.
+ */
+export function retryTime(
+  token: Token | null,
+  failures: number,
+  retryAfterMs: number | undefined,
+  now: number,
+  backoff: BackoffOptions,
+  random: () => number,
+): number {
+  let retryAt = now + backoffDelay(failures, backoff, random, retryAfterMs);
+  if (token !== null && token.expiresAt !== null && isValid(token, now)) {
+    const until = validUntil(token);
+    const floor = now + Math.max(backoff.baseMs, retryAfterMs ?? 0);
+    const slack = Math.min(MAX_LAST_CHANCE_SLACK_MS, (token.expiresAt - token.obtainedAt) * 0.1);
+    const lastChance = until - slack;
+    if (retryAt > until && lastChance > floor) retryAt = lastChance;
+  }
+  return retryAt;
+}
+
+/** What stateAt needs to know about a profile; the refresher's own fields, read at one moment. */
+export interface StateFacts {
+  paused: boolean;
+  refreshing: boolean;
+  /** Credentials were rejected: no attempt until the profile changes or a person asks. */
+  stopped: boolean;
+  token: Token | null;
+  refreshAt: number | null;
+  /** The last attempt failed (and nothing has succeeded since). */
+  failing: boolean;
+  /** The notification lead time: a failing profile this close to expiry is "expiring". */
+  leadMs: number;
+}
+
+/** The state shown for a profile at `now` (SPEC section 6's tray states). */
+export function stateAt(facts: StateFacts, now: number): ProfileState {
+  if (facts.paused) return 'paused';
+  if (facts.refreshing) return 'refreshing';
+  if (facts.stopped) return 'error';
+  const token = facts.token;
+  if (isValid(token, now)) {
+    if (facts.refreshAt !== null && now >= facts.refreshAt) return 'expiring';
+    if (facts.failing && token.expiresAt !== null && now >= token.expiresAt - facts.leadMs) return 'expiring';
+    return 'fresh';
+  }
+  return facts.failing ? 'error' : 'expired';
+}
+
+/**
+ * The moments a valid token changes state by time alone (refresh point, notification lead, end of
+ * validity) that lie after `now`; the scheduler wakes at the earliest so state events need no poll.
+ */
+export function nextBoundary(token: Token | null, refreshAt: number | null, leadMs: number, now: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  if (!isValid(token, now) || token.expiresAt === null) return next;
+  for (const boundary of [refreshAt ?? 0, token.expiresAt - leadMs, validUntil(token)]) {
+    if (boundary > now && boundary < next) next = boundary;
+  }
+  return next;
+}

@@ -1,0 +1,483 @@
+// One profile's token and its one explicit state (STYLE: a tagged union instead of flags that must
+// agree). Every change of phase goes through transition(), which also does what the change implies
+// (settle waiting demands, record activity, write the keychain cache) and then tells the engine, whose
+// scheduler (if one is plugged in) decides what runs next. The time rules themselves are lifetime.ts.
+import type { ActivityKind, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus } from '../../../common/contract.js';
+import { PROVIDERS, secretFieldsOf } from '../../../common/providers.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { TokentrayError, toTokentrayError } from '../errors.js';
+import { resolveProfile } from '../profiles.js';
+import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
+import type { BackoffOptions } from './backoff.js';
+import { isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
+import { RequestCounter } from './request-counter.js';
+
+/**
+ * What the refresher is doing. A paused profile is a setting of the profile (a person's refresh may
+ * still run while it is paused), so it is read from the profile, not kept as a phase.
+ */
+export type Phase =
+  | { readonly kind: 'idle' }
+  /** One upstream request (single flight); `failures` counts the failed attempts before it. */
+  | { readonly kind: 'refreshing'; readonly attempt: Promise<Token>; readonly controller: AbortController; readonly failures: number }
+  /** The last attempt failed: no automatic attempt before retryAt (SPEC 2: backoff). */
+  | { readonly kind: 'backing-off'; readonly retryAt: number; readonly failures: number }
+  /** The credentials were rejected: no attempt until the profile changes or a person asks (SPEC 2). */
+  | { readonly kind: 'stopped'; readonly error: TokentrayError }
+  | { readonly kind: 'removed' };
+
+/** Everything that changes a phase, handled in transition(). */
+type PhaseEvent =
+  | { type: 'attempt'; attempt: Promise<Token>; controller: AbortController }
+  | { type: 'succeeded'; token: Token }
+  | { type: 'failed'; error: TokentrayError }
+  /** A person asked, or the profile changed: backoff and credential stop no longer hold. */
+  | { type: 'reset' }
+  /** Abandon the request in flight (engine stop, profile change); its outcome is ignored. */
+  | { type: 'cancel'; error: TokentrayError | null }
+  | { type: 'remove'; error: TokentrayError };
+
+/** What a refresher needs from the engine that owns it. */
+export interface RefresherHost {
+  readonly clock: Clock;
+  readonly vault: Vault;
+  readonly random: () => number;
+  readonly rules: RefreshRules;
+  readonly backoff: BackoffOptions;
+  readonly logger: Logger;
+  leadMs(): number;
+  obtain(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token>;
+  record(kind: ActivityKind, profileId: string, detail?: string): void;
+  /** After every transition (and a profile change): emit the state, let the scheduler act. */
+  changed(refresher: Refresher, recovered: boolean): void;
+}
+
+interface Waiter {
+  resolve: (token: Token) => void;
+  reject: (error: TokentrayError) => void;
+  timer: TimerHandle | null;
+}
+
+/** How a profile change affected the refresher, for the activity log. */
+export type ProfileChange = 'none' | 'paused' | 'resumed' | 'updated' | 'reset';
+
+const IDLE: Phase = { kind: 'idle' };
+
+export class Refresher {
+  private phaseNow: Phase = IDLE;
+  private current: Token | null = null;
+  /** When the current token is renewed (jitter drawn once per token); null: never. */
+  private refreshAt: number | null = null;
+  /** The last failure, shown until an attempt succeeds (it outlives backoff and profile changes). */
+  private failure: TokentrayError | null = null;
+  private failureAt = 0;
+  private lastRefreshAt: number | null = null;
+  /** The keychain cache: not read yet, being read, or read (one-shot use reads it on demand). */
+  private cache: 'unread' | Promise<void> | 'read' = 'unread';
+  private waiters: Waiter[] | null = null;
+  /** The last state emitted; null before the first event. */
+  emitted: ProfileState | null = null;
+  readonly requests = new RequestCounter();
+
+  constructor(
+    private config: ProfileConfig,
+    private readonly host: RefresherHost,
+  ) {}
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get profile(): ProfileConfig {
+    return this.config;
+  }
+
+  get phase(): Phase {
+    return this.phaseNow;
+  }
+
+  get paused(): boolean {
+    return this.config.paused === true;
+  }
+
+  get token(): Token | null {
+    return this.current;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The current token if the cache has been read and it is valid at `now`; never waits. */
+  peek(now: number): Token | null {
+    const token = this.current;
+    return token !== null && isValid(token, now) ? token : null;
+  }
+
+  state(now: number): ProfileState {
+    const phase = this.phaseNow;
+    return stateAt(
+      {
+        paused: this.paused,
+        refreshing: phase.kind === 'refreshing',
+        stopped: phase.kind === 'stopped',
+        token: this.current,
+        refreshAt: this.refreshAt,
+        failing: this.failure !== null,
+        leadMs: this.host.leadMs(),
+      },
+      now,
+    );
+  }
+
+  /** A status at `now`; reading it changes nothing. */
+  status(now: number, nextAttemptAt: number | null, state: ProfileState = this.state(now)): ProfileStatus {
+    const token = this.current;
+    return {
+      id: this.config.id,
+      name: this.config.name,
+      provider: this.config.provider,
+      state,
+      expiresAt: token?.expiresAt != null ? new Date(token.expiresAt).toISOString() : null,
+      obtainedAt: token !== null ? new Date(token.obtainedAt).toISOString() : null,
+      lastRefreshAt: this.lastRefreshAt === null ? null : new Date(this.lastRefreshAt).toISOString(),
+      nextRefreshAt: nextAttemptAt === null ? null : new Date(nextAttemptAt).toISOString(),
+      lastError: this.failure === null ? null : this.failure.toInfo(new Date(this.failureAt)),
+      requestsLastHour: this.requests.lastHour(now),
+      requestsLastDay: this.requests.lastDay(now),
+    };
+  }
+
+  /**
+   * When the next automatic attempt is due, or null when none will be made by time alone (paused,
+   * in flight, credentials rejected, removed, or a valid token that never expires).
+   */
+  attemptAt(now: number): number | null {
+    const phase = this.phaseNow;
+    if (this.paused || (phase.kind !== 'idle' && phase.kind !== 'backing-off')) return null;
+    const notBefore = phase.kind === 'backing-off' ? phase.retryAt : now;
+    if (!isValid(this.current, now)) return Math.max(now, notBefore);
+    return this.refreshAt === null ? null : Math.max(this.refreshAt, notBefore);
+  }
+
+  /** The next moment this profile needs a look by time alone (attempt or state boundary); null: none. */
+  wakeAt(now: number): number | null {
+    const phase = this.phaseNow;
+    if (this.paused || phase.kind === 'refreshing' || phase.kind === 'removed') return null;
+    const attempt = this.attemptAt(now) ?? Number.POSITIVE_INFINITY;
+    const next = Math.min(attempt, nextBoundary(this.current, this.refreshAt, this.host.leadMs(), now));
+    return Number.isFinite(next) ? next : null;
+  }
+
+  // ---------------------------------------------------------------- the keychain cache
+
+  /** Reads the cached token once; concurrent callers share the read. */
+  loadCache(): Promise<void> {
+    const cache = this.cache;
+    if (cache === 'read') return Promise.resolve();
+    if (cache !== 'unread') return cache;
+    const config = this.config;
+    const reading = this.host.vault.getCachedToken(config.id).then(
+      (token) => {
+        // A token read for settings that have changed since, or after a new one arrived, is stale.
+        if (token !== null && this.config === config && this.current === null && isValid(token, this.host.clock.now())) {
+          this.hold(token);
+        }
+      },
+      (error: unknown) => {
+        this.host.logger.warn('could not read the cached token', { profile: config.id, kind: toTokentrayError(error).kind });
+      },
+    );
+    this.cache = reading.then(() => {
+      this.cache = 'read';
+    });
+    return this.cache;
+  }
+
+  get cacheRead(): boolean {
+    return this.cache === 'read';
+  }
+
+  // ---------------------------------------------------------------- demands
+
+  /**
+   * A valid token, after a refresh if needed. `plannedAttemptAt` is when a scheduler will try anyway:
+   * a demand during backoff waits for that retry instead of adding requests (no storms); with no
+   * scheduler, nobody else will try, so the demand goes upstream itself.
+   */
+  async demand(waitMs: number, plannedAttemptAt: number | null): Promise<Token> {
+    await this.loadCache();
+    const now = this.host.clock.now();
+    const ready = this.peek(now);
+    if (ready !== null) return ready;
+    const phase = this.phaseNow;
+    if (phase.kind === 'removed') throw removedError(this.config.id);
+    if (this.paused) {
+      throw new TokentrayError('paused', `Profile "${this.config.id}" is paused and has no valid token.`, {
+        hint: `Resume it (tray menu, dashboard, or the API) to refresh its token.`,
+      });
+    }
+    // A rejected credential never goes upstream on an automatic or API demand (SPEC 2).
+    if (phase.kind === 'stopped') throw phase.error;
+    if (phase.kind !== 'refreshing') {
+      const waitsForRetry = phase.kind === 'backing-off' && plannedAttemptAt !== null && plannedAttemptAt > now;
+      if (!waitsForRetry) this.attempt();
+      else if (plannedAttemptAt - now > waitMs) throw this.noValidToken(now);
+    }
+    return this.waitForOutcome(waitMs);
+  }
+
+  /** A person asked: a credential stop and the backoff no longer hold them back (SPEC 2). */
+  async refreshNow(): Promise<Token> {
+    await this.loadCache();
+    if (this.phaseNow.kind === 'removed') throw removedError(this.config.id);
+    this.transition({ type: 'reset' });
+    return this.attempt();
+  }
+
+  /** Marks the current token unusable (the API answered 401): the next demand refreshes. */
+  invalidate(): void {
+    if (this.current === null) return;
+    this.drop();
+    this.host.changed(this, false);
+  }
+
+  // ---------------------------------------------------------------- profile changes
+
+  /**
+   * Applies a profile saved here (explicit: a person saved it, which also lifts a credential stop) or
+   * written by another process. New settings drop the old token, request and stop; new secrets with
+   * the same settings keep serving the current token and make a refresh due now.
+   */
+  reconfigure(profile: ProfileConfig, how: { secretsChanged: boolean; explicit: boolean }): ProfileChange {
+    const before = this.config;
+    const changed = JSON.stringify(profile) !== JSON.stringify(before);
+    const stopped = this.phaseNow.kind === 'stopped';
+    if (!changed && !how.secretsChanged && !(how.explicit && stopped)) return 'none';
+    this.config = profile;
+    if (changed && !how.secretsChanged && sameApartFromPause(before, profile) && (before.paused ?? false) !== (profile.paused ?? false)) {
+      this.host.changed(this, false);
+      return profile.paused === true ? 'paused' : 'resumed';
+    }
+    if (changed) {
+      this.transition({ type: 'cancel', error: null });
+      this.cache = 'read';
+      this.drop();
+    }
+    this.transition({ type: 'reset' });
+    if (how.secretsChanged && !changed && this.current !== null) this.refreshAt = this.host.clock.now();
+    // A demand left waiting on the cancelled request gets one made with the new settings.
+    if (this.waiters !== null && !this.paused) this.attempt();
+    else this.host.changed(this, false);
+    return changed ? 'updated' : 'reset';
+  }
+
+  /** The profile is gone: its request is aborted and every waiting demand fails. */
+  remove(): void {
+    this.transition({ type: 'remove', error: removedError(this.config.id) });
+  }
+
+  /** The engine stops: abandon the request in flight and fail the waiting demands. */
+  halt(error: TokentrayError): void {
+    this.transition({ type: 'cancel', error });
+  }
+
+  // ---------------------------------------------------------------- refreshing
+
+  /** Starts an upstream request unless one is in flight (single flight); resolves with its token. */
+  attempt(): Promise<Token> {
+    const phase = this.phaseNow;
+    if (phase.kind === 'refreshing') return phase.attempt;
+    if (phase.kind === 'removed') return Promise.reject(removedError(this.config.id));
+    // A controller per attempt: a signal that outlives its request would keep every request's
+    // combined signal (the provider's timeout) alive with it.
+    const controller = new AbortController();
+    const config = this.config;
+    const request = (async () => {
+      const secrets = await readSecrets(this.host.vault, config, {});
+      this.requests.add(this.host.clock.now());
+      return this.host.obtain(resolveProfile(config), secrets, controller.signal);
+    })();
+    const attempt: Promise<Token> = request.then(
+      (token) => {
+        if (!isValid(token, this.host.clock.now())) {
+          // Never hand out an expired token, and refreshing again at once would loop: back off instead.
+          const failure = new TokentrayError('bad_response', 'The token endpoint returned a token that has already expired.', {
+            hint: "Check this computer's clock and the token lifetime the server sets.",
+          });
+          if (this.isCurrent(attempt)) this.transition({ type: 'failed', error: failure });
+          throw failure;
+        }
+        if (this.isCurrent(attempt)) this.transition({ type: 'succeeded', token });
+        return token;
+      },
+      (error: unknown) => {
+        const failure = toTokentrayError(error);
+        if (this.isCurrent(attempt)) this.transition({ type: 'failed', error: failure });
+        throw failure;
+      },
+    );
+    // Callers may not await it (a background refresh); the outcome is handled above either way.
+    attempt.catch(() => {});
+    this.transition({ type: 'attempt', attempt, controller });
+    return attempt;
+  }
+
+  private isCurrent(attempt: Promise<Token>): boolean {
+    const phase = this.phaseNow;
+    return phase.kind === 'refreshing' && phase.attempt === attempt;
+  }
+
+  /** The one place a phase changes, with what each change implies. */
+  private transition(event: PhaseEvent): void {
+    const host = this.host;
+    const id = this.config.id;
+    const phase = this.phaseNow;
+    if (phase.kind === 'removed') return;
+    switch (event.type) {
+      case 'attempt': {
+        const failures = phase.kind === 'backing-off' ? phase.failures : 0;
+        this.phaseNow = { kind: 'refreshing', attempt: event.attempt, controller: event.controller, failures };
+        host.changed(this, false);
+        return;
+      }
+      case 'succeeded': {
+        const recovered = this.failure !== null;
+        const token = event.token;
+        this.phaseNow = IDLE;
+        this.failure = null;
+        this.lastRefreshAt = host.clock.now();
+        this.hold(token);
+        this.cache = 'read';
+        // Cached so restarts and CLI runs reuse it; a keychain failure here only costs a request later.
+        host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
+        this.settle(token);
+        host.record('refreshed', id, token.expiresAt === null ? 'never expires' : `expires ${new Date(token.expiresAt).toISOString()}`);
+        if (recovered) host.record('recovered', id);
+        host.logger.info('token refreshed', { profile: id });
+        host.changed(this, recovered);
+        return;
+      }
+      case 'failed': {
+        const now = host.clock.now();
+        const error = event.error;
+        this.failure = error;
+        this.failureAt = now;
+        if (error.isCredentialError) {
+          // Retrying cannot help; wait for a profile change or a person (SPEC 2).
+          this.phaseNow = { kind: 'stopped', error };
+          host.record('credentials-rejected', id, error.message);
+          host.logger.warn('credentials rejected; refreshing stopped', { profile: id, kind: error.kind });
+          this.settle(this.peek(now) ?? error);
+        } else {
+          const failures = (phase.kind === 'refreshing' ? phase.failures : 0) + 1;
+          const retryAt = retryTime(this.current, failures, error.retryAfterMs, now, host.backoff, host.random);
+          this.phaseNow = { kind: 'backing-off', retryAt, failures };
+          host.record('refresh-failed', id, `${error.message} Retrying in ${Math.round((retryAt - now) / 1000)} s.`);
+          host.logger.warn('refresh failed', { profile: id, kind: error.kind, retryInMs: retryAt - now });
+          this.settle(this.peek(now) ?? this.noValidToken(now));
+        }
+        host.changed(this, false);
+        return;
+      }
+      case 'reset': {
+        if (phase.kind === 'backing-off' || phase.kind === 'stopped') this.phaseNow = IDLE;
+        return;
+      }
+      case 'cancel':
+      case 'remove': {
+        if (phase.kind === 'refreshing') phase.controller.abort();
+        this.phaseNow = event.type === 'remove' ? { kind: 'removed' } : phase.kind === 'refreshing' ? IDLE : phase;
+        if (event.error !== null) this.settle(event.error);
+        return;
+      }
+    }
+  }
+
+  private hold(token: Token): void {
+    this.current = token;
+    this.refreshAt = refreshPoint(token, this.host.rules, this.host.random);
+  }
+
+  private drop(): void {
+    this.current = null;
+    this.refreshAt = null;
+    const id = this.config.id;
+    this.host.vault.setCachedToken(id, null).catch((error: unknown) => cacheWriteFailed(this.host.logger, id, error));
+  }
+
+  // ---------------------------------------------------------------- waiting demands
+
+  private waitForOutcome(waitMs: number): Promise<Token> {
+    return new Promise<Token>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: null };
+      if (Number.isFinite(waitMs)) {
+        waiter.timer = this.host.clock.setTimeout(() => {
+          const list = this.waiters;
+          const at = list?.indexOf(waiter) ?? -1;
+          if (list !== null && at >= 0) list.splice(at, 1);
+          if (list !== null && list.length === 0) this.waiters = null;
+          reject(this.noValidToken(this.host.clock.now()));
+        }, waitMs);
+      }
+      (this.waiters ??= []).push(waiter);
+    });
+  }
+
+  private settle(outcome: Token | TokentrayError): void {
+    const waiters = this.waiters;
+    if (waiters === null) return;
+    this.waiters = null;
+    for (const waiter of waiters) {
+      if (waiter.timer !== null) this.host.clock.clearTimeout(waiter.timer);
+      if (outcome instanceof TokentrayError) waiter.reject(outcome);
+      else waiter.resolve(outcome);
+    }
+  }
+
+  /** What a demand gets when no valid token can be had in time: the last failure, in its words. */
+  private noValidToken(now: number): TokentrayError {
+    const last = this.failure;
+    const id = this.config.id;
+    const phase = this.phaseNow;
+    const retry = phase.kind === 'backing-off' && phase.retryAt > now ? ` The next attempt is at ${new Date(phase.retryAt).toISOString()}.` : '';
+    return new TokentrayError(
+      'no_valid_token',
+      last === null ? `No valid token for profile "${id}" could be had in time.${retry}` : `No valid token for profile "${id}": ${last.message}${retry}`,
+      {
+        hint: last?.hint ?? 'Check the token endpoint is reachable, then refresh the profile.',
+        ...(last?.status !== undefined ? { status: last.status } : {}),
+        ...(last?.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
+        ...(last !== null ? { cause: last } : {}),
+      },
+    );
+  }
+}
+
+/** The stored secrets of a profile, with the given ones taking precedence (an edit may leave one blank). */
+export async function readSecrets(vault: Vault, profile: ProfileConfig, given: ProfileSecrets): Promise<ProfileSecrets> {
+  const secrets: ProfileSecrets = { ...given };
+  for (const field of secretFieldsOf(profile.provider)) {
+    if (secrets[field] !== undefined && secrets[field] !== '') continue;
+    const value = await vault.getSecret(profile.id, field);
+    if (value === null) {
+      const label = PROVIDERS[profile.provider].fields.find((f) => f.field === field)?.label ?? field;
+      throw new TokentrayError('missing_secret', `No ${label.toLowerCase()} is stored for profile "${profile.id}".`, {
+        hint: `Edit the profile and enter the ${label.toLowerCase()} again.`,
+      });
+    }
+    secrets[field] = value;
+  }
+  return secrets;
+}
+
+function removedError(id: string): TokentrayError {
+  return new TokentrayError('not_found', `The profile "${id}" was removed.`);
+}
+
+function cacheWriteFailed(logger: Logger, id: string, error: unknown): void {
+  logger.warn('could not update the cached token in the keychain', { profile: id, kind: toTokentrayError(error).kind });
+}
+
+function sameApartFromPause(a: ProfileConfig, b: ProfileConfig): boolean {
+  const strip = ({ paused: _p, updatedAt: _u, ...rest }: ProfileConfig) => JSON.stringify(rest);
+  return strip(a) === strip(b);
+}

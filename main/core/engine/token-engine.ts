@@ -1,0 +1,423 @@
+// The token engine (SPEC section 2) as a thin facade: one Refresher per profile (refresher.ts) holds
+// the token and the one explicit state, lifetime.ts has the time rules, and the scheduler plugged in
+// decides whether anything runs without a demand (the app and headless mode) or not (the one-shot CLI).
+// Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
+import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileStatus, TestResult } from '../../../common/contract.js';
+import { PROVIDERS, type SecretField } from '../../../common/providers.js';
+import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
+import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
+import type { Clock } from '../clock.js';
+import { TokentrayError, toTokentrayError } from '../errors.js';
+import { resolveProfile } from '../profiles.js';
+import type {
+  ConfigStore,
+  Engine,
+  FetchLike,
+  Logger,
+  ProviderRegistry,
+  ResolvedProfile,
+  Token,
+  TokenRequestOptions,
+  Vault,
+} from '../types.js';
+import type { BackoffOptions } from './backoff.js';
+import type { RefreshRules } from './lifetime.js';
+import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
+import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
+
+export interface TokenEngineOptions extends RefreshRules {
+  /** How long a demand waits for a refresh before failing with no_valid_token. */
+  waitMs: number;
+  /** First retry delay after a failure; also the shortest retry delay ever used. */
+  backoffBaseMs: number;
+  /** Retry delays grow exponentially up to this cap (Retry-After may ask for longer). */
+  backoffMaxMs: number;
+  /** The notification lead time; defaults to the store's settings.leadTimeSec. */
+  leadTimeMs?: () => number;
+  activityCapacity: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: TokenEngineOptions = {
+  refreshFraction: 0.75,
+  jitterFraction: 0.025,
+  waitMs: 30_000,
+  backoffBaseMs: 2_000,
+  backoffMaxMs: 300_000,
+  activityCapacity: DEFAULT_ACTIVITY_CAPACITY,
+};
+
+export interface TokenEngineDeps {
+  store: ConfigStore;
+  vault: Vault;
+  providers: ProviderRegistry;
+  clock: Clock;
+  fetch: FetchLike;
+  random?: () => number;
+  logger?: Logger;
+  /**
+   * What runs without a demand: a BackgroundScheduler for long-running processes; ON_DEMAND (the
+   * default) for one-shot use, which reads cached tokens lazily and sets no timers.
+   */
+  scheduler?: Scheduler;
+  options?: Partial<TokenEngineOptions>;
+}
+
+const NOOP_LOGGER: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export class TokenEngine implements Engine {
+  private readonly store: ConfigStore;
+  private readonly vault: Vault;
+  private readonly providers: ProviderRegistry;
+  private readonly clock: Clock;
+  private readonly fetch: FetchLike;
+  private readonly logger: Logger;
+  private readonly scheduler: Scheduler;
+  private readonly options: TokenEngineOptions;
+  private readonly refreshers = new Map<string, Refresher>();
+  private readonly log: ActivityLog;
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private readonly host: RefresherHost;
+  private readonly schedulerHost: SchedulerHost;
+  private running = false;
+  private leadMs = 300_000;
+  private settingsKey = '';
+
+  constructor(deps: TokenEngineDeps) {
+    this.store = deps.store;
+    this.vault = deps.vault;
+    this.providers = deps.providers;
+    this.clock = deps.clock;
+    this.fetch = deps.fetch;
+    this.logger = deps.logger ?? NOOP_LOGGER;
+    this.scheduler = deps.scheduler ?? ON_DEMAND;
+    const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
+    this.options = options;
+    this.log = new ActivityLog(options.activityCapacity);
+    const backoff: BackoffOptions = { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs };
+    this.host = {
+      clock: deps.clock,
+      vault: deps.vault,
+      random: deps.random ?? Math.random,
+      rules: { refreshFraction: options.refreshFraction, jitterFraction: options.jitterFraction },
+      backoff,
+      logger: this.logger,
+      leadMs: () => options.leadTimeMs?.() ?? this.leadMs,
+      obtain: (profile, secrets, signal) => this.obtainWith(profile, secrets, signal),
+      record: (kind, profileId, detail) => this.append(kind, profileId, undefined, detail),
+      changed: (refresher, recovered) => this.changed(refresher, recovered),
+    };
+    this.schedulerHost = {
+      refreshers: () => this.refreshers.values(),
+      watchStore: () => this.store.onDidChange(() => this.sync()),
+      evaluate: (refresher) => this.changed(refresher, false),
+      reevaluate: () => this.reevaluate(),
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.readSettings(false);
+    for (const profile of this.store.listProfiles()) this.refreshers.set(profile.id, new Refresher(profile, this.host));
+    await this.scheduler.start(this.schedulerHost);
+  }
+
+  /**
+   * One-shot use (ON_DEMAND) reads cached tokens only on demand; this reads every profile's cache so
+   * statuses() shows what the next demand will find, without going upstream.
+   */
+  async loadCachedTokens(): Promise<void> {
+    await Promise.all([...this.refreshers.values()].map((refresher) => refresher.loadCache()));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.scheduler.stop();
+    const stopping = new TokentrayError('app_unavailable', 'Tokentray is shutting down.', {
+      hint: 'Start Tokentray again and retry.',
+    });
+    for (const refresher of this.refreshers.values()) refresher.halt(stopping);
+  }
+
+  // ---------------------------------------------------------------- profiles
+
+  async upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus> {
+    const result = validateProfile(profile, secrets ?? {}, { requireSecrets: false });
+    if (!result.ok) throw configError(formatFieldErrors(result.errors));
+    const valid = result.profile;
+    const existing = this.store.getProfile(valid.id) ?? this.refreshers.get(valid.id)?.profile;
+    const given = Object.entries(result.secrets).filter(
+      (pair): pair is [SecretField, string] => typeof pair[1] === 'string' && pair[1] !== '',
+    );
+    if (existing === undefined) {
+      // A new profile needs its secrets, given now or already in the keychain (a CLI may store them first).
+      const missing: string[] = [];
+      for (const field of PROVIDERS[valid.provider].fields) {
+        if (!field.secret || !field.required) continue;
+        const name = field.field as SecretField;
+        if (given.some(([f]) => f === name)) continue;
+        if ((await this.vault.getSecret(valid.id, name)) === null) {
+          missing.push(`${field.field}: ${field.label} is required for ${PROVIDERS[valid.provider].label}`);
+        }
+      }
+      if (missing.length > 0) throw configError(missing.join('\n'));
+    }
+    // Secrets go to the keychain before the profile is written, so no profile exists without them.
+    for (const [field, value] of given) await this.vault.setSecret(valid.id, field, value);
+    const now = new Date(this.clock.now()).toISOString();
+    const saved: ProfileConfig = {
+      ...valid,
+      createdAt: existing?.createdAt ?? valid.createdAt ?? now,
+      updatedAt: now,
+    };
+    // The engine applies the change first, so the store's change notification finds nothing new.
+    this.applyProfile(saved, { secretsChanged: given.length > 0, explicit: true });
+    this.store.putProfile(saved);
+    return this.status(saved.id)!;
+  }
+
+  async removeProfile(id: string): Promise<boolean> {
+    const existed = this.refreshers.has(id) || this.store.getProfile(id) !== undefined;
+    // The keychain first: if it is locked, nothing is removed and the person gets a clear error.
+    await this.vault.deleteProfile(id);
+    this.drop(id);
+    this.store.removeProfile(id);
+    return existed;
+  }
+
+  async testProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<TestResult> {
+    const at = new Date(this.clock.now());
+    const result = validateProfile(profile, secrets, { requireSecrets: false });
+    if (!result.ok) return { ok: false, error: configError(formatFieldErrors(result.errors)).toInfo(at) };
+    try {
+      // An edit that left a secret blank keeps the stored one, so the test uses it too.
+      const merged = await readSecrets(this.vault, result.profile, result.secrets);
+      this.refreshers.get(result.profile.id)?.requests.add(this.clock.now());
+      const token = await this.obtainWith(resolveProfile(result.profile), merged, undefined);
+      const now = this.clock.now();
+      return {
+        ok: true,
+        token: {
+          token_type: token.tokenType,
+          expires_at: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
+          expires_in: token.expiresAt === null ? null : Math.max(0, Math.round((token.expiresAt - now) / 1000)),
+          scope: token.scope ?? null,
+        },
+      };
+    } catch (error) {
+      return { ok: false, error: toTokentrayError(error).toInfo(new Date(this.clock.now())) };
+    }
+  }
+
+  async setPaused(id: string, paused: boolean): Promise<ProfileStatus> {
+    const refresher = this.refresherFor(id);
+    if (refresher.paused !== paused) {
+      const updated: ProfileConfig = { ...refresher.profile, paused, updatedAt: new Date(this.clock.now()).toISOString() };
+      this.applyProfile(updated, { secretsChanged: false, explicit: true });
+      this.store.putProfile(updated);
+    }
+    return this.status(id)!;
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  getToken(id: string, options?: TokenRequestOptions): Promise<Token> {
+    // The hot path (every loopback /token call): a loaded, still valid token needs no await at all.
+    const ready = this.peekToken(id);
+    if (ready !== null) return Promise.resolve(ready);
+    try {
+      const refresher = this.refresherFor(id);
+      return refresher.demand(options?.waitMs ?? this.options.waitMs, this.scheduler.plannedAttemptAt(refresher));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  peekToken(id: string): Token | null {
+    const refresher = this.refreshers.get(id);
+    return refresher === undefined ? null : refresher.peek(this.clock.now());
+  }
+
+  async refresh(id: string, _options: TokenRequestOptions = {}): Promise<Token> {
+    return this.refresherFor(id).refreshNow();
+  }
+
+  invalidate(id: string): void {
+    this.refreshers.get(id)?.invalidate();
+  }
+
+  // ---------------------------------------------------------------- status, activity, events
+
+  status(id: string): ProfileStatus | undefined {
+    const refresher = this.refreshers.get(id);
+    return refresher === undefined ? undefined : refresher.status(this.clock.now(), this.scheduler.plannedAttemptAt(refresher));
+  }
+
+  /** Every profile's status at this moment; reading them changes nothing. */
+  statuses(): ProfileStatus[] {
+    const now = this.clock.now();
+    return [...this.refreshers.values()].map((refresher) => refresher.status(now, this.scheduler.plannedAttemptAt(refresher)));
+  }
+
+  activity(): ActivityEntry[] {
+    return this.log.list();
+  }
+
+  record(entry: Omit<ActivityEntry, 'seq' | 'at'>): void {
+    this.append(entry.kind, entry.profileId, entry.client, entry.detail);
+  }
+
+  reevaluate(): void {
+    if (!this.running) return;
+    for (const refresher of [...this.refreshers.values()]) this.changed(refresher, false);
+  }
+
+  onDidEmit(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private append(kind: ActivityKind, profileId: string | undefined, client: string | undefined, detail: string | undefined): void {
+    // The log keeps the engine's own id string rather than the caller's (a slice of a request path,
+    // new for every request), so a busy API client does not fill the heap with copies of one id.
+    const id = profileId === undefined ? undefined : (this.refreshers.get(profileId)?.id ?? profileId);
+    this.log.append(this.clock.now(), kind, id, client, detail);
+    // Every token handed out is an entry: build the event only when someone listens.
+    if (this.listeners.size > 0) this.emit({ type: 'activity', entry: this.log.newest() as ActivityEntry });
+  }
+
+  private refresherFor(id: string): Refresher {
+    let refresher = this.refreshers.get(id);
+    if (refresher === undefined) {
+      // Added by another process since the last sync, or one-shot use without start().
+      const profile = this.store.getProfile(id);
+      if (profile === undefined) {
+        throw new TokentrayError('not_found', `There is no profile "${id}".`, {
+          hint: 'Run `tokentray profile list` to see the profiles.',
+        });
+      }
+      refresher = new Refresher(profile, this.host);
+      this.refreshers.set(id, refresher);
+    }
+    return refresher;
+  }
+
+  /** After every transition: a due attempt starts at once (its state is "refreshing"), else the state is emitted and the next wake-up planned. */
+  private changed(refresher: Refresher, recovered: boolean): void {
+    if (refresher.phase.kind === 'removed') return;
+    const now = this.clock.now();
+    if (this.scheduler.due(refresher, now)) {
+      void refresher.attempt();
+      return;
+    }
+    const state = refresher.state(now);
+    if (state !== refresher.emitted) {
+      const previous = refresher.emitted;
+      refresher.emitted = state;
+      this.emit({
+        type: 'profile',
+        status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state),
+        previous,
+        recovered: recovered && (state === 'fresh' || state === 'expiring'),
+      });
+    }
+    this.scheduler.plan(refresher, now);
+  }
+
+  /**
+   * Applies a profile from upsert or setPaused (explicit: a person saved it, which also clears a
+   * credential stop) or from another process's write noticed through the store.
+   */
+  private applyProfile(profile: ProfileConfig, how: { secretsChanged: boolean; explicit: boolean }): void {
+    const existing = this.refreshers.get(profile.id);
+    if (existing === undefined) {
+      const created = new Refresher(profile, this.host);
+      this.refreshers.set(profile.id, created);
+      this.append('profile-added', profile.id, undefined, undefined);
+      if (this.running) this.scheduler.adopt(created);
+      return;
+    }
+    const change = existing.reconfigure(profile, how);
+    if (change === 'paused' || change === 'resumed' || change === 'updated') {
+      this.append(change === 'updated' ? 'profile-updated' : change, profile.id, undefined, undefined);
+    }
+  }
+
+  private drop(id: string): void {
+    const refresher = this.refreshers.get(id);
+    if (refresher === undefined) return;
+    refresher.remove();
+    this.scheduler.forget(refresher);
+    this.refreshers.delete(id);
+    this.emit({ type: 'profile-removed', id });
+    this.append('profile-removed', id, undefined, undefined);
+  }
+
+  /** The store changed, possibly by another process (the CLI): pick up added, changed, removed profiles. */
+  private sync(): void {
+    if (!this.running) return;
+    let profiles: ProfileConfig[];
+    try {
+      profiles = this.store.listProfiles();
+    } catch (error) {
+      this.logger.warn('could not read the profiles after a change', { kind: toTokentrayError(error).kind });
+      return;
+    }
+    const seen = new Set<string>();
+    for (const profile of profiles) {
+      seen.add(profile.id);
+      this.applyProfile(profile, { secretsChanged: false, explicit: false });
+    }
+    for (const id of [...this.refreshers.keys()]) if (!seen.has(id)) this.drop(id);
+    this.readSettings(true);
+  }
+
+  private readSettings(emitChange: boolean): void {
+    try {
+      const settings = this.store.getSettings();
+      const key = JSON.stringify(settings);
+      if (key === this.settingsKey) return;
+      this.settingsKey = key;
+      this.leadMs = settings.leadTimeSec * 1000;
+      if (emitChange) {
+        this.emit({ type: 'settings', settings });
+        // The lead time moves the expiring boundary of every profile.
+        for (const refresher of this.refreshers.values()) if (refresher.phase.kind !== 'refreshing') this.changed(refresher, false);
+      }
+    } catch (error) {
+      this.logger.warn('could not read the settings', { kind: toTokentrayError(error).kind });
+    }
+  }
+
+  private obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
+    const provider = this.providers.get(profile.provider);
+    if (provider === undefined) {
+      return Promise.reject(new TokentrayError('internal', `The provider "${profile.provider}" is not available.`));
+    }
+    const context = signal === undefined ? { fetch: this.fetch, clock: this.clock } : { fetch: this.fetch, clock: this.clock, signal };
+    return provider.obtain(profile, secrets, context);
+  }
+
+  private emit(event: EngineEvent): void {
+    if (this.listeners.size === 0) return;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind });
+      }
+    }
+  }
+}
+
+function configError(details: string): TokentrayError {
+  return new TokentrayError('config', `The profile is not valid:\n${details}`, {
+    hint: 'Fix the fields named above and save again.',
+  });
+}
