@@ -181,6 +181,8 @@ describe('loopback API refusals', () => {
     const big = 'a'.repeat(1024 * 1024);
     const answer = await rawRequest(h.port, `GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nX-Big: ${big}\r\n\r\n`);
     assert.equal(answer.status, 431);
+    assert.match(answer.head, /^HTTP\/1\.1 431 Request header fields too large\r\n/);
+    assert.match(answer.head, /content-type: application\/problem\+json/i);
     assert.match(answer.head, /cache-control: no-store/i);
     assert.doesNotMatch(answer.head, /access-control-/i);
   });

@@ -19,6 +19,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
+  408: 'Request timeout',
   413: 'Request too large',
   415: 'Unsupported media type',
   421: 'Misdirected request',
@@ -130,4 +131,22 @@ export function sendProblem(res: ServerResponse, problem: HttpProblem): void {
     'Content-Length': Buffer.byteLength(payload),
   });
   res.end(payload);
+}
+
+/**
+ * A whole HTTP/1.1 answer carrying the problem, for a socket node's parser gave up on (no
+ * ServerResponse exists then); the connection closes after it.
+ */
+export function problemResponseText(problem: HttpProblem): string {
+  const body = problem.toProblem();
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    ...BASE_HEADERS,
+    ...problem.headers,
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+    Connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${problem.status} ${body.title}\r\n${lines.join('')}\r\n${payload}`;
 }

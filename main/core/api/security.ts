@@ -7,6 +7,10 @@ function refuse(detail: string): HttpProblem {
   return new HttpProblem(403, 'forbidden', detail, 'Call the API directly from a program on this machine, at http://127.0.0.1:PORT.');
 }
 
+function repeatedHeader(name: string): HttpProblem {
+  return new HttpProblem(400, 'usage', `The request has more than one ${name} header.`, 'Send each of Host, Origin and Authorization once.');
+}
+
 /** The hosts a local caller may name: exactly these, with this server's port (SPEC section 4). */
 export function allowedHosts(port: number): ReadonlySet<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
@@ -71,9 +75,7 @@ export function readFrontDoorHeaders(raw: readonly string[]): FrontDoorHeaders {
 
 /** Null when the request may proceed, else the refusal to send. */
 export function checkRequestSource(headers: FrontDoorHeaders, hosts: ReadonlySet<string>): HttpProblem | null {
-  if (headers.repeated !== undefined) {
-    return new HttpProblem(400, 'usage', `The request has more than one ${headers.repeated} header.`, 'Send each of Host, Origin and Authorization once.');
-  }
+  if (headers.repeated !== undefined) return repeatedHeader(headers.repeated);
   const host = headers.host?.toLowerCase();
   if (host === undefined || !hosts.has(host)) return refuse('The Host header does not name this machine.');
   if (headers.relayed) return refuse('Requests relayed through a proxy are refused.');
@@ -83,5 +85,17 @@ export function checkRequestSource(headers: FrontDoorHeaders, hosts: ReadonlySet
   if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
     return refuse('Requests from other web sites are refused.');
   }
+  return null;
+}
+
+/**
+ * The front door of a local socket (SPEC section 4): only the user can open it and no browser can
+ * reach it, so there is no Host to check; a header no command-line caller sends (a browser's Origin
+ * or Sec-Fetch-Site, a proxy's Forwarded) still means something is in between, and is refused.
+ */
+export function checkLocalRequestSource(headers: FrontDoorHeaders): HttpProblem | null {
+  if (headers.repeated !== undefined) return repeatedHeader(headers.repeated);
+  if (headers.relayed) return refuse('Requests relayed through a proxy are refused.');
+  if (headers.fromOtherSite || headers.origin !== undefined) return refuse('Requests from other web sites are refused.');
   return null;
 }

@@ -1,0 +1,98 @@
+// The loopback API's own paths (SPEC section 4): health, the profile list, a profile's token,
+// headers and refresh, the event stream, the proxy and the headless dashboard's login link.
+import { HTTP_EVENTS_PATH } from '../../../common/contract.js';
+import type { Token } from '../types.js';
+import { callerMayAccess } from './caller-auth.js';
+import { callerOf } from './middleware.js';
+import { HttpProblem, sendJson, sendJsonText } from './problem.js';
+import type { RequestContext } from './router.js';
+import type { ServerArea } from './server-area.js';
+import { tokenResponseJson } from './token-response.js';
+
+type TokenAnswer = 'token' | 'headers' | 'refresh';
+
+export function registerApiRoutes(area: ServerArea): void {
+  const { router, engine, clock, auth, streams, proxy } = area;
+
+  function answerToken(ctx: RequestContext, what: TokenAnswer, token: Token, id: string, client: string, now: number): void {
+    // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
+    engine.record({ kind: 'token-issued', profileId: id, client });
+    if (what === 'headers') sendJson(ctx.res, 200, token.headers);
+    else sendJsonText(ctx.res, 200, tokenResponseJson(token, now));
+  }
+
+  const tokenHandler =
+    (what: TokenAnswer) =>
+    (ctx: RequestContext): Promise<void> | void => {
+      const caller = callerOf(ctx);
+      const id = ctx.params.id as string;
+      auth.requireProfile(caller, id, ctx.now);
+      // A valid cached token is answered at once, without a promise hop (the common case by far).
+      const ready = what === 'refresh' ? null : engine.peekToken(id);
+      if (ready !== null) {
+        answerToken(ctx, what, ready, id, caller.name, ctx.now);
+        return undefined;
+      }
+      const options = { client: caller.name };
+      return (what === 'refresh' ? engine.refresh(id, options) : engine.getToken(id, options)).then((token) =>
+        // After a wait, expires_in counts from the moment of answering.
+        answerToken(ctx, what, token, id, caller.name, clock.now()),
+      );
+    };
+
+  const health = (ctx: RequestContext): void => sendJson(ctx.res, 200, { status: 'ok', version: area.version });
+
+  const proxied = (ctx: RequestContext): Promise<void> => {
+    const caller = callerOf(ctx);
+    const id = ctx.params.id as string;
+    auth.requireProfile(caller, id, ctx.now);
+    const rest = ctx.params.path;
+    return proxy.handle(ctx.req, ctx.res, { profileId: id, rawPath: rest === undefined ? '' : `/${rest}`, query: ctx.query, client: caller.name });
+  };
+
+  router
+    .add({ path: '/v1/health', access: 'open', methods: { GET: health, HEAD: health } })
+    .add({
+      path: '/v1/profiles',
+      access: 'client',
+      methods: {
+        GET: (ctx) => {
+          const caller = callerOf(ctx);
+          sendJson(ctx.res, 200, engine.statuses().filter((s) => callerMayAccess(caller, s.id)));
+        },
+      },
+    })
+    .add({ path: '/v1/profiles/{id}/token', access: 'client', methods: { GET: tokenHandler('token') } })
+    .add({ path: '/v1/profiles/{id}/headers', access: 'client', methods: { GET: tokenHandler('headers') } })
+    .add({ path: '/v1/profiles/{id}/refresh', access: 'client', methods: { POST: tokenHandler('refresh') } })
+    .add({
+      path: HTTP_EVENTS_PATH,
+      access: 'client-or-session',
+      methods: { GET: (ctx) => streams.attach(ctx.req, ctx.res, callerOf(ctx).profiles) },
+    })
+    .add({ path: '/v1/proxy/{id}', access: 'client', methods: { ANY: proxied } })
+    .add({ path: '/v1/proxy/{id}/{path*}', access: 'client', methods: { ANY: proxied } })
+    .add({
+      path: '/v1/dashboard-link',
+      access: 'client',
+      methods: {
+        POST: (ctx) => {
+          // A dashboard session sees every profile, so only an unlimited key may open one.
+          if (callerOf(ctx).profiles !== null) {
+            throw new HttpProblem(403, 'forbidden', 'This client key may not open the dashboard.', 'Use a key that is not limited to some profiles.');
+          }
+          sendJson(ctx.res, 200, { url: area.createLoginLink() });
+        },
+      },
+    })
+    .add({
+      // Any other /v1/ path still needs a key first (SPEC section 4: every request but health).
+      path: '/v1/{rest*}',
+      access: 'client',
+      methods: {
+        ANY: () => {
+          throw new HttpProblem(404, 'not_found', 'There is no such API path.', 'See the paths in SPEC section 4: /v1/health, /v1/profiles, /v1/events, /v1/proxy.');
+        },
+      },
+    });
+}

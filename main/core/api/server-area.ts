@@ -1,0 +1,31 @@
+// What the loopback server hands each area's routes (api, login, rpc, static, relay): the router to
+// register on and the parts the handlers share. One area, one `registerXRoutes(area)`.
+import type { Clock } from '../clock.js';
+import type { RpcHandlers } from '../rpc.js';
+import type { ConfigStore, Engine, Logger } from '../types.js';
+import type { CallerAuth } from './caller-auth.js';
+import type { EventStreams } from './events.js';
+import type { ProfileProxy } from './proxy.js';
+import type { Router } from './router.js';
+import type { DashboardSessions } from './sessions.js';
+
+export interface ServerArea {
+  router: Router;
+  engine: Engine;
+  store: ConfigStore;
+  clock: Clock;
+  rpc: RpcHandlers;
+  version: string;
+  logger: Logger | undefined;
+  /** Client keys: the Bearer check, the relay's client secret, 403 before 404. */
+  auth: CallerAuth;
+  sessions: DashboardSessions;
+  streams: EventStreams;
+  proxy: ProfileProxy;
+  /** The built dashboard (headless mode). */
+  dashboardDir: string | undefined;
+  /** The dashboard's RPC bodies are read up to this size. */
+  rpcBodyBytes: number;
+  /** A fresh one-time dashboard login link. */
+  createLoginLink(): string;
+}
