@@ -1,6 +1,7 @@
-// The Electron entry (SPEC section 6): builds the core with the keychain vault and the shared
-// electron-store file, plugs in the adapters (tray, notifications, clipboard, window, IPC, power,
-// start at login), and nothing else. Every decision lives in main/core and is unit-tested there.
+// The Electron entry (SPEC section 6): a flat list of setup calls in order (electron/fiddle
+// `src/main/main.ts`): the core with the keychain vault and the shared electron-store file, then
+// each adapter (notifications, start at login, tray, IPC, power, test hooks), then the API, then
+// quit. Every decision lives in main/core and is unit-tested there; this file only wires.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, powerMonitor, protocol, session } from 'electron';
@@ -8,8 +9,10 @@ import { ClipboardGuard, CredentialCopier } from './core/clipboard-guard.js';
 import { createCore, type Core } from './core/app-core.js';
 import { systemClock } from './core/clock.js';
 import { toTokentrayError } from './core/errors.js';
+import { configMovedAsideNotice } from './core/notices.js';
+import { setupNotifications } from './core/notification-wiring.js';
 import { NotificationPolicy } from './core/notification-policy.js';
-import { TrayPresenter, type TrayAction } from './core/tray-model.js';
+import { setupStartAtLogin } from './core/start-at-login.js';
 import type { Logger } from './core/types.js';
 import { isAppUrl } from './core/window-policy.js';
 import { createAutoStart } from './electron/auto-start.js';
@@ -20,7 +23,7 @@ import { setupPower } from './electron/power.js';
 import { setupSingleInstance } from './electron/single-instance.js';
 import { openElectronStore } from './electron/store.js';
 import { createTestHooks, installTestHooks, testHooksEnabled } from './electron/test-hooks.js';
-import { ElectronTrayView } from './electron/tray.js';
+import { setupTray } from './electron/tray-setup.js';
 import { DashboardWindow, hardenSession, hardenWebContents, registerAppScheme, serveAppProtocol } from './electron/window.js';
 import { resolveConfigDir } from './node/config-dir.js';
 import { KeytarVault } from './node/keytar-vault.js';
@@ -82,129 +85,73 @@ async function run(): Promise<void> {
   serveAppProtocol(session.defaultSession, path.join(appRoot, 'dist', 'renderer'));
 
   const { store, movedAside } = openElectronStore(configDir, createLogger('store'));
-  const vault = new KeytarVault();
-  const guard = new ClipboardGuard({
-    clipboard: electronClipboard,
-    clock: systemClock,
-    getClearSec: () => store.getSettings().clipboardClearSec,
-  });
-  const autoStart = createAutoStart(process.platform, app);
+  const guard = new ClipboardGuard({ clipboard: electronClipboard, clock: systemClock, getClearSec: () => store.getSettings().clipboardClearSec });
   let copier: CredentialCopier | null = null;
-  const policy = new NotificationPolicy({ clock: systemClock, getSettings: () => store.getSettings() });
-  let presenter: TrayPresenter | null = null;
-  const refreshTray = () => presenter?.update(core.engine.statuses(), store.getSettings());
-
   const core: Core = await createCore({
     store,
-    vault,
+    vault: new KeytarVault(),
     version: app.getVersion(),
     logger: createLogger('engine'),
-    clipboard: {
-      copy: async (profileId, what) => (copier ? copier.copy(profileId, what, 'dashboard') : false),
-    },
-    onSettingsChanged: (settings) => {
-      applyStartAtLogin(settings.startAtLogin);
-      policy.handle({ type: 'settings', settings });
-      refreshTray();
-    },
+    clipboard: { copy: async (profileId, what) => (copier ? copier.copy(profileId, what, 'dashboard') : false) },
   });
   copier = new CredentialCopier({ engine: core.engine, store, guard });
+  const { engine } = core;
 
-  function applyStartAtLogin(enabled: boolean): void {
-    try {
-      if (autoStart.isEnabled() !== enabled) autoStart.setEnabled(enabled);
-    } catch (error) {
-      log.warn('start at login could not be changed', { kind: toTokentrayError(error).kind });
-    }
-  }
-
-  const notifier = new ElectronNotifier({
-    openDashboard: (profileId) => dashboard.show(profileId),
-    iconPath: path.join(assetsDir, 'icon.png'),
-  });
-  policy.onDidNotify((notification) => notifier.show(notification));
-  if (movedAside) {
-    notifier.show({ kind: 'expired', profileId: '', title: 'Tokentray: config file was broken', body: `It was moved aside to ${movedAside.movedTo} (${movedAside.reason}).` });
-  }
-
-  const onTrayAction = async (action: TrayAction): Promise<void> => {
-    try {
-      switch (action.kind) {
-        case 'copy':
-          await copier?.copy(action.profileId, action.format, 'tray');
-          return;
-        case 'refresh':
-          await core.engine.refresh(action.profileId, { client: 'tray' });
-          return;
-        case 'pause':
-          await core.engine.setPaused(action.profileId, action.paused);
-          return;
-        case 'open-dashboard':
-          dashboard.show(action.profileId);
-          return;
-        case 'start-at-login': {
-          const settings = store.updateSettings({ startAtLogin: action.enabled });
-          applyStartAtLogin(settings.startAtLogin);
-          refreshTray();
-          return;
-        }
-        case 'quit':
-          app.quit();
-          return;
-      }
-    } catch (error) {
-      // The failure is already on the profile's status (and in the policy's hands); say it once here too.
-      const info = toTokentrayError(error).toInfo();
-      log.warn('tray action failed', { action: action.kind, kind: info.kind });
-      if (action.kind === 'copy') {
-        notifier.show({ kind: 'expired', profileId: action.profileId, title: 'Nothing was copied', body: `${info.message}${info.hint ? ` ${info.hint}` : ''}` });
-      }
-    }
-  };
-
-  const trayView = new ElectronTrayView({
+  const notifier = new ElectronNotifier({ openDashboard: (profileId) => dashboard.show(profileId), iconPath: path.join(assetsDir, 'icon.png') });
+  const policy = new NotificationPolicy({ clock: systemClock, getSettings: () => store.getSettings() });
+  const notifications = setupNotifications({ engine, policy, show: (notification) => notifier.show(notification) });
+  if (movedAside) notifier.show(configMovedAsideNotice(movedAside));
+  const startAtLogin = setupStartAtLogin({ autoStart: createAutoStart(process.platform, app), engine, store, logger: log });
+  const tray = setupTray({
     assetsDir,
-    onItemClick: (itemId) => void presenter?.trigger(itemId),
-    onIconClick: () => dashboard.show(),
+    engine,
+    store,
+    copy: async (profileId, format, client) => copier?.copy(profileId, format, client),
+    openDashboard: (profileId) => dashboard.show(profileId),
+    quit: () => app.quit(),
+    notify: (notice) => notifier.show(notice),
+    logger: log,
   });
-  presenter = new TrayPresenter(trayView, onTrayAction);
-
   const disposeIpc = await setupIpc({
     handlers: core.rpc,
     getDashboardWebContentsId: () => dashboard.webContentsId(),
     onRefused: (channel, reason) => log.warn('refused an IPC call', { channel, reason }),
   });
-  const unsubscribeEngine = core.engine.onDidEmit((event) => {
-    pushEngineEvent(dashboard.webContents(), event, isAppUrl);
-    policy.handle(event);
-    refreshTray();
-  });
-  // A write by the CLI (another process) changes profiles or settings under us.
-  const unsubscribeStore = store.onDidChange(() => refreshTray());
-  const disposePower = setupPower(core.engine, powerMonitor);
-
+  const disposePush = engine.onDidEmit((event) => pushEngineEvent(dashboard.webContents(), event, isAppUrl));
+  const disposePower = setupPower(engine, powerMonitor);
   if (testHooksEnabled(argv, process.env)) {
-    installTestHooks(createTestHooks({ presenter, policy, engine: core.engine, readClipboard: () => electronClipboard.readText() }));
+    installTestHooks(createTestHooks({ presenter: tray.presenter, policy, engine, readClipboard: () => electronClipboard.readText() }));
   }
 
-  const settings = store.getSettings();
+  await startCore(core, store.getSettings().port);
+  startAtLogin.apply();
+  tray.render();
+  notifications.announceCurrent();
+  showDashboardUnlessHidden();
+
+  setupQuit(core, [disposePush, disposePower, disposeIpc, startAtLogin.dispose, notifications.dispose, () => guard.dispose(), () => notifier.dispose(), tray.dispose]);
+}
+
+/** Starts the engine and the API, and tells other programs where through runtime.json. */
+async function startCore(core: Core, wanted: number): Promise<void> {
   let port: number;
   try {
-    port = await core.start(settings.port);
+    port = await core.start(wanted);
   } catch (error) {
     // Another program holds the port: the engine and tray still work; programs find us via runtime.json.
-    log.warn('the configured port is busy; using a free one', { port: settings.port, kind: toTokentrayError(error).kind });
+    log.warn('the configured port is busy; using a free one', { port: wanted, kind: toTokentrayError(error).kind });
     port = await core.start(0);
   }
   await writeRuntimeFile(configDir, { port, pid: process.pid, version: app.getVersion(), startedAt: new Date().toISOString(), mode: 'tray' });
-  applyStartAtLogin(settings.startAtLogin);
-  refreshTray();
-  for (const status of core.engine.statuses()) policy.handle({ type: 'profile', status, previous: null, recovered: false });
+}
 
+function showDashboardUnlessHidden(): void {
   const hidden = argv.includes('--hidden') || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAsHidden);
   if (!hidden) dashboard.show();
+}
 
-  // Quit stops the schedulers and the API cleanly before the process ends.
+/** Quit stops the schedulers and the API cleanly before the process ends. */
+function setupQuit(core: Core, disposers: readonly (() => void)[]): void {
   let stopped = false;
   app.on('before-quit', (event) => {
     quitting = true;
@@ -212,14 +159,7 @@ async function run(): Promise<void> {
     event.preventDefault();
     stopped = true;
     void (async () => {
-      unsubscribeEngine();
-      unsubscribeStore();
-      disposePower();
-      disposeIpc();
-      policy.dispose();
-      guard.dispose();
-      notifier.dispose();
-      trayView.destroy();
+      for (const dispose of disposers) dispose();
       try {
         await core.stop();
         await removeRuntimeFile(configDir);

@@ -1,7 +1,6 @@
 // The composition both `tokentray serve` and the Electron main process run: the engine, the RPC
 // verbs and the loopback API, wired to one store and one vault. Adapters (keytar, conf, clipboard)
 // come in as parameters, so this file stays free of node-only storage and electron.
-import type { Settings } from '../../common/contract.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
@@ -26,7 +25,6 @@ export interface CoreDeps {
   /** The built dashboard, served at / (headless mode). */
   dashboardDir?: string;
   clipboard?: ClipboardPort;
-  onSettingsChanged?: (settings: Settings) => void;
   /** Tests tighten or loosen the server's bounds. */
   limits?: Partial<LoopbackLimits>;
 }
@@ -75,7 +73,6 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     store: deps.store,
     clock,
     ...(deps.clipboard === undefined ? {} : { clipboard: deps.clipboard }),
-    ...(deps.onSettingsChanged === undefined ? {} : { onSettingsChanged: deps.onSettingsChanged }),
   });
   const server = createLoopbackServer({
     engine,

@@ -7,15 +7,22 @@ import type { EngineEvent, ProfileStatus, Settings } from '../../common/contract
 import type { Clock, TimerHandle } from './clock.js';
 import { ERROR_KINDS, TokentrayError, type ErrorKind } from './errors.js';
 
+/** What the policy announces about a profile's token (SPEC section 6). */
 export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' | 'recovered';
 
-export interface NotificationModel {
-  kind: NotificationKind;
-  /** A click opens the dashboard at this profile. */
-  profileId: string;
-  title: string;
-  body: string;
-}
+/**
+ * A desktop notification: the policy's, or one of the notices that are not about expiry
+ * (notices.ts: a failed tray copy, a config file moved aside), each under its own kind.
+ */
+export type NotificationModel =
+  | {
+      kind: NotificationKind | 'copy-failed';
+      /** A click opens the dashboard at this profile. */
+      profileId: string;
+      title: string;
+      body: string;
+    }
+  | { kind: 'config-moved-aside'; profileId?: undefined; title: string; body: string };
 
 type Problem = Exclude<NotificationKind, 'recovered'>;
 type Condition = Problem | 'none';

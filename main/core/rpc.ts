@@ -8,7 +8,6 @@ import {
   type IpcRequest,
   type IpcResponses,
   type Result,
-  type Settings,
 } from '../../common/contract.js';
 import { formatFieldErrors, validateProfile } from '../../common/validation.js';
 import { toTokenResponse } from './api/token-response.js';
@@ -31,7 +30,6 @@ export interface RpcDeps {
   clock: Clock;
   /** The tray app's clipboard; absent in headless mode (the browser copies for itself). */
   clipboard?: ClipboardPort;
-  onSettingsChanged?: (settings: Settings) => void;
 }
 
 /** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
@@ -123,9 +121,8 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     'settings:get': async () => store.getSettings(),
 
     'settings:update': async (patch) => {
-      const settings = store.updateSettings(patch);
-      deps.onSettingsChanged?.(settings);
-      return settings;
+      // The engine follows the store and emits the settings event: the one way a change travels.
+      return store.updateSettings(patch);
     },
 
     'clients:list': async () => store.listClients().map(toClientInfo),

@@ -4,7 +4,8 @@ import { Notification } from 'electron';
 import type { NotificationModel } from '../core/notification-policy.js';
 
 export interface NotifierDeps {
-  openDashboard: (profileId: string) => void;
+  /** At the notification's profile, or at the start when it is about no profile. */
+  openDashboard: (profileId?: string) => void;
   iconPath?: string;
   isSupported?: () => boolean;
   create?: (options: Electron.NotificationConstructorOptions) => Notification;

@@ -1,0 +1,23 @@
+// Desktop notifications that are not about a profile's token (SPEC section 6 lists those; the
+// notification policy decides them): each has its own kind, so nothing poses as an expiry.
+import type { ErrorInfo } from '../../common/contract.js';
+import type { NotificationModel } from './notification-policy.js';
+
+/** A broken config.json was moved aside before opening (SPEC section 3): the person must know. */
+export function configMovedAsideNotice(report: { movedTo: string; reason: string }): NotificationModel {
+  return {
+    kind: 'config-moved-aside',
+    title: 'Tokentray: config file was broken',
+    body: `It was moved aside to ${report.movedTo} (${report.reason}).`,
+  };
+}
+
+/** A tray copy that failed: nothing reached the clipboard, and here is why (never a secret: errors.ts). */
+export function copyFailedNotice(profileId: string, error: Pick<ErrorInfo, 'message' | 'hint'>): NotificationModel {
+  return {
+    kind: 'copy-failed',
+    profileId,
+    title: 'Nothing was copied',
+    body: `${error.message}${error.hint ? ` ${error.hint}` : ''}`,
+  };
+}
