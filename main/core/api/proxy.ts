@@ -29,6 +29,7 @@ const STRIP_REQUEST = new Set([
   'authorization',
   'cookie',
   'x-csrf-token',
+  'operate-x-csrf-token',
   'origin',
   'referer',
   'forwarded',

@@ -1,5 +1,6 @@
 // Operate Self-Managed with a login cookie (seed 003): POST {base}/api/login?username=..&password=..
-// and send back every cookie it sets, plus the X-CSRF-TOKEN header when the answer carries one.
+// and send back every cookie it sets, plus the CSRF token when the answer carries one, under the name
+// the server used (see csrfOf).
 // The login URL holds the password, so it never reaches a message, a log or an error cause: errors
 // are built from the base URL's host only (see send() and http-errors.ts).
 import { TokentrayError } from '../errors.js';
@@ -35,6 +36,28 @@ export function parseSetCookie(line: string, now: number): ParsedCookie | null {
   if (maxAge !== undefined) cookie.expiresAt = now + maxAge * 1000;
   else if (expires !== undefined) cookie.expiresAt = expires;
   return cookie;
+}
+
+/**
+ * Operate 8.5 answers its login with `OPERATE-X-CSRF-TOKEN` and expects it back under that name on
+ * POST, PUT, PATCH and DELETE; 8.6 renamed it `X-CSRF-TOKEN` (camunda/camunda PR 17570 and PR 19305;
+ * camunda-operate-client-java PR 161 handles both). Some setups hand it out as a cookie of the same
+ * name instead. The first name found wins, header before cookie, and it is sent back spelled as the
+ * server spelled it on the wire (header names are case-insensitive, but the cookie's name is not).
+ */
+export const CSRF_NAMES = ['OPERATE-X-CSRF-TOKEN', 'X-CSRF-TOKEN'] as const;
+
+export function csrfOf(headers: Headers, jar: ReadonlyMap<string, ParsedCookie>): { name: string; value: string } | null {
+  for (const name of CSRF_NAMES) {
+    const value = headers.get(name);
+    if (value) return { name, value };
+  }
+  for (const name of CSRF_NAMES) {
+    for (const cookie of jar.values()) {
+      if (cookie.name.toUpperCase() === name && cookie.value !== '') return { name: cookie.name, value: cookie.value };
+    }
+  }
+  return null;
 }
 
 export const camundaOperateCookieProvider: Provider = {
@@ -73,8 +96,8 @@ export const camundaOperateCookieProvider: Provider = {
 
     const cookieHeader = [...jar.values()].map((c) => `${c.name}=${c.value}`).join('; ');
     const headers: Record<string, string> = { Cookie: cookieHeader };
-    const csrf = exchange.headers.get('x-csrf-token');
-    if (csrf) headers['X-CSRF-TOKEN'] = csrf;
+    const csrf = csrfOf(exchange.headers, jar);
+    if (csrf !== null) headers[csrf.name] = csrf.value;
 
     // The session is trusted for the profile's session lifetime, or less if a cookie says so.
     let expiresAt = now + (profile.sessionLifetimeSec ?? 1800) * 1000;

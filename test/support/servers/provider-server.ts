@@ -101,8 +101,16 @@ export interface ProviderServerOptions extends Partial<ServerCredentials> {
   /** Acquia: requests without scope organization:<organizationUuid> fail (seed 002). */
   federated?: boolean;
   organizationUuid?: string;
-  /** Operate cookie: send an X-CSRF-TOKEN header with the login answer (default true). */
+  /** Operate cookie: hand out a CSRF token with the login answer (default true). */
   csrf?: boolean;
+  /**
+   * Operate cookie: which release to behave like. 8.5 names the CSRF token `OPERATE-X-CSRF-TOKEN`,
+   * 8.6 `X-CSRF-TOKEN` (camunda/camunda PR 17570, PR 19305); each expects it back under its own name
+   * only (default '8.6').
+   */
+  operateVersion?: '8.5' | '8.6';
+  /** Operate cookie: the CSRF token comes as a response header (default) or as a cookie of that name. */
+  csrfIn?: 'header' | 'cookie';
   /** Operate cookie: also set a second cookie (default true) to prove every cookie is kept. */
   extraCookie?: boolean;
   /** Operate cookie: put Max-Age on the session cookie. */
@@ -157,6 +165,13 @@ export interface ProviderServer {
   readonly issued: IssuedToken[];
   /** Every whoami request with its outcome. */
   readonly apiCalls: { status: number; at: number }[];
+  /**
+   * Operate cookie: every write (POST, PUT, PATCH, DELETE under {apiUrl}) with its outcome; like
+   * Operate, a write needs the session cookie and the CSRF token under this release's header name.
+   */
+  readonly writes: { method: string; path: string; status: number; headers: Record<string, string | string[] | undefined>; body: string }[];
+  /** Operate cookie: the CSRF header name this stand-in hands out and expects back. */
+  readonly csrfHeader: string;
   tokenRequestCount(): number;
   setMode(mode: ServerMode, options?: ModeOptions): void;
   readonly mode: ServerMode;
@@ -302,6 +317,9 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
   const requests: RecordedRequest[] = [];
   const issued: IssuedToken[] = [];
   const apiCalls: { status: number; at: number }[] = [];
+  const writes: ProviderServer['writes'] = [];
+  const csrfHeader = (options.operateVersion ?? '8.6') === '8.5' ? 'OPERATE-X-CSRF-TOKEN' : 'X-CSRF-TOKEN';
+  const otherCsrfHeader = csrfHeader === 'X-CSRF-TOKEN' ? 'OPERATE-X-CSRF-TOKEN' : 'X-CSRF-TOKEN';
   const waiters: ((request: RecordedRequest) => void)[] = [];
   let revokedBefore = -1;
 
@@ -566,7 +584,11 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
     };
     if (options.csrf ?? true) {
       token.csrfToken = randomBytes(18).toString('base64url');
-      headers['x-csrf-token'] = token.csrfToken;
+      if (options.csrfIn === 'cookie') {
+        setCookie.push(`${csrfHeader}=${token.csrfToken}; Path=/`);
+        cookies.push(`${csrfHeader}=${token.csrfToken}`);
+        token.accessToken = cookies.join('; ');
+      } else headers[csrfHeader.toLowerCase()] = token.csrfToken;
     }
     issued.push(token);
     return new HttpAnswer(204, '', headers);
@@ -576,17 +598,39 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
     return token !== undefined && token.expiresAt > now() && issued.indexOf(token) > revokedBefore;
   }
 
+  /** Operate cookie: the session the request's cookies belong to, and whether its CSRF header is right. */
+  function operateSession(req: IncomingMessage): { session: IssuedToken; csrfOk: boolean } | null {
+    const jar = cookiesOf(req);
+    const session = issued.find((t) => t.cookies?.every((c) => jar.get(c.split('=')[0] ?? '') === c.slice(c.indexOf('=') + 1)));
+    if (!isCurrent(session)) return null;
+    // Only this release's name counts: 8.5 ignores X-CSRF-TOKEN and 8.6 ignores OPERATE-X-CSRF-TOKEN.
+    const csrfOk =
+      session.csrfToken === undefined ||
+      (req.headers[csrfHeader.toLowerCase()] === session.csrfToken && req.headers[otherCsrfHeader.toLowerCase()] === undefined);
+    return { session, csrfOk };
+  }
+
+  /** POST/PUT/PATCH/DELETE {apiUrl}/...: Operate refuses a write without the CSRF token with 403. */
+  function answerWrite(req: IncomingMessage, body: string): HttpAnswer {
+    const found = operateSession(req);
+    const answer =
+      found === null
+        ? json(401, { message: 'Unauthorized' })
+        : !found.csrfOk
+          ? json(403, { message: 'Forbidden: missing or invalid CSRF token' })
+          : json(200, { method: req.method, received: body });
+    writes.push({ method: req.method ?? '', path: req.url ?? '', status: answer.status, headers: { ...req.headers }, body });
+    return answer;
+  }
+
   /** GET {apiUrl}/whoami: 200 only with a credential this server issued and still honours. */
   function answerWhoami(req: IncomingMessage): HttpAnswer {
     const authorization = req.headers.authorization ?? '';
     if (kind === 'camunda-operate-cookie') {
-      const jar = cookiesOf(req);
-      const session = issued.find((t) => t.cookies?.every((c) => jar.get(c.split('=')[0] ?? '') === c.slice(c.indexOf('=') + 1)));
-      if (!isCurrent(session)) return json(401, { message: 'Unauthorized' });
-      if (session.csrfToken !== undefined && req.headers['x-csrf-token'] !== session.csrfToken) {
-        return json(401, { message: 'Missing or invalid CSRF token' });
-      }
-      return json(200, { userId: session.clientId, displayName: session.clientId, canLogout: true });
+      const found = operateSession(req);
+      if (found === null) return json(401, { message: 'Unauthorized' });
+      if (!found.csrfOk) return json(401, { message: 'Missing or invalid CSRF token' });
+      return json(200, { userId: found.session.clientId, displayName: found.session.clientId, canLogout: true });
     }
     if (kind === 'sendcloud' && /^Basic /i.test(authorization)) {
       // seed 004: Basic base64(public:secret) with no encoding of the keys.
@@ -621,6 +665,8 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
       } else if (req.method === 'GET' && pathname === '/v1/whoami') {
         answer = answerWhoami(req);
         apiCalls.push({ status: answer.status, at: now() });
+      } else if (kind === 'camunda-operate-cookie' && pathname?.startsWith('/v1/') && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) {
+        answer = answerWrite(req, body);
       } else {
         answer = new HttpAnswer(404, '<!doctype html><h1>Not Found</h1>', { 'content-type': 'text/html; charset=utf-8' });
       }
@@ -647,6 +693,8 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
     requests,
     issued,
     apiCalls,
+    writes,
+    csrfHeader,
     tokenRequestCount: () => requests.length,
     get mode() {
       return mode;
