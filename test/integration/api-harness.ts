@@ -2,13 +2,14 @@
 // the real file store in a temp dir, the real keychain (scripts/test.sh) and local provider servers;
 // requests go over real HTTP on 127.0.0.1.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer, request, type Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineEvent, ProfileConfig } from '../../common/contract.js';
+import type { EngineEvent, ProfileConfig, Result } from '../../common/contract.js';
 import { CLI_KEY_ACCOUNT, createCore, type Core } from '../../main/core/app-core.js';
 import type { LoopbackLimits } from '../../main/core/api/server.js';
+import type { ConfigStore } from '../../main/core/types.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';
 import { startProviderServer, type ProviderServer, type ServerKind } from '../support/servers/index.js';
@@ -21,6 +22,8 @@ export interface Answer {
 
 export interface Harness {
   core: Core;
+  /** The file store the core runs on (another process's store is openFileStore(join(dir, 'config'))). */
+  store: ConfigStore;
   port: number;
   dir: string;
   /** An unlimited client key named 'tester'. */
@@ -90,6 +93,7 @@ export async function startHarness(options: { limits?: Partial<LoopbackLimits>; 
 
   return {
     core,
+    store,
     port,
     dir,
     key,
@@ -183,4 +187,68 @@ export function openEvents(port: number, headers: Record<string, string>): Promi
     req.on('error', reject);
     req.end();
   });
+}
+
+/** What a logged-in dashboard page sends with every RPC and event request. */
+export interface DashboardLogin {
+  /** The session cookie as the browser would send it (`tokentray_session=...`). */
+  cookie: string;
+  /** Every header the page adds to an RPC call (cookie included), Origin set to the dashboard's own. */
+  headers: Record<string, string>;
+}
+
+/** Opens a fresh one-time login link the way the dashboard page does, and returns its session. */
+export async function loginDashboard(h: Harness): Promise<DashboardLogin> {
+  const link = new URL(h.core.server.createLoginLink());
+  const login = await h.call('GET', link.pathname + link.search, { key: null });
+  if (login.status !== 303) throw new Error(`login answered ${login.status}: ${login.body}`);
+  const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+  return { cookie, headers: { Cookie: cookie, Origin: `http://127.0.0.1:${h.port}` } };
+}
+
+/** POST /ui/rpc/{channel} with a dashboard session; the Result as answered. */
+export async function dashboardRpc<T = unknown>(
+  h: Harness,
+  login: DashboardLogin,
+  channel: string,
+  args: unknown[],
+): Promise<{ status: number; result: Result<T> }> {
+  const answer = await h.call('POST', `/ui/rpc/${encodeURIComponent(channel)}`, {
+    key: null,
+    headers: { ...login.headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify(args),
+  });
+  return { status: answer.status, result: JSON.parse(answer.body) as Result<T> };
+}
+
+/** A plain HTTP server that records everything it receives and answers 401: the attacker's address. */
+export interface RecordingServer {
+  url: string;
+  received: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingServer(): Promise<RecordingServer> {
+  const received: RecordingServer['received'] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":"invalid_client"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

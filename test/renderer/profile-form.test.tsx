@@ -229,6 +229,25 @@ describe('editing', () => {
     ]);
   });
 
+  it('a changed token URL without the secret is refused on that field, and allowed once the secret is typed again', async () => {
+    const bridge = createFakeBridge({ 'profiles:get': () => ok(config), 'profiles:save': () => ok(status('acq', 'Acquia', 'acquia')) });
+    const { container } = renderWithBridge(<ProfileFormView mode="edit" id="acq" />, bridge);
+    const form = await screen.findByRole('form', { name: 'Edit profile' });
+    type(container, 'tokenUrl', 'https://evil.example/token');
+    await act(async () => fireEvent.click(within(form).getByRole('button', { name: 'Save' })));
+    assert.equal(errorOf(container, 'tokenUrl'), 'Token URL changed: enter the secret again to send it to the new address');
+    assert.equal(bridge.callsTo('profiles:save').length, 0);
+    // Spelling out the default is no change; name-only edits never need the secret.
+    type(container, 'tokenUrl', PROVIDERS.acquia.defaults.tokenUrl ?? '');
+    type(container, 'name', 'Acquia renamed');
+    assert.equal(errorOf(container, 'tokenUrl'), null);
+    type(container, 'tokenUrl', 'https://evil.example/token');
+    type(container, 'clientSecret', 'typed again');
+    await act(async () => fireEvent.click(within(form).getByRole('button', { name: 'Save' })));
+    await waitFor(() => assert.equal(bridge.callsTo('profiles:save').length, 1));
+    assert.equal(errorOf(container, 'tokenUrl'), null);
+  });
+
   it('a profile that cannot be loaded shows the error and a way to try again', async () => {
     let attempts = 0;
     const bridge = createFakeBridge({

@@ -3,6 +3,7 @@
 // decides whether anything runs without a demand (the app and headless mode) or not (the one-shot CLI).
 // Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
 import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileStatus, TestResult } from '../../../common/contract.js';
+import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { PROVIDERS, type SecretField } from '../../../common/providers.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
@@ -151,6 +152,9 @@ export class TokenEngine implements Engine {
     const given = Object.entries(result.secrets).filter(
       (pair): pair is [SecretField, string] => typeof pair[1] === 'string' && pair[1] !== '',
     );
+    // Before anything is written: a secret never follows a changed destination (issue 13).
+    const follow = secretFollowErrors(existing, valid, result.secrets);
+    if (follow.length > 0) throw configError(formatFieldErrors(follow));
     if (existing === undefined) {
       // A new profile needs its secrets, given now or already in the keychain (a CLI may store them first).
       const missing: string[] = [];
@@ -191,6 +195,9 @@ export class TokenEngine implements Engine {
     const at = new Date(this.clock.now());
     const result = validateProfile(profile, secrets, { requireSecrets: false });
     if (!result.ok) return { ok: false, error: configError(formatFieldErrors(result.errors)).toInfo(at) };
+    // A test of an edit uses the stored secret too, so it follows the same rule as a save (issue 13).
+    const follow = secretFollowErrors(this.store.getProfile(result.profile.id), result.profile, result.secrets);
+    if (follow.length > 0) return { ok: false, error: configError(formatFieldErrors(follow)).toInfo(at) };
     try {
       // An edit that left a secret blank keeps the stored one, so the test uses it too.
       const merged = await readSecrets(this.vault, result.profile, result.secrets);

@@ -11,6 +11,7 @@ import {
   type ProviderId,
   type SecretField,
 } from '../../../common/providers.js';
+import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { validateProfile, type FieldError } from '../../../common/validation.js';
 import { useDashboard } from '../context.js';
 import { formatDuration } from '../format.js';
@@ -71,6 +72,8 @@ export function validateForm(values: FormValues, mode: 'add' | 'edit', original?
   const options = { requireSecrets: mode === 'add' };
   const first = validateProfile(built.profile, built.secrets, options);
   const errors = [...built.errors, ...(first.ok ? [] : first.errors)];
+  // The server refuses the same (issue 13); saying it on the changed field saves a round trip.
+  if (first.ok && mode === 'edit') errors.push(...secretFollowErrors(original, first.profile, first.secrets));
   if (!first.ok) {
     // Required-field checks only run on a profile whose shape is valid: ask again with the fields
     // that failed left out, so "Client ID is required" shows beside "Token URL must be a URL".
