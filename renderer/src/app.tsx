@@ -89,8 +89,8 @@ function ConnectionBanner(): ReactNode {
   if (connection === 'closed') {
     return (
       <div className="banner" role="alert">
-        Live updates stopped: this dashboard session may have ended. Run <code>tokentray dashboard</code> for a fresh
-        login link.
+        Live updates stopped: this dashboard session has ended, or belongs to another tab (each tab needs its own
+        login link). Run <code>tokentray dashboard</code> for a fresh login link.
       </div>
     );
   }

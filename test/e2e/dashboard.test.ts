@@ -37,7 +37,7 @@ async function startServe(configDir: string): Promise<Served> {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?token=\S+)/.exec(out);
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/login#token=\S+)/.exec(out);
       if (match?.[1]) resolveLink(match[1]);
     });
     child.once('exit', (code) => reject(new Error(`tokentray serve exited with ${code}: ${stderr}`)));
@@ -126,8 +126,9 @@ describe('dashboard in Chromium against tokentray serve', () => {
     await page.getByRole('heading', { name: 'No profiles yet' }).waitFor();
     assert.ok(documentCsp?.includes("script-src 'self'"), 'the dashboard document carries its CSP');
     await shoot(page, 'empty');
-    // The link works once only.
-    const again = await context.request.get(served.loginLink, { maxRedirects: 0 });
+    // The link works once only (the page redeemed it; a second redemption, same origin, is refused).
+    const token = new URLSearchParams(new URL(served.loginLink).hash.slice(1)).get('token');
+    const again = await context.request.post(`${served.origin}/ui/login`, { data: { token }, headers: { Origin: served.origin }, maxRedirects: 0 });
     assert.equal(again.status(), 403);
   });
 

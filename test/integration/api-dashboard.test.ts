@@ -1,21 +1,18 @@
-// Headless mode's dashboard transport (issue 5): a one-time login link trades for a session cookie,
-// which opens /ui/rpc/{channel} (the IPC channels one to one) and /v1/events; the built files are
-// served under a strict Content-Security-Policy.
+// Headless mode's dashboard transport (issue 5): a one-time login link trades for a session (the
+// origin-bound secret in a header plus the cookie, issue 13), which opens /ui/rpc/{channel} (the IPC
+// channels one to one) and /v1/events; the built files are served under a strict Content-Security-Policy.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClientKeyInfo, ProfileStatus, Result } from '../../common/contract.js';
-import { openEvents, startHarness, type Harness } from './api-harness.js';
+import { linkToken, loginDashboard, openEvents, redeemLink, startHarness, type DashboardLogin, type Harness } from './api-harness.js';
 
 describe('headless dashboard over HTTP', () => {
   let h: Harness;
-  let cookie: string;
+  let login: DashboardLogin;
   before(async () => {
     h = await startHarness({ dashboard: true });
     await h.addProfile('redpanda', 'dash');
-    const link = new URL(h.core.server.createLoginLink());
-    const login = await h.call('GET', link.pathname + link.search, { key: null });
-    assert.equal(login.status, 303);
-    cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    login = await loginDashboard(h);
   });
   after(async () => {
     await h.close();
@@ -24,13 +21,13 @@ describe('headless dashboard over HTTP', () => {
   const rpc = async <T>(channel: string, args: unknown[], headers: Record<string, string> = {}): Promise<{ status: number; result: Result<T> }> => {
     const answer = await h.call('POST', `/ui/rpc/${channel}`, {
       key: null,
-      headers: { Cookie: cookie, 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${h.port}`, ...headers },
+      headers: { ...login.headers, 'Content-Type': 'application/json', ...headers },
       body: JSON.stringify(args),
     });
     return { status: answer.status, result: JSON.parse(answer.body) as Result<T> };
   };
 
-  test('RPC answers Result values with the session cookie', async () => {
+  test('RPC answers Result values with the session', async () => {
     const list = await rpc<ProfileStatus[]>('profiles:list', []);
     assert.equal(list.status, 200);
     assert.ok(list.result.ok);
@@ -54,18 +51,18 @@ describe('headless dashboard over HTTP', () => {
     assert.equal(unknown.result.ok, false);
     const missing = await rpc('profiles:get', ['nope']);
     assert.ok(!missing.result.ok && missing.result.error.kind === 'not_found');
-    const notJson = await h.call('POST', '/ui/rpc/profiles:list', { key: null, headers: { Cookie: cookie, 'Content-Type': 'text/plain' }, body: '[]' });
+    const notJson = await h.call('POST', '/ui/rpc/profiles:list', { key: null, headers: { ...login.headers, 'Content-Type': 'text/plain' }, body: '[]' });
     assert.equal(notJson.status, 415);
     const tooBig = await h.call('POST', '/ui/rpc/profiles:list', {
       key: null,
-      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+      headers: { ...login.headers, 'Content-Type': 'application/json' },
       body: `["${'x'.repeat(2 * 1024 * 1024)}"]`,
     });
     assert.equal(tooBig.status, 413);
   });
 
-  test('the session cookie opens the event stream', async () => {
-    const stream = await openEvents(h.port, { Cookie: cookie });
+  test('the session opens the event stream', async () => {
+    const stream = await openEvents(h.port, login.headers);
     assert.equal(stream.status, 200);
     const paused = stream.next((e) => e.type === 'profile' && e.status.id === 'dash' && e.status.state === 'paused');
     assert.ok((await rpc('profiles:pause', ['dash', true])).result.ok);
@@ -97,6 +94,36 @@ describe('headless dashboard over HTTP', () => {
     assert.equal(answer.status, 200);
     const url = new URL((JSON.parse(answer.body) as { url: string }).url);
     assert.equal(url.host, `127.0.0.1:${h.port}`);
-    assert.equal((await h.call('GET', url.pathname + url.search, { key: null })).status, 303);
+    assert.equal(url.pathname, '/login');
+    assert.equal(url.search, '', 'the token is in the fragment, never sent to a server');
+    assert.equal((await redeemLink(h, linkToken(url.href))).status, 200);
+  });
+
+  test('the login link opens the dashboard page, which redeems the fragment itself; GET never redeems', async () => {
+    const page = await h.call('GET', '/login', { key: null });
+    assert.equal(page.status, 200);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.ok(String(page.headers['content-security-policy']).includes("frame-ancestors 'none'"));
+    assert.equal(page.headers['x-frame-options'], 'DENY');
+    assert.equal(page.headers['set-cookie'], undefined, 'opening the page logs nobody in');
+    const token = linkToken(h.core.server.createLoginLink());
+    const get = await h.call('GET', `/ui/login?token=${token}`, { key: null });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers['set-cookie'], undefined);
+    assert.equal((await redeemLink(h, token)).status, 200, 'the GET did not use the link up');
+  });
+
+  test('logout ends the session and its event stream at once', async () => {
+    const other = await loginDashboard(h);
+    const stream = await openEvents(h.port, other.headers);
+    assert.equal(stream.status, 200);
+    const out = await h.call('POST', '/ui/logout', { key: null, headers: other.headers });
+    assert.equal(out.status, 204);
+    assert.match(String(out.headers['set-cookie']), /tokentray_session=;.*Max-Age=0/);
+    await stream.ended;
+    const after = await rpc('profiles:list', [], other.headers);
+    assert.equal(after.status, 401);
+    // The first session is another one and still works.
+    assert.equal((await rpc('profiles:list', [])).status, 200);
   });
 });

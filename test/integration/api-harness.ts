@@ -43,9 +43,11 @@ export interface CallOptions {
   agent?: Agent;
 }
 
-export async function startHarness(options: { limits?: Partial<LoopbackLimits>; dashboard?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { limits?: Partial<LoopbackLimits>; dashboard?: boolean; /** The real built dashboard (dist/renderer). */ dashboardDir?: string } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'tokentray-api-'));
-  let dashboardDir: string | undefined;
+  let dashboardDir: string | undefined = options.dashboardDir;
   if (options.dashboard === true) {
     dashboardDir = join(dir, 'renderer');
     const { mkdir } = await import('node:fs/promises');
@@ -147,6 +149,8 @@ export interface EventStream {
   headers: IncomingMessage['headers'];
   /** Resolves with the first event (from now on) that matches. */
   next(match: (event: EngineEvent) => boolean): Promise<EngineEvent>;
+  /** Resolves when the server ends the stream (or the connection drops), with when that was. */
+  ended: Promise<number>;
   close(): void;
 }
 
@@ -176,9 +180,14 @@ export function openEvents(port: number, headers: Record<string, string>): Promi
         }
       });
       res.on('error', () => undefined);
+      const ended = new Promise<number>((done) => {
+        res.once('end', () => done(Date.now()));
+        res.once('close', () => done(Date.now()));
+      });
       resolve({
         status: res.statusCode ?? 0,
         headers: res.headers,
+        ended,
         next: (match) => new Promise((done) => waiters.push({ match, resolve: done })),
         close: () => req.destroy(),
       });
@@ -191,19 +200,35 @@ export function openEvents(port: number, headers: Record<string, string>): Promi
 
 /** What a logged-in dashboard page sends with every RPC and event request. */
 export interface DashboardLogin {
-  /** The session cookie as the browser would send it (`tokentray_session=...`). */
+  /** The session cookie as the browser would send it (`tokentray_session=...`): one factor only. */
   cookie: string;
-  /** Every header the page adds to an RPC call (cookie included), Origin set to the dashboard's own. */
+  /** The origin-bound secret the page keeps in sessionStorage and sends as X-Tokentray-Session. */
+  secret: string;
+  /** Every header the page adds to an RPC call: cookie, secret, and Origin set to the dashboard's own. */
   headers: Record<string, string>;
+}
+
+/** The one-time token of a login link (`/ui/login#token=...`). */
+export function linkToken(link: string): string {
+  return new URLSearchParams(new URL(link).hash.slice(1)).get('token') ?? '';
+}
+
+/** POST /ui/login as the dashboard's own script sends it (same-origin fetch: Origin, JSON). */
+export function redeemLink(h: Pick<Harness, 'call' | 'port'>, token: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return h.call('POST', '/ui/login', {
+    key: null,
+    headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${h.port}`, 'Sec-Fetch-Site': 'same-origin', ...headers },
+    body: JSON.stringify({ token }),
+  });
 }
 
 /** Opens a fresh one-time login link the way the dashboard page does, and returns its session. */
 export async function loginDashboard(h: Harness): Promise<DashboardLogin> {
-  const link = new URL(h.core.server.createLoginLink());
-  const login = await h.call('GET', link.pathname + link.search, { key: null });
-  if (login.status !== 303) throw new Error(`login answered ${login.status}: ${login.body}`);
+  const login = await redeemLink(h, linkToken(h.core.server.createLoginLink()));
+  if (login.status !== 200) throw new Error(`login answered ${login.status}: ${login.body}`);
   const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
-  return { cookie, headers: { Cookie: cookie, Origin: `http://127.0.0.1:${h.port}` } };
+  const secret = (JSON.parse(login.body) as { session: string }).session;
+  return { cookie, secret, headers: { Cookie: cookie, 'X-Tokentray-Session': secret, Origin: `http://127.0.0.1:${h.port}` } };
 }
 
 /** POST /ui/rpc/{channel} with a dashboard session; the Result as answered. */

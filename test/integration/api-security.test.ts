@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ProfileStatus } from '../../common/contract.js';
 import { join } from 'node:path';
 import { openFileStore } from '../../main/node/file-store.js';
-import { corsHeaders, openEvents, rawRequest, startHarness, type Answer, type Harness } from './api-harness.js';
+import { corsHeaders, linkToken, loginDashboard, openEvents, rawRequest, redeemLink, startHarness, type Answer, type Harness } from './api-harness.js';
 import type { ProviderServer } from '../support/servers/index.js';
 
 describe('loopback API refusals', () => {
@@ -196,17 +196,64 @@ describe('loopback API refusals', () => {
   });
 
   test('a login link works once; a reused or unknown link is refused', async () => {
-    const link = new URL(h.core.server.createLoginLink());
-    const first = await h.call('GET', link.pathname + link.search, { key: null });
-    assert.equal(first.status, 303);
-    assert.equal(first.headers.location, '/');
+    const token = linkToken(h.core.server.createLoginLink());
+    const first = await redeemLink(h, token);
+    assert.equal(first.status, 200);
+    // No redirect any more: the page's own script redeemed the link and gets the secret in the body.
+    assert.equal(first.headers.location, undefined);
+    const secret = (JSON.parse(first.body) as { session: string }).session;
+    assert.match(secret, /^[A-Za-z0-9_-]{40,}$/);
     const cookie = String(first.headers['set-cookie']);
     assert.match(cookie, /^tokentray_session=[A-Za-z0-9_-]{40,};/);
+    assert.ok(!cookie.includes(secret), 'the cookie is not the header secret');
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     assert.match(cookie, /Path=\//);
-    await refused(403, 'GET', link.pathname + link.search, { key: null });
-    await refused(401, 'GET', `${link.pathname}?token=made-up`, { key: null });
+    assert.deepEqual(corsHeaders(first.headers), []);
+    assert.equal(first.headers['cache-control'], 'no-store');
+    const post = (t: string, headers: Record<string, string> = {}) => ({
+      key: null,
+      headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${h.port}`, ...headers },
+      body: JSON.stringify({ token: t }),
+    });
+    await refused(403, 'POST', '/ui/login', post(token));
+    await refused(401, 'POST', '/ui/login', post('made-up'));
     await refused(401, 'POST', '/ui/rpc/profiles:list', { key: null, headers: { 'Content-Type': 'application/json' }, body: '[]' });
+  });
+
+  test('a login link is redeemed only by a same-origin script: no Origin, another port, a form or a GET do not', async () => {
+    const token = linkToken(h.core.server.createLoginLink());
+    const body = JSON.stringify({ token });
+    // curl-like (no Origin), another loopback port, another site, a cross-site fetch, a form post.
+    await refused(403, 'POST', '/ui/login', { key: null, headers: { 'Content-Type': 'application/json' }, body });
+    await refused(403, 'POST', '/ui/login', { key: null, headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${h.port + 1}` }, body });
+    await refused(403, 'POST', '/ui/login', { key: null, headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body });
+    await refused(403, 'POST', '/ui/login', { key: null, headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-site' }, body });
+    await refused(415, 'POST', '/ui/login', { key: null, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: `http://127.0.0.1:${h.port}` }, body: `token=${token}` });
+    // The old query form and the page itself redeem nothing.
+    assert.equal((await h.call('GET', `/ui/login?token=${token}`, { key: null })).headers['set-cookie'], undefined);
+    // None of that used the link up: the dashboard's own script still can.
+    assert.equal((await redeemLink(h, token)).status, 200);
+  });
+
+  test('the cookie alone, the secret alone, or the two of different sessions open nothing', async () => {
+    const a = await loginDashboard(h);
+    const b = await loginDashboard(h);
+    const rpc = (headers: Record<string, string>) => ({ key: null, headers: { 'Content-Type': 'application/json', ...headers }, body: '[]' });
+    const halves: Record<string, string>[] = [
+      { Cookie: a.cookie },
+      { 'X-Tokentray-Session': a.secret },
+      { Cookie: b.cookie, 'X-Tokentray-Session': a.secret },
+      { Cookie: a.cookie, 'X-Tokentray-Session': `${a.secret}x` },
+      { Cookie: a.cookie, 'X-Tokentray-Session': a.cookie.split('=')[1] as string },
+    ];
+    for (const headers of halves) {
+      await refused(401, 'POST', '/ui/rpc/tokens:get', rpc(headers));
+      await refused(401, 'POST', '/ui/rpc/clients:add', rpc(headers));
+      await refused(401, 'GET', '/v1/events', { key: null, headers });
+    }
+    // The control: both factors of one session.
+    assert.equal((await h.call('POST', '/ui/rpc/profiles:list', rpc(a.headers))).status, 200);
+    assert.equal((await h.call('POST', '/ui/rpc/profiles:list', rpc(b.headers))).status, 200);
   });
 });

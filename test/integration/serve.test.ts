@@ -37,22 +37,29 @@ function startServe(configDir: string, port = '0'): Promise<Served> {
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
       const address = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      const link = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?token=[A-Za-z0-9_-]+)/.exec(stdout);
+      const link = /(http:\/\/127\.0\.0\.1:\d+\/login#token=[A-Za-z0-9_-]+)/.exec(stdout);
       if (address && link) done({ child, port: Number(address[1]), link: link[1] as string, output: () => stdout + stderr });
     });
     child.on('close', (code) => fail(new Error(`serve exited with ${code}: ${stdout}${stderr}`)));
   });
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+/** What the dashboard page does with a link: POST its fragment's token to /ui/login, same-origin. */
+function redeem(port: number, link: string): Promise<{ status: number; body: string }> {
+  const token = new URLSearchParams(new URL(link).hash.slice(1)).get('token') ?? '';
+  return get(port, '/ui/login', { method: 'POST', body: JSON.stringify({ token }) });
+}
+
+function get(port: number, path: string, options: { method?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+    const headers = options.body === undefined ? {} : { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${port}` };
+    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => done({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', fail);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -118,8 +125,9 @@ describe('tokentray serve', () => {
     assert.equal(printed.code, 0, printed.stderr);
     const url = new URL(printed.stdout.trim());
     assert.equal(url.port, String(served.port));
-    assert.equal((await get(served.port, url.pathname + url.search)).status, 303);
-    assert.equal((await get(served.port, url.pathname + url.search)).status, 403);
+    assert.equal(url.search, '');
+    assert.equal((await redeem(served.port, url.href)).status, 200);
+    assert.equal((await redeem(served.port, url.href)).status, 403);
   });
 
   test('a busy port stops a second server with a clear message', async () => {

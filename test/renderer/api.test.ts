@@ -3,15 +3,24 @@
 // clipboard actions of both transports.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EventSource } from 'undici';
 import type { EngineEvent, ProfileStatus, TokentrayBridge } from '../../common/contract.js';
-import { createClipboard, createHttpBridge, selectBridge, type EventSourceFactory } from '../../renderer/src/api/index.js';
+import { createClipboard, createHttpBridge, selectBridge, type SessionStore } from '../../renderer/src/api/index.js';
 import { DashboardStore } from '../../renderer/src/store.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from './fake-dashboard-server.js';
 
-// Node 20 has no global EventSource; undici's is the same WHATWG implementation Node ships later.
-const eventSource: EventSourceFactory = (url) => new EventSource(url) as never;
+/** A tab's sessionStorage holding the origin-bound secret the login gave it. */
+function memoryStorage(secret: string | null = 'tab-secret'): SessionStore & { items: Map<string, string> } {
+  const items = new Map<string, string>(secret === null ? [] : [['tokentray.session', secret]]);
+  return {
+    items,
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, value),
+    removeItem: (key) => void items.delete(key),
+  };
+}
+// Every bridge here runs like a logged-in tab with no login link in its address.
+const tab = (): { storage: SessionStore; location: null } => ({ storage: memoryStorage(), location: null });
 
 const status: ProfileStatus = syntheticStatuses(1)[0] as ProfileStatus;
 
@@ -36,7 +45,7 @@ describe('HTTP transport', () => {
   after(() => server.close());
 
   it('POSTs the channel with a JSON array of arguments, same-origin, and returns the Result', async () => {
-    const bridge = createHttpBridge({ baseUrl: server.url, eventSource });
+    const bridge = createHttpBridge({ baseUrl: server.url, ...tab() });
     assert.equal(bridge.transport, 'http');
     const result = await bridge.invoke('profiles:pause', 'prod-eu', true);
     assert.deepEqual(result, { ok: true, value: { ...status, id: 'prod-eu', state: 'paused' } });
@@ -49,7 +58,7 @@ describe('HTTP transport', () => {
   });
 
   it('passes an error Result through with its hint', async () => {
-    const bridge = createHttpBridge({ baseUrl: server.url, eventSource });
+    const bridge = createHttpBridge({ baseUrl: server.url, ...tab() });
     const result = await bridge.invoke('tokens:get', 'prod-eu');
     assert.deepEqual(result, {
       ok: false,
@@ -59,7 +68,7 @@ describe('HTTP transport', () => {
 
   it('turns a 401 without a Result into a session error that says how to log in again', async () => {
     const fetch401: typeof fetch = async () => new Response('{"title":"Unauthorized"}', { status: 401 });
-    const result = await createHttpBridge({ fetch: fetch401, eventSource }).invoke('profiles:list');
+    const result = await createHttpBridge({ fetch: fetch401, ...tab() }).invoke('profiles:list');
     assert.equal(result.ok, false);
     assert.ok(!result.ok);
     assert.equal(result.error.kind, 'session');
@@ -72,7 +81,7 @@ describe('HTTP transport', () => {
         status: 503,
         headers: { 'Content-Type': 'application/problem+json' },
       });
-    const result = await createHttpBridge({ fetch: problem, eventSource }).invoke('profiles:list');
+    const result = await createHttpBridge({ fetch: problem, ...tab() }).invoke('profiles:list');
     assert.deepEqual(result, { ok: false, error: { kind: 'about:blank', message: 'No valid token now.', hint: 'Wait.', status: 503 } });
   });
 
@@ -80,13 +89,13 @@ describe('HTTP transport', () => {
     const gone = await startFakeDashboardServer({ handlers: {} });
     const url = gone.url;
     await gone.close();
-    const result = await createHttpBridge({ baseUrl: url, eventSource }).invoke('profiles:list');
+    const result = await createHttpBridge({ baseUrl: url, ...tab() }).invoke('profiles:list');
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.error.kind === 'network' && result.error.hint);
   });
 
   it('delivers server-sent events to every listener and closes the stream after the last unsubscribe', async () => {
-    const bridge = createHttpBridge({ baseUrl: server.url, eventSource });
+    const bridge = createHttpBridge({ baseUrl: server.url, ...tab() });
     const first: EngineEvent[] = [];
     const second: EngineEvent[] = [];
     const opened = new Promise<void>((resolve) => {
@@ -139,7 +148,7 @@ describe('HTTP transport', () => {
   });
 
   it('the store loads again after the event stream reconnects, so missed events do not leave it stale', async () => {
-    const bridge = createHttpBridge({ baseUrl: server.url, eventSource });
+    const bridge = createHttpBridge({ baseUrl: server.url, ...tab() });
     const store = new DashboardStore(bridge);
     const states: string[] = [];
     const reopened = new Promise<void>((resolve) => {
@@ -175,6 +184,97 @@ describe('HTTP transport', () => {
     assert.equal(store.getState().everOpen, true);
     stop();
     await server.waitForNoStreams();
+  });
+});
+
+describe('origin-bound session (issue 13)', () => {
+  it('sends the tab\'s secret as X-Tokentray-Session on every RPC and on the event stream', async () => {
+    const server = await startFakeDashboardServer({ handlers: { 'profiles:list': () => ok([]) } });
+    try {
+      const bridge = createHttpBridge({ baseUrl: server.url, storage: memoryStorage('s-123'), location: null });
+      assert.ok((await bridge.invoke('profiles:list')).ok);
+      const stop = bridge.onEvent(() => {});
+      await server.waitForStreams(1);
+      stop();
+      await server.waitForNoStreams();
+      const rpc = server.requests.find((r) => r.url.startsWith('/ui/rpc/'));
+      const events = server.requests.find((r) => r.url === '/v1/events');
+      assert.equal(rpc?.headers['x-tokentray-session'], 's-123');
+      assert.equal(events?.headers['x-tokentray-session'], 's-123');
+      // Never in a URL.
+      assert.ok(server.requests.every((r) => !r.url.includes('s-123')));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a login link: the token leaves the address at once, is redeemed by POST /ui/login, and the secret is kept for this tab', async () => {
+    const calls: { url: string; init: RequestInit | undefined }[] = [];
+    const stub: typeof fetch = async (input, init) => {
+      const url = String(input);
+      calls.push({ url, init });
+      if (url === '/ui/login') return new Response(JSON.stringify({ session: 'fresh-secret' }), { status: 200 });
+      return new Response(JSON.stringify({ ok: true, value: [] }), { status: 200 });
+    };
+    const storage = memoryStorage(null);
+    const replaced: string[] = [];
+    const bridge = createHttpBridge({
+      fetch: stub,
+      storage,
+      location: { pathname: '/login', hash: '#token=link-token', replace: (url) => replaced.push(url) },
+    });
+    assert.deepEqual(replaced, ['/'], 'the address no longer holds the token before anything is sent');
+    assert.ok((await bridge.invoke('profiles:list')).ok);
+    assert.equal(calls[0]?.url, '/ui/login');
+    assert.equal(calls[0]?.init?.method, 'POST');
+    assert.deepEqual(JSON.parse(String(calls[0]?.init?.body)), { token: 'link-token' });
+    assert.equal(storage.items.get('tokentray.session'), 'fresh-secret');
+    // The RPC waited for the login and carries the new secret.
+    assert.equal(calls[1]?.url, '/ui/rpc/profiles%3Alist');
+    assert.equal((calls[1]?.init?.headers as Record<string, string>)['X-Tokentray-Session'], 'fresh-secret');
+  });
+
+  it('a page that is not a login link redeems nothing; without a secret the request goes bare and is told how to log in', async () => {
+    const calls: string[] = [];
+    const stub: typeof fetch = async (input, init) => {
+      calls.push(`${String(input)} ${JSON.stringify(init?.headers ?? {})}`);
+      return new Response('{"title":"Unauthorized"}', { status: 401 });
+    };
+    const bridge = createHttpBridge({ fetch: stub, storage: memoryStorage(null), location: { pathname: '/', hash: '#token=x', replace: () => assert.fail() } });
+    const result = await bridge.invoke('profiles:list');
+    assert.ok(!result.ok && result.error.kind === 'session');
+    assert.match(result.error.hint ?? '', /new tab needs a new link/);
+    assert.match(result.error.hint ?? '', /tokentray dashboard/);
+    assert.equal(calls.length, 1);
+    assert.doesNotMatch(calls[0] ?? '', /X-Tokentray-Session/);
+  });
+
+  it('an event stream refused with 401 is closed for good, not retried in a loop', async () => {
+    let opened = 0;
+    const stub: typeof fetch = async () => {
+      opened += 1;
+      return new Response('{}', { status: 401 });
+    };
+    const bridge = createHttpBridge({ fetch: stub, ...tab(), reconnectMs: 5 });
+    const closed = new Promise<void>((resolve) => bridge.onDidChangeConnection?.((state) => state === 'closed' && resolve()));
+    const stop = bridge.onEvent(() => {});
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(opened, 1);
+    stop();
+  });
+
+  it('logout tells the server, forgets the secret and closes the stream', async () => {
+    const calls: { url: string; headers: unknown }[] = [];
+    const stub: typeof fetch = async (input, init) => {
+      calls.push({ url: String(input), headers: init?.headers });
+      return new Response(null, { status: 204 });
+    };
+    const storage = memoryStorage('bye');
+    const bridge = createHttpBridge({ fetch: stub, storage, location: null });
+    await bridge.logout?.();
+    assert.deepEqual(calls, [{ url: '/ui/logout', headers: { 'X-Tokentray-Session': 'bye' } }]);
+    assert.equal(storage.items.size, 0);
   });
 });
 

@@ -2,17 +2,25 @@
 // headers and refresh, the event stream, the proxy and the headless dashboard's login link.
 import { HTTP_EVENTS_PATH } from '../../../common/contract.js';
 import type { Token } from '../types.js';
-import { callerMayAccess } from './caller-auth.js';
+import { callerMayAccess, type Caller } from './caller-auth.js';
 import { callerOf } from './middleware.js';
 import { HttpProblem, sendJson, sendJsonText } from './problem.js';
+import type { Holder } from './revocation.js';
 import type { RequestContext } from './router.js';
 import type { ServerArea } from './server-area.js';
 import { tokenResponseJson } from './token-response.js';
 
 type TokenAnswer = 'token' | 'headers' | 'refresh';
 
+/** What revocation must find again: the key as it was when the request was let in, or the session. */
+function holderOf(caller: Caller, profile?: string): Holder | null {
+  if (caller.sessionKey !== undefined) return { kind: 'session', sessionKey: caller.sessionKey };
+  if (caller.record === undefined) return null; // the local socket's own user: nothing to revoke
+  return { kind: 'key', name: caller.record.name, hash: caller.record.hash, profiles: caller.profiles, ...(profile === undefined ? {} : { profile }) };
+}
+
 export function registerApiRoutes(area: ServerArea): void {
-  const { router, engine, clock, auth, streams, proxy } = area;
+  const { router, engine, clock, auth, streams, proxy, work } = area;
 
   function answerToken(ctx: RequestContext, what: TokenAnswer, token: Token, id: string, client: string, now: number): void {
     // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
@@ -47,6 +55,8 @@ export function registerApiRoutes(area: ServerArea): void {
     const id = ctx.params.id as string;
     auth.requireProfile(caller, id, ctx.now);
     const rest = ctx.params.path;
+    const holder = holderOf(caller, id);
+    if (holder !== null) work.trackProxy(holder, ctx.req, ctx.res);
     return proxy.handle(ctx.req, ctx.res, { profileId: id, rawPath: rest === undefined ? '' : `/${rest}`, query: ctx.query, client: caller.name });
   };
 
@@ -68,7 +78,14 @@ export function registerApiRoutes(area: ServerArea): void {
     .add({
       path: HTTP_EVENTS_PATH,
       access: 'client-or-session',
-      methods: { GET: (ctx) => streams.attach(ctx.req, ctx.res, callerOf(ctx).profiles) },
+      methods: {
+        GET: (ctx) => {
+          const caller = callerOf(ctx);
+          streams.attach(ctx.req, ctx.res, caller.profiles);
+          const holder = holderOf(caller);
+          if (holder !== null) work.trackStream(holder, ctx.res);
+        },
+      },
     })
     .add({ path: '/v1/proxy/{id}', access: 'client', methods: { ANY: proxied } })
     .add({ path: '/v1/proxy/{id}/{path*}', access: 'client', methods: { ANY: proxied } })

@@ -1,5 +1,6 @@
 // Request bodies are read with a bound: the API is local, but a runaway client must not be able to
 // make the app hold an unbounded buffer.
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HttpProblem } from './problem.js';
 
@@ -56,4 +57,19 @@ export async function readBody(stream: Readable, limit: number): Promise<Buffer>
     throw new HttpProblem(413, 'usage', `The request body is larger than ${limit} bytes.`);
   }
   return Buffer.concat(body.chunks, body.size);
+}
+
+/** A JSON request body (the RPC and the login): application/json only, bounded, parsed; undefined when empty. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  // Only JSON: an HTML form cannot send it, which closes the classic cross-site form post.
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpProblem(415, 'usage', 'The request body must be application/json.');
+  }
+  const body = await readBody(req, limit);
+  try {
+    return body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown);
+  } catch {
+    throw new HttpProblem(400, 'usage', 'The request body is not valid JSON.');
+  }
 }

@@ -15,6 +15,8 @@ export interface Caller {
   /** Null means every profile. */
   profiles: readonly string[] | null;
   record?: ClientKeyRecord;
+  /** The dashboard session's key (revocation ends what it holds open on logout or Lock). */
+  sessionKey?: string;
 }
 
 export const KEY_HINT = 'Create a key with `tokentray clients add NAME` and send it as `Authorization: Bearer <key>`.';

@@ -51,6 +51,8 @@ export class EventStreams {
     this.open.add(res);
 
     const write = (text: string): void => {
+      // Ended by a revocation (revocation.ts): 'close' and the unsubscribe come a moment later.
+      if (res.writableEnded) return;
       if (res.writableLength > this.options.maxBufferedBytes) {
         res.destroy();
         return;

@@ -9,7 +9,7 @@ import type { Caller, CallerAuth } from './caller-auth.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { Router, type Access, type RequestContext } from './router.js';
 import { checkLocalRequestSource, checkRequestSource, readFrontDoorHeaders, type FrontDoorHeaders } from './security.js';
-import type { DashboardSessions } from './sessions.js';
+import { claimsSession, requireSession, type DashboardSessions } from './sessions.js';
 
 /**
  * Which listener a request came through. `tcp`: 127.0.0.1, where the Host is checked and every
@@ -18,9 +18,6 @@ import type { DashboardSessions } from './sessions.js';
  */
 export type Door = { kind: 'tcp' } | { kind: 'local'; caller?: (req: IncomingMessage, front: FrontDoorHeaders) => Caller };
 
-export const LOGIN_HINT = 'Run `tokentray dashboard` for a fresh login link.';
-
-const DASHBOARD: Caller = Object.freeze({ name: 'dashboard', profiles: null });
 const LOCAL_CLI: Caller = Object.freeze({ name: 'cli', profiles: null });
 
 export interface PipelineDeps {
@@ -30,10 +27,6 @@ export interface PipelineDeps {
   clock: Clock;
   /** The Host values a TCP request may name (known once the server listens). */
   hosts: () => ReadonlySet<string>;
-}
-
-function noSession(): HttpProblem {
-  return new HttpProblem(401, 'unauthorized', 'The dashboard session is missing or has ended.', LOGIN_HINT);
 }
 
 /**
@@ -48,11 +41,11 @@ export function createPipeline(door: Door, deps: PipelineDeps): (req: IncomingMe
       case 'open':
         return undefined;
       case 'session':
-        if (!sessions.isValid(ctx.req.headers.cookie)) throw noSession();
-        return DASHBOARD;
+        // Both factors of one session: the origin-bound header secret and the cookie (issue 13).
+        return { name: 'dashboard', profiles: null, sessionKey: requireSession(sessions, ctx.req) };
       case 'client-or-session':
-        // The dashboard's session cookie or a client key (SPEC section 4, issue 5).
-        if (door.kind === 'tcp' && ctx.front.authorization === undefined && sessions.isValid(ctx.req.headers.cookie)) return DASHBOARD;
+        // A client key, or the dashboard's session (SPEC section 4, issues 5 and 13).
+        if (door.kind === 'tcp' && ctx.front.authorization === undefined && claimsSession(ctx.req)) return authenticate('session', ctx);
         return authenticate('client', ctx);
       case 'client':
         if (door.kind === 'local') return door.caller === undefined ? LOCAL_CLI : door.caller(ctx.req, ctx.front);

@@ -229,6 +229,11 @@ export class ProfileProxy {
     prefix: Buffer[],
   ): Promise<IncomingMessage | null> {
     return new Promise((resolve) => {
+      // Revoked (or gone) while waiting for a token or a body: nothing is sent upstream.
+      if (res.destroyed) {
+        resolve(null);
+        return;
+      }
       const outgoing = { ...headers };
       if (buffered !== null) {
         if (buffered.length > 0 || 'content-length' in outgoing) outgoing['content-length'] = String(buffered.length);

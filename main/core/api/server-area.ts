@@ -6,6 +6,7 @@ import type { ConfigStore, Engine, Logger } from '../types.js';
 import type { CallerAuth } from './caller-auth.js';
 import type { EventStreams } from './events.js';
 import type { ProfileProxy } from './proxy.js';
+import type { OpenWork } from './revocation.js';
 import type { Router } from './router.js';
 import type { DashboardSessions } from './sessions.js';
 
@@ -22,6 +23,8 @@ export interface ServerArea {
   sessions: DashboardSessions;
   streams: EventStreams;
   proxy: ProfileProxy;
+  /** What keys and sessions hold open (streams, proxied requests), ended when they are revoked. */
+  work: OpenWork;
   /** The built dashboard (headless mode). */
   dashboardDir: string | undefined;
   /** The dashboard's RPC bodies are read up to this size. */

@@ -4,17 +4,17 @@
 // router whose routes each area registers (api-handlers.ts, login-, rpc-, static-handlers.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { HTTP_LOGIN_PATH } from '../../../common/contract.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
 import { registerApiRoutes } from './api-handlers.js';
 import { CallerAuth } from './caller-auth.js';
 import { EventStreams } from './events.js';
-import { registerLoginRoutes } from './login-handlers.js';
+import { loginLink, registerLoginRoutes } from './login-handlers.js';
 import { createPipeline, type Door } from './middleware.js';
 import { HttpProblem, problemFromError, problemResponseText, sendProblem } from './problem.js';
 import { ProfileProxy } from './proxy.js';
+import { OpenWork } from './revocation.js';
 import { Router } from './router.js';
 import { registerRpcRoutes } from './rpc-handlers.js';
 import { allowedHosts } from './security.js';
@@ -39,6 +39,8 @@ export interface LoopbackLimits {
   heartbeatMs: number;
   /** How often a client key's lastUsedAt may be written (it is a file write). */
   lastUsedWriteMs: number;
+  /** How often open streams and proxied requests re-read the keys (revocation by another process). */
+  revocationPollMs: number;
 }
 
 export const DEFAULT_LIMITS: LoopbackLimits = {
@@ -51,6 +53,7 @@ export const DEFAULT_LIMITS: LoopbackLimits = {
   upstreamTimeoutMs: 120_000,
   heartbeatMs: 15_000,
   lastUsedWriteMs: 10 * 60_000,
+  revocationPollMs: 250,
 };
 
 export interface LoopbackServerDeps {
@@ -72,6 +75,8 @@ export interface LoopbackServer {
   close(): Promise<void>;
   /** A fresh one-time dashboard login link (headless mode). */
   createLoginLink(): string;
+  /** Ends every dashboard session and its event streams now (the vault's Lock, issues 11 and 13). */
+  revokeAllSessions(): void;
   /**
    * A node:http server answering the same routes through another door (e.g. the user-only local
    * socket, whose callers need no key), with the same limits; close() closes it too. The caller
@@ -102,6 +107,11 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     upstreamTimeoutMs: limits.upstreamTimeoutMs,
   });
   const auth = new CallerAuth({ store, ...(logger === undefined ? {} : { logger }), lastUsedWriteMs: limits.lastUsedWriteMs });
+  // Revocation is immediate (issue 13): a key removed or narrowed, here or by the CLI, ends what it
+  // holds open at once; a session's logout or Lock likewise.
+  const work = new OpenWork({ clock, listClients: () => store.listClients(), pollMs: limits.revocationPollMs });
+  const unsubscribeStore = store.onDidChange(() => work.checkKeys());
+  const unsubscribeSessions = sessions.onDidRevoke((sessionKey) => work.endSessions(sessionKey));
   const router = new Router();
   const area: ServerArea = {
     router,
@@ -115,6 +125,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     sessions,
     streams,
     proxy,
+    work,
     dashboardDir: deps.dashboardDir,
     rpcBodyBytes: limits.rpcBodyBytes,
     createLoginLink,
@@ -161,7 +172,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
 
   function createLoginLink(): string {
     if (!listening) throw new Error('The loopback server is not listening.');
-    return `http://127.0.0.1:${port}${HTTP_LOGIN_PATH}?token=${sessions.createLoginToken()}`;
+    return loginLink(port, sessions.createLoginToken());
   }
 
   return {
@@ -169,6 +180,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
       return port;
     },
     createLoginLink,
+    revokeAllSessions: () => sessions.revokeAll(),
     createListener,
     listen(wanted: number): Promise<number> {
       return new Promise((resolve, reject) => {
@@ -192,9 +204,12 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     },
     close(): Promise<void> {
       auth.dispose();
+      unsubscribeStore();
       if (!listening) return Promise.resolve();
       listening = false;
-      sessions.clear();
+      sessions.revokeAll();
+      unsubscribeSessions();
+      work.endAll();
       streams.closeAll();
       return Promise.all(
         [...listeners].filter((listener) => listener.listening).map(

@@ -1,10 +1,18 @@
-// Headless dashboard sessions (issue 5): `tokentray serve` and `tokentray dashboard` print a one-time
-// login link; opening it trades the link's token for an HttpOnly, SameSite=Strict session cookie.
-// Only SHA-256 digests of tokens are kept, so a memory dump or a map-lookup timing leaks nothing
-// reusable.
-import { createHash, randomBytes } from 'node:crypto';
-import { SESSION_COOKIE } from '../../../common/contract.js';
+// Headless dashboard sessions (issue 5, bound to their origin by issue 13). `tokentray serve` and
+// `tokentray dashboard` print a one-time link, http://127.0.0.1:PORT/login#token=...: the token is
+// in the fragment, so the browser never sends it to any server and no log sees it. The dashboard's
+// own script reads it and redeems it with a same-origin POST /ui/login; the answer carries a fresh
+// session secret in its JSON body, which the page keeps in sessionStorage and sends as the
+// X-Tokentray-Session header on every RPC and event request. sessionStorage is per origin, port
+// included, and no other origin can read the answer (no CORS, ever), so a page on another loopback
+// port cannot learn the secret. The HttpOnly cookie stays as a second factor only: cookies ignore
+// ports, so it alone opens nothing (issue 13). Only SHA-256 digests of links, secrets and cookies are
+// kept, so a memory dump or a map-lookup timing leaks nothing reusable.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { SESSION_COOKIE, SESSION_HEADER } from '../../../common/contract.js';
 import type { Clock } from '../clock.js';
+import { HttpProblem } from './problem.js';
 
 export interface SessionOptions {
   /** How long a printed link stays usable. */
@@ -22,71 +30,112 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
 const USED_MEMORY_MS = 24 * 60 * 60_000;
 const MAX_ENTRIES = 1000;
 
-const digest = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+const key = (value: string): string => digest(value).toString('hex');
 
-export type RedeemResult = { ok: true; sessionId: string } | { ok: false; reason: 'used' | 'unknown' };
+/** What a redeemed link gives the page: the header secret for its storage and the cookie's value. */
+export type RedeemResult = { ok: true; secret: string; cookie: string } | { ok: false; reason: 'used' | 'unknown' };
+
+interface Session {
+  /** Digest of the cookie that must come with the header secret. */
+  cookie: Buffer;
+  expiresAt: number;
+}
 
 export class DashboardSessions {
   private readonly links = new Map<string, number>();
   private readonly used = new Map<string, number>();
-  private readonly sessions = new Map<string, number>();
+  /** By digest of the header secret. */
+  private readonly sessions = new Map<string, Session>();
+  private readonly revokeListeners = new Set<(sessionKey: string | null) => void>();
 
   constructor(
     private readonly clock: Clock,
     private readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
   ) {}
 
+  get size(): number {
+    return this.sessions.size;
+  }
+
   createLoginToken(): string {
     this.prune();
     const token = randomBytes(32).toString('base64url');
-    this.links.set(digest(token), this.clock.now() + this.options.linkTtlMs);
+    this.links.set(key(token), this.clock.now() + this.options.linkTtlMs);
     return token;
   }
 
   redeem(token: string): RedeemResult {
-    const key = digest(token);
-    const expiresAt = this.links.get(key);
-    if (expiresAt === undefined) return { ok: false, reason: this.used.has(key) ? 'used' : 'unknown' };
-    this.links.delete(key);
-    this.used.set(key, this.clock.now() + USED_MEMORY_MS);
+    const linkKey = key(token);
+    const expiresAt = this.links.get(linkKey);
+    if (expiresAt === undefined) return { ok: false, reason: this.used.has(linkKey) ? 'used' : 'unknown' };
+    this.links.delete(linkKey);
+    this.used.set(linkKey, this.clock.now() + USED_MEMORY_MS);
     if (expiresAt <= this.clock.now()) return { ok: false, reason: 'unknown' };
-    const sessionId = randomBytes(32).toString('base64url');
-    this.sessions.set(digest(sessionId), this.clock.now() + this.options.sessionIdleMs);
-    return { ok: true, sessionId };
+    this.prune();
+    const secret = randomBytes(32).toString('base64url');
+    const cookie = randomBytes(32).toString('base64url');
+    this.sessions.set(key(secret), { cookie: digest(cookie), expiresAt: this.clock.now() + this.options.sessionIdleMs });
+    return { ok: true, secret, cookie };
   }
 
-  /** Whether the Cookie header carries a live session; a hit extends its idle window. */
-  isValid(cookieHeader: string | undefined): boolean {
-    const sessionId = readCookie(cookieHeader, SESSION_COOKIE);
-    if (sessionId === undefined) return false;
-    const key = digest(sessionId);
-    const expiresAt = this.sessions.get(key);
-    if (expiresAt === undefined) return false;
-    if (expiresAt <= this.clock.now()) {
-      this.sessions.delete(key);
-      return false;
+  /**
+   * The session's key when the header secret names a live session and the Cookie header carries
+   * that same session's cookie; null otherwise. Either alone is nothing. A hit extends the idle window.
+   */
+  check(secretHeader: string | undefined, cookieHeader: string | undefined): string | null {
+    if (secretHeader === undefined || secretHeader === '') return null;
+    const sessionKey = key(secretHeader);
+    const session = this.sessions.get(sessionKey);
+    if (session === undefined) return null;
+    if (session.expiresAt <= this.clock.now()) {
+      this.end(sessionKey);
+      return null;
     }
-    this.sessions.set(key, this.clock.now() + this.options.sessionIdleMs);
-    return true;
+    const cookie = readCookie(cookieHeader, SESSION_COOKIE);
+    if (cookie === undefined || !timingSafeEqual(digest(cookie), session.cookie)) return null;
+    session.expiresAt = this.clock.now() + this.options.sessionIdleMs;
+    return sessionKey;
   }
 
-  clear(): void {
+  /** Logout: this session ends now, and whatever it holds open (event streams) is told. */
+  end(sessionKey: string): boolean {
+    const existed = this.sessions.delete(sessionKey);
+    if (existed) for (const listener of [...this.revokeListeners]) listener(sessionKey);
+    return existed;
+  }
+
+  /** Every session ends now (Lock, shutdown); unused links stop working too. */
+  revokeAll(): void {
     this.links.clear();
     this.sessions.clear();
+    for (const listener of [...this.revokeListeners]) listener(null);
+  }
+
+  /** Called with the ended session's key, or null when all ended. */
+  onDidRevoke(listener: (sessionKey: string | null) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
   }
 
   private prune(): void {
     const now = this.clock.now();
-    for (const map of [this.links, this.used, this.sessions]) {
-      for (const [key, until] of map) if (until <= now) map.delete(key);
-      // Bounded even if someone asks for links in a loop: the oldest go first.
-      while (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
-    }
+    for (const [k, until] of this.links) if (until <= now) this.links.delete(k);
+    for (const [k, until] of this.used) if (until <= now) this.used.delete(k);
+    for (const [k, session] of this.sessions) if (session.expiresAt <= now) this.end(k);
+    // Bounded even if someone asks for links in a loop: the oldest go first.
+    for (const map of [this.links, this.used]) while (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
+    while (this.sessions.size >= MAX_ENTRIES) this.end(this.sessions.keys().next().value as string);
   }
 }
 
-export function sessionCookie(sessionId: string): string {
-  return `${SESSION_COOKIE}=${sessionId}; HttpOnly; SameSite=Strict; Path=/`;
+export function sessionCookie(value: string): string {
+  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** Tells the browser to drop the cookie (logout). */
+export function expiredSessionCookie(): string {
+  return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -97,4 +146,24 @@ export function readCookie(header: string | undefined, name: string): string | u
     if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
+}
+
+/** A session lives in one tab's sessionStorage: another tab, or a copied URL, needs its own link. */
+const SESSION_HINT = 'A dashboard session belongs to the browser tab that opened its login link; a new tab needs a new link. Run `tokentray dashboard`.';
+const SESSION_HEADER_NAME = SESSION_HEADER.toLowerCase();
+
+/** Whether the request names a dashboard session at all (the header secret); the cookie alone does not. */
+export function claimsSession(req: IncomingMessage): boolean {
+  return req.headers[SESSION_HEADER_NAME] !== undefined;
+}
+
+/**
+ * The session's key when the request carries both factors of one live session: the header secret
+ * (from the page's sessionStorage) and the cookie. 401 otherwise.
+ */
+export function requireSession(sessions: DashboardSessions, req: IncomingMessage): string {
+  const header = req.headers[SESSION_HEADER_NAME];
+  const sessionKey = sessions.check(typeof header === 'string' ? header : undefined, req.headers.cookie);
+  if (sessionKey === null) throw new HttpProblem(401, 'unauthorized', 'The dashboard session is missing or has ended.', SESSION_HINT);
+  return sessionKey;
 }

@@ -5,7 +5,7 @@ import type { TokentrayBridge } from '../../../common/contract.js';
 import { createHttpBridge, type DashboardBridge, type HttpBridgeOptions } from './http-bridge.js';
 
 export { createHttpBridge } from './http-bridge.js';
-export type { ConnectionState, DashboardBridge, EventSourceFactory, EventSourceLike, HttpBridgeOptions } from './http-bridge.js';
+export type { ConnectionState, DashboardBridge, HttpBridgeOptions, PageLocation, SessionStore } from './http-bridge.js';
 export { createClipboard, type Clipboard, type CopyKind } from './clipboard.js';
 
 /** `window.tokentray` when the preload put it there (the app), else the HTTP transport (headless). */
