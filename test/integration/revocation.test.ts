@@ -136,6 +136,24 @@ describe('revocation ends what a key or session holds open', () => {
     assert.ok(upstreamAt - removedAt < WITHIN_MS, `upstream closed ${upstreamAt - removedAt} ms after the removal`);
   });
 
+  test('an in-flight proxied request of a key narrowed away from its profile is cut', async () => {
+    const key = await h.addKey('proxy-narrowed', ['a', 'b']);
+    const arrived = new Promise<void>((done) => (upstreamArrived = done));
+    const cut = new Promise<number>((done) => {
+      const req = request({ host: '127.0.0.1', port: h.port, path: '/v1/proxy/a/slow', headers: { Authorization: `Bearer ${key}` } });
+      req.once('error', () => done(Date.now()));
+      req.once('response', () => assert.fail('the revoked request was answered'));
+      req.end();
+    });
+    await arrived;
+    const record = h.store.listClients().find((c) => c.name === 'proxy-narrowed');
+    assert.ok(record);
+    const narrowedAt = Date.now();
+    h.store.putClient({ ...record, profiles: ['b'] });
+    const cutAt = await cut;
+    assert.ok(cutAt - narrowedAt < WITHIN_MS, `cut ${cutAt - narrowedAt} ms after the change`);
+  });
+
   test('an in-flight proxied request survives a change that still allows it', async () => {
     const key = await h.addKey('proxy-kept', ['a', 'b']);
     const arrived = new Promise<void>((done) => (upstreamArrived = done));
