@@ -99,7 +99,7 @@ export function clipboardTextFor(token: Token, format: CopyFormat, apiUrl?: stri
 }
 
 export interface CredentialCopierDeps {
-  engine: Pick<Engine, 'getToken' | 'record'>;
+  engine: Pick<Engine, 'getToken'>;
   store: Pick<ConfigStore, 'getProfile'>;
   guard: ClipboardGuard;
 }
@@ -107,7 +107,7 @@ export interface CredentialCopierDeps {
 /**
  * Copies a profile's credential (the tray menu's Copy items and the dashboard's clipboard:copy): a
  * valid token from the engine, never an expired one, formatted, handed to the guard, and recorded
- * in the activity log like any other token handed out. Satisfies rpc.ts's ClipboardPort.
+ * in the activity log like any other token handed out (the engine records it under `client`). Satisfies rpc.ts's ClipboardPort.
  */
 export class CredentialCopier {
   readonly #deps: CredentialCopierDeps;
@@ -122,7 +122,6 @@ export class CredentialCopier {
     const profile = store.getProfile(profileId);
     const resolved = profile ? resolveProfile(profile) : undefined;
     guard.copy(clipboardTextFor(token, format, resolved?.apiUrl ?? resolved?.baseUrl));
-    engine.record({ kind: 'token-issued', profileId, client });
     return true;
   }
 }

@@ -105,14 +105,12 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     'tokens:get': async (id) => {
       requireProfile(id);
       const token = await engine.getToken(id, { client: DASHBOARD_CLIENT });
-      engine.record({ kind: 'token-issued', profileId: id, client: DASHBOARD_CLIENT });
       return toTokenResponse(token, clock.now());
     },
 
     'tokens:headers': async (id) => {
       requireProfile(id);
       const token = await engine.getToken(id, { client: DASHBOARD_CLIENT });
-      engine.record({ kind: 'token-issued', profileId: id, client: DASHBOARD_CLIENT });
       return { ...token.headers };
     },
 

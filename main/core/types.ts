@@ -14,6 +14,9 @@ import type {
 import type { ProviderDefaults, ProviderId, SecretField } from '../../common/providers.js';
 import type { Clock } from './clock.js';
 
+/** The engine's state channel: every EngineEvent but activity entries. */
+export type EngineStateEvent = Exclude<EngineEvent, { type: 'activity' }>;
+
 /** A credential ready to attach to API requests. */
 export interface Token {
   /** Bearer access token, Basic credentials, or the Cookie header value for cookie sessions. */
@@ -105,7 +108,10 @@ export interface Logger {
 }
 
 export interface TokenRequestOptions {
-  /** Who asked, for the activity log (a loopback client key's name, 'cli', 'tray', 'dashboard'). */
+  /**
+   * Who the token is handed to: the engine records every token it hands out as `token-issued` under
+   * this name (SPEC section 4): a loopback client key's name, 'cli', 'tray', 'dashboard', 'clipboard'.
+   */
   client?: string;
   /** How long a demand may wait for a refresh before failing with no_valid_token. */
   waitMs?: number;
@@ -128,14 +134,18 @@ export interface Engine {
   /** Requests a token with these settings without saving anything. */
   testProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<TestResult>;
 
-  /** A valid token, refreshed first if needed (single flight). Never an expired one. */
+  /**
+   * A valid token, refreshed first if needed (single flight). Never an expired one. Recorded as
+   * `token-issued` to options.client.
+   */
   getToken(id: string, options?: TokenRequestOptions): Promise<Token>;
   /**
    * The current token if it is loaded and valid right now, else null; never waits and never goes
    * upstream. getToken is this plus the refresh-and-wait path (the loopback API's hot path uses it).
+   * A token returned is handed out, and recorded like getToken's.
    */
-  peekToken(id: string): Token | null;
-  /** Forces a refresh now (a person asked: clears a credential stop). */
+  peekToken(id: string, options?: TokenRequestOptions): Token | null;
+  /** Forces a refresh now (a person asked: clears a credential stop); the token is recorded as handed out. */
   refresh(id: string, options?: TokenRequestOptions): Promise<Token>;
   /** Marks the current token unusable (e.g. the API answered 401) so the next demand refreshes. */
   invalidate(id: string): void;
@@ -144,12 +154,16 @@ export interface Engine {
   status(id: string): ProfileStatus | undefined;
   statuses(): ProfileStatus[];
   activity(): ActivityEntry[];
-  /** Records an entry (e.g. the loopback API's token-issued). */
+  /** Records an entry that is not the engine's own (client keys added or removed). */
   record(entry: Omit<ActivityEntry, 'seq' | 'at'>): void;
 
   /** After resume from sleep or a clock jump: re-evaluate every profile at once. */
   reevaluate(): void;
 
-  /** Every state change, activity entry and settings change. Returns unsubscribe. */
+  /** Profile states, removals and settings changes; never an activity entry. Returns unsubscribe. */
+  onDidChangeState(listener: (event: EngineStateEvent) => void): () => void;
+  /** Every activity entry, one per token handed out among them. Returns unsubscribe. */
+  onDidRecordActivity(listener: (entry: ActivityEntry) => void): () => void;
+  /** Both channels as the contract's EngineEvent (the dashboard's event stream). Returns unsubscribe. */
   onDidEmit(listener: (event: EngineEvent) => void): () => void;
 }

@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
 import { ClipboardGuard, CredentialCopier, clipboardTextFor, type ClipboardLike } from '../../main/core/clipboard-guard.js';
 import type { Token } from '../../main/core/types.js';
+import { acquiaProfile, createHarness } from '../support/engine-harness.js';
 
 class MemoryClipboard implements ClipboardLike {
   text = '';
@@ -130,7 +131,6 @@ describe('credential copier', () => {
     const clock = new FakeClock(0);
     const guard = new ClipboardGuard({ clipboard, clock, getClearSec: () => 60 });
     const asked: Array<[string, unknown]> = [];
-    const recorded: unknown[] = [];
     const token: Token = { accessToken: 'tok', tokenType: 'Bearer', headers: { Authorization: 'Bearer tok' }, obtainedAt: 0, expiresAt: 1 };
     const copier = new CredentialCopier({
       engine: {
@@ -138,7 +138,6 @@ describe('credential copier', () => {
           asked.push([id, options]);
           return token;
         },
-        record: (entry) => recorded.push(entry),
       },
       store: { getProfile: (id) => (id === 'acquia-prod' ? { id, name: 'Acquia', provider: 'acquia' } : undefined) },
       guard,
@@ -147,9 +146,25 @@ describe('credential copier', () => {
     // The Acquia API default comes from seed 002 through resolveProfile.
     assert.equal(clipboard.text, "curl -H 'Authorization: Bearer tok' 'https://cloud.acquia.com/api'");
     assert.deepEqual(asked, [['acquia-prod', { client: 'tray' }]]);
-    assert.deepEqual(recorded, [{ kind: 'token-issued', profileId: 'acquia-prod', client: 'tray' }]);
     await clock.advance(60_000);
     assert.equal(clipboard.text, '');
+  });
+
+  it('is recorded once, under its consumer, by the real engine that handed the token out', async () => {
+    const { clock, engine, store, vault } = await createHarness({ profiles: [acquiaProfile('acquia-prod')] });
+    await engine.start();
+    await clock.advance(0);
+    const clipboard = new MemoryClipboard();
+    const guard = new ClipboardGuard({ clipboard, clock, getClearSec: () => 60 });
+    const copier = new CredentialCopier({ engine, store, guard });
+    assert.equal(await copier.copy('acquia-prod', 'token', 'tray'), true);
+    assert.equal(clipboard.text, (await vault.getCachedToken('acquia-prod'))?.accessToken);
+    const recorded = engine
+      .activity()
+      .filter((e) => e.kind === 'token-issued')
+      .map(({ kind, profileId, client }) => ({ kind, profileId, client }));
+    assert.deepEqual(recorded, [{ kind: 'token-issued', profileId: 'acquia-prod', client: 'tray' }]);
+    await engine.stop();
   });
 
   it('copies nothing when the engine has no valid token', async () => {
@@ -160,7 +175,6 @@ describe('credential copier', () => {
         getToken: async () => {
           throw new Error('no valid token');
         },
-        record: () => undefined,
       },
       store: { getProfile: () => undefined },
       guard,

@@ -470,3 +470,38 @@ describe('TokenEngine reading', () => {
     await engine.stop();
   });
 });
+
+describe('TokenEngine channels', () => {
+  it('records every token it hands out, with its consumer, on the activity channel only', async () => {
+    const { clock, engine } = await createHarness();
+    await engine.start();
+    await clock.advance(0);
+    const states: string[] = [];
+    const entries: Array<[string, string | undefined, string | undefined]> = [];
+    const offState = engine.onDidChangeState((event) => states.push(event.type));
+    const offActivity = engine.onDidRecordActivity((entry) => entries.push([entry.kind, entry.profileId, entry.client]));
+    for (let i = 0; i < 10_000; i += 1) assert.ok(engine.peekToken('aq', { client: 'busy-api' }) !== null);
+    await engine.getToken('aq', { client: 'cli' });
+    assert.equal(states.length, 0, '10,000 tokens handed out change no state: nothing for a tray to re-render');
+    assert.equal(entries.length, 10_001);
+    assert.ok(entries.slice(0, 10_000).every(([kind, id, client]) => kind === 'token-issued' && id === 'aq' && client === 'busy-api'));
+    assert.deepEqual(entries.at(-1), ['token-issued', 'aq', 'cli']);
+
+    // A refresh a person asked for is a state change and a token handed out; the refresh itself is activity.
+    await engine.refresh('aq', { client: 'dashboard' });
+    assert.deepEqual(states, ['profile', 'profile']);
+    assert.deepEqual(entries.slice(10_001), [
+      ['refreshed', 'aq', undefined],
+      ['token-issued', 'aq', 'dashboard'],
+    ]);
+    // Nothing is handed out (or recorded) for a demand that fails.
+    await rejection(engine.getToken('nope', { client: 'cli' }));
+    assert.equal(engine.peekToken('nope', { client: 'cli' }), null);
+    assert.equal(entries.length, 10_003);
+    offState();
+    offActivity();
+    engine.peekToken('aq', { client: 'late' });
+    assert.equal(entries.length, 10_003, 'unsubscribed');
+    await engine.stop();
+  });
+});

@@ -22,9 +22,7 @@ function holderOf(caller: Caller, profile?: string): Holder | null {
 export function registerApiRoutes(area: ServerArea): void {
   const { router, engine, clock, auth, streams, proxy, work } = area;
 
-  function answerToken(ctx: RequestContext, what: TokenAnswer, token: Token, id: string, client: string, now: number): void {
-    // Every token handed out is recorded: which key, which profile, when (SPEC section 4).
-    engine.record({ kind: 'token-issued', profileId: id, client });
+  function answerToken(ctx: RequestContext, what: TokenAnswer, token: Token, now: number): void {
     if (what === 'headers') sendJson(ctx.res, 200, token.headers);
     else sendJsonText(ctx.res, 200, tokenResponseJson(token, now));
   }
@@ -35,16 +33,17 @@ export function registerApiRoutes(area: ServerArea): void {
       const caller = callerOf(ctx);
       const id = ctx.params.id as string;
       auth.requireProfile(caller, id, ctx.now);
+      // The engine records every token it hands out under the caller's name (SPEC section 4).
+      const options = { client: caller.name };
       // A valid cached token is answered at once, without a promise hop (the common case by far).
-      const ready = what === 'refresh' ? null : engine.peekToken(id);
+      const ready = what === 'refresh' ? null : engine.peekToken(id, options);
       if (ready !== null) {
-        answerToken(ctx, what, ready, id, caller.name, ctx.now);
+        answerToken(ctx, what, ready, ctx.now);
         return undefined;
       }
-      const options = { client: caller.name };
       return (what === 'refresh' ? engine.refresh(id, options) : engine.getToken(id, options)).then((token) =>
         // After a wait, expires_in counts from the moment of answering.
-        answerToken(ctx, what, token, id, caller.name, clock.now()),
+        answerToken(ctx, what, token, clock.now()),
       );
     };
 

@@ -13,6 +13,7 @@ import { resolveProfile } from '../profiles.js';
 import type {
   ConfigStore,
   Engine,
+  EngineStateEvent,
   FetchLike,
   Logger,
   ProviderRegistry,
@@ -76,7 +77,8 @@ export class TokenEngine implements Engine {
   private readonly options: TokenEngineOptions;
   private readonly refreshers = new Map<string, Refresher>();
   private readonly log: ActivityLog;
-  private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private readonly stateListeners = new Set<(event: EngineStateEvent) => void>();
+  private readonly activityListeners = new Set<(entry: ActivityEntry) => void>();
   private readonly host: RefresherHost;
   private readonly schedulerHost: SchedulerHost;
   private running = false;
@@ -232,23 +234,29 @@ export class TokenEngine implements Engine {
 
   getToken(id: string, options?: TokenRequestOptions): Promise<Token> {
     // The hot path (every loopback /token call): a loaded, still valid token needs no await at all.
-    const ready = this.peekToken(id);
+    const ready = this.peekToken(id, options);
     if (ready !== null) return Promise.resolve(ready);
     try {
       const refresher = this.refresherFor(id);
-      return refresher.demand(options?.waitMs ?? this.options.waitMs, this.scheduler.plannedAttemptAt(refresher));
+      const client = options?.client;
+      return refresher
+        .demand(options?.waitMs ?? this.options.waitMs, this.scheduler.plannedAttemptAt(refresher))
+        .then((token) => this.handOut(refresher, token, client));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  peekToken(id: string): Token | null {
+  peekToken(id: string, options?: TokenRequestOptions): Token | null {
     const refresher = this.refreshers.get(id);
-    return refresher === undefined ? null : refresher.peek(this.clock.now());
+    if (refresher === undefined) return null;
+    const token = refresher.peek(this.clock.now());
+    return token === null ? null : this.handOut(refresher, token, options?.client);
   }
 
-  async refresh(id: string, _options: TokenRequestOptions = {}): Promise<Token> {
-    return this.refresherFor(id).refreshNow();
+  async refresh(id: string, options: TokenRequestOptions = {}): Promise<Token> {
+    const refresher = this.refresherFor(id);
+    return this.handOut(refresher, await refresher.refreshNow(), options.client);
   }
 
   invalidate(id: string): void {
@@ -273,7 +281,10 @@ export class TokenEngine implements Engine {
   }
 
   record(entry: Omit<ActivityEntry, 'seq' | 'at'>): void {
-    this.append(entry.kind, entry.profileId, entry.client, entry.detail);
+    // The log keeps the engine's own id string rather than the caller's (a slice of a request path,
+    // new for every request), so a busy caller does not fill the heap with copies of one id.
+    const id = entry.profileId === undefined ? undefined : (this.refreshers.get(entry.profileId)?.id ?? entry.profileId);
+    this.append(entry.kind, id, entry.client, entry.detail);
   }
 
   reevaluate(): void {
@@ -281,22 +292,49 @@ export class TokenEngine implements Engine {
     for (const refresher of [...this.refreshers.values()]) this.changed(refresher, false);
   }
 
-  onDidEmit(listener: (event: EngineEvent) => void): () => void {
-    this.listeners.add(listener);
+  onDidChangeState(listener: (event: EngineStateEvent) => void): () => void {
+    this.stateListeners.add(listener);
     return () => {
-      this.listeners.delete(listener);
+      this.stateListeners.delete(listener);
+    };
+  }
+
+  onDidRecordActivity(listener: (entry: ActivityEntry) => void): () => void {
+    this.activityListeners.add(listener);
+    return () => {
+      this.activityListeners.delete(listener);
+    };
+  }
+
+  onDidEmit(listener: (event: EngineEvent) => void): () => void {
+    const offState = this.onDidChangeState(listener);
+    const offActivity = this.onDidRecordActivity((entry) => listener({ type: 'activity', entry }));
+    return () => {
+      offState();
+      offActivity();
     };
   }
 
   // ---------------------------------------------------------------- internals
 
+  /** Every token handed out is recorded, with its consumer (SPEC section 4). */
+  private handOut(refresher: Refresher, token: Token, client: string | undefined): Token {
+    this.append('token-issued', refresher.id, client, undefined);
+    return token;
+  }
+
   private append(kind: ActivityKind, profileId: string | undefined, client: string | undefined, detail: string | undefined): void {
-    // The log keeps the engine's own id string rather than the caller's (a slice of a request path,
-    // new for every request), so a busy API client does not fill the heap with copies of one id.
-    const id = profileId === undefined ? undefined : (this.refreshers.get(profileId)?.id ?? profileId);
-    this.log.append(this.clock.now(), kind, id, client, detail);
-    // Every token handed out is an entry: build the event only when someone listens.
-    if (this.listeners.size > 0) this.emit({ type: 'activity', entry: this.log.newest() as ActivityEntry });
+    this.log.append(this.clock.now(), kind, profileId, client, detail);
+    // Thousands of tokens a second may be handed out: build the entry only when someone listens.
+    if (this.activityListeners.size === 0) return;
+    const entry = this.log.newest() as ActivityEntry;
+    for (const listener of this.activityListeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind });
+      }
+    }
   }
 
   private refresherFor(id: string): Refresher {
@@ -411,9 +449,9 @@ export class TokenEngine implements Engine {
     return provider.obtain(profile, secrets, context);
   }
 
-  private emit(event: EngineEvent): void {
-    if (this.listeners.size === 0) return;
-    for (const listener of [...this.listeners]) {
+  private emit(event: EngineStateEvent): void {
+    if (this.stateListeners.size === 0) return;
+    for (const listener of [...this.stateListeners]) {
       try {
         listener(event);
       } catch (error) {
