@@ -82,7 +82,7 @@ export async function run(): Promise<void> {
   const perProfileDay = statuses.reduce((sum, s) => sum + s.requestsLastDay, 0) / statuses.length;
   await engine.stop();
 
-  const requests = endpoint.requests.length;
+  const requests = endpoint.requestCount;
   const ideal = (PROFILES * DAY_MS) / (0.75 * LIFETIME_SEC * 1000);
 
   // Baseline: bare provider calls against the same endpoint in a plain loop, with an abort signal as
@@ -112,6 +112,9 @@ export async function run(): Promise<void> {
   console.log(`simulation wall time     ${(sim.wallMs / 1000).toFixed(2)} s`);
   console.log(`simulation CPU time      ${(sim.cpuMs / 1000).toFixed(2)} s`);
   console.log(`heap used after          ${mb(heapAfter)} (+${mb(heapAfter - heapBefore)} over the start, after a full GC)`);
+  // Everything the engine keeps for a profile after a day (issue 14: under 5 KB): its refresher, token,
+  // request counter and timer, with the fake endpoint keeping no per-request records.
+  console.log(`heap per profile         ${((heapAfter - heapBefore) / 1024 / PROFILES).toFixed(1)} KB (goal < 5 KB)`);
   console.log(`baseline (${sample} bare calls, scaled to ${requests})`);
   console.log(`                         wall ${(base.wallMs / 1000).toFixed(2)} s, CPU ${(base.cpuMs / 1000).toFixed(2)} s`);
   console.log(`ratio to baseline        wall ${(sim.wallMs / base.wallMs).toFixed(2)}x, CPU ${(sim.cpuMs / base.cpuMs).toFixed(2)}x`);

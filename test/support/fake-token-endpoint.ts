@@ -34,7 +34,7 @@ export const FAILURE_MODES: readonly EndpointMode[] = [
 export interface FakeEndpointOptions {
   lifetimeSec?: number;
   retryAfterSec?: number;
-  /** Skip building a real Response (the benchmark measures the engine, not undici). */
+  /** Skip building a real Response and keeping per-request records (the benchmark measures the engine, not undici or this fake). */
   lightweight?: boolean;
 }
 
@@ -46,8 +46,10 @@ function transportError(code: string): Error {
 
 export class FakeTokenEndpoint {
   mode: EndpointMode | ((requestIndex: number) => EndpointMode) = 'ok';
-  /** Fake-clock times of every request, in arrival order. */
+  /** Fake-clock times of every request, in arrival order (not kept when lightweight: see requestCount). */
   readonly requests: number[] = [];
+  /** How many requests arrived; the benchmark's count, whose heap figure must be the engine's alone. */
+  requestCount = 0;
   /** The form bodies received (not kept when lightweight; tests only use fake secrets). */
   readonly bodies: URLSearchParams[] = [];
   lifetimeSec: number;
@@ -66,8 +68,9 @@ export class FakeTokenEndpoint {
   }
 
   readonly fetch: FetchLike = async (_input, init) => {
-    const index = this.requests.length;
-    this.requests.push(this.clock.now());
+    const index = this.requestCount;
+    this.requestCount += 1;
+    if (!this.lightweight) this.requests.push(this.clock.now());
     if (!this.lightweight && typeof init?.body === 'string') this.bodies.push(new URLSearchParams(init.body));
     const mode = typeof this.mode === 'function' ? this.mode(index) : this.mode;
     switch (mode) {

@@ -82,3 +82,34 @@ describe('lifetime rules', () => {
     assert.equal(nextBoundary(token(null), null, 60 * SEC, T0), Number.POSITIVE_INFINITY);
   });
 });
+
+describe('request counter', () => {
+  it('counts requests in the last hour and day exactly, across growth, pruning and a month of uptime', async () => {
+    const { RequestCounter } = await import('../../main/core/engine/request-counter.js');
+    const counter = new RequestCounter();
+    const HOUR = 3_600_000;
+    // 40 days of a request every 225 s, checked against a plain list each simulated hour.
+    const plain: number[] = [];
+    let at = T0 + 0.5;
+    for (let hour = 1; hour <= 40 * 24; hour += 1) {
+      while (at < T0 + hour * HOUR) {
+        counter.add(at);
+        plain.push(at);
+        at += 225 * SEC;
+      }
+      const now = T0 + hour * HOUR;
+      if (hour % 7 === 0 || hour > 39 * 24) {
+        const day = plain.filter((t) => t > now - 24 * HOUR && t <= now).length;
+        const lastHour = plain.filter((t) => t > now - HOUR && t <= now).length;
+        assert.equal(counter.lastDay(now), day, `day count at hour ${hour}`);
+        assert.equal(counter.lastHour(now), lastHour, `hour count at hour ${hour}`);
+      }
+    }
+    // A window boundary to the millisecond: the request exactly an hour old has left the hour.
+    const edge = new RequestCounter();
+    edge.add(T0);
+    assert.equal(edge.lastHour(T0 + HOUR - 1), 1);
+    assert.equal(edge.lastHour(T0 + HOUR), 0);
+    assert.equal(edge.lastDay(T0 + HOUR), 1);
+  });
+});
