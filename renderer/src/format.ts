@@ -46,11 +46,15 @@ export function formatRelative(iso: string | null | undefined, now: number): str
   return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 }
 
+// One formatter for the page: toLocaleString() builds a new one on every call (issue 16 measured
+// 600 calls a second at 80 ms against 2.5 ms with one cached Intl.DateTimeFormat).
+let localTime: Intl.DateTimeFormat | null = null;
+
 export function formatLocalTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return '—';
-  return at.toLocaleString(undefined, {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return '—';
+  localTime ??= new Intl.DateTimeFormat(undefined, {
     year: 'numeric',
     month: 'short',
     day: 'numeric',
@@ -58,6 +62,13 @@ export function formatLocalTime(iso: string | null | undefined): string {
     minute: '2-digit',
     second: '2-digit',
   });
+  return localTime.format(at);
+}
+
+/** The milliseconds within the second of an ISO time: when readings relative to it turn over. */
+export function phaseOf(iso: string | null | undefined): number {
+  const at = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isNaN(at) ? 0 : at % 1000;
 }
 
 /** Share of the token's lifetime that is left, 0..1, or null without both times. */

@@ -2,12 +2,12 @@
 // which token, newest first, filterable by profile, and live from events.
 import { useId, type ReactNode } from 'react';
 import type { ActivityEntry, ActivityKind } from '../../../common/contract.js';
-import { useNow } from '../clock.js';
 import { useDashboard } from '../context.js';
-import { formatLocalTime, formatRelative } from '../format.js';
+import { formatLocalTime } from '../format.js';
 import type { Route } from '../router.js';
 import { useDashboardState } from '../store.js';
 import { LoadError, Loading } from './bits.js';
+import { RelativeTime } from './relative-time.js';
 
 const KIND_LABELS: Record<ActivityKind, string> = {
   refreshed: 'Refreshed',
@@ -34,7 +34,6 @@ const TONE: Partial<Record<ActivityKind, string>> = {
 export function ActivityView(props: { profile?: string; navigate: (route: Route) => void }): ReactNode {
   const { store } = useDashboard();
   const { activity, profiles } = useDashboardState(store);
-  const now = useNow();
   const filterId = useId();
   const profileIds = new Set<string>(profiles.state === 'ready' ? profiles.value.map((p) => p.id) : []);
   if (activity.state === 'ready') for (const e of activity.value) if (e.profileId) profileIds.add(e.profileId);
@@ -76,21 +75,25 @@ export function ActivityView(props: { profile?: string; navigate: (route: Route)
         </p>
       ) : null}
       {entries.length > 0 ? (
-        <ol className="activity" role="log" aria-label="Activity, newest first" data-testid="activity-list">
-          {entries.map((entry) => (
-            <li key={entry.seq} className={`activity-entry tone-${TONE[entry.kind] ?? 'neutral'}`} data-kind={entry.kind}>
-              <time dateTime={entry.at} title={formatLocalTime(entry.at)}>
-                {formatRelative(entry.at, now)}
-              </time>
-              <span className="activity-kind">{KIND_LABELS[entry.kind] ?? entry.kind}</span>
-              <span className="activity-what">
-                {entry.profileId ? <span className="activity-profile">{names.get(entry.profileId) ?? entry.profileId}</span> : null}
-                {entry.client ? <span> to client key “{entry.client}”</span> : null}
-                {entry.detail ? <span className="muted"> — {entry.detail}</span> : null}
-              </span>
-            </li>
-          ))}
-        </ol>
+        // The live region wraps the list: role="log" on the <ol> itself would take its list role away
+        // and leave its items outside any list for screen readers (axe: listitem).
+        <div role="log" aria-label="Activity, newest first">
+          <ol className="activity" data-testid="activity-list">
+            {entries.map((entry) => (
+              <li key={entry.seq} className={`activity-entry tone-${TONE[entry.kind] ?? 'neutral'}`} data-kind={entry.kind}>
+                <time dateTime={entry.at} title={formatLocalTime(entry.at)}>
+                  <RelativeTime iso={entry.at} />
+                </time>
+                <span className="activity-kind">{KIND_LABELS[entry.kind] ?? entry.kind}</span>
+                <span className="activity-what">
+                  {entry.profileId ? <span className="activity-profile">{names.get(entry.profileId) ?? entry.profileId}</span> : null}
+                  {entry.client ? <span> to client key “{entry.client}”</span> : null}
+                  {entry.detail ? <span className="muted"> — {entry.detail}</span> : null}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </div>
       ) : null}
     </section>
   );

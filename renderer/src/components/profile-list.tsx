@@ -1,23 +1,30 @@
 // The main view (SPEC section 6): every profile with provider, state in words and colour, a live
 // countdown and lifetime bar, last/next refresh, upstream requests, the last error with its hint,
-// and the actions. Times tick on the local clock; state changes arrive as events.
-import { memo, useEffect, useId, useState, type ReactNode } from 'react';
+// and the actions. State changes arrive as events and re-render that one card; between events only
+// the small leaves that show seconds (Countdown, RelativeTime) follow the clock, writing their own
+// text, and the lifetime bar moves on the compositor (issue 16).
+import { memo, useDeferredValue, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import type { ErrorInfo, ProfileStatus } from '../../../common/contract.js';
 import { PROVIDERS } from '../../../common/providers.js';
 import type { CopyKind } from '../api/index.js';
-import { useNow } from '../clock.js';
+import { useReached, useTick, writeText } from '../clock.js';
 import { useDashboard } from '../context.js';
-import { displayState, formatDuration, formatLocalTime, formatRelative, lifetimeLeft } from '../format.js';
+import { displayState, formatDuration, formatLocalTime, lifetimeLeft, phaseOf } from '../format.js';
 import { routeHref, type Route } from '../router.js';
-import { useDashboardState } from '../store.js';
+import { useDashboardSlice, type DashboardState } from '../store.js';
 import { ErrorNote, LoadError, Loading, ProviderMark, StateBadge } from './bits.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { RelativeTime } from './relative-time.js';
 
 export function ProfilesView(props: { focus?: string; navigate: (route: Route) => void }): ReactNode {
   const { store } = useDashboard();
-  const { profiles } = useDashboardState(store);
+  const profiles = useDashboardSlice(store, selectProfiles);
   const { focus } = props;
   const ready = profiles.state === 'ready';
+  // The cards render in a transition that yields to the browser every few milliseconds, so a
+  // thousand profiles arrive without one long task; the first paint shows the page around them.
+  const shown = useDeferredValue(ready ? profiles.value : NONE, NONE);
 
   useEffect(() => {
     if (!focus || !ready) return;
@@ -45,7 +52,7 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
       {profiles.state === 'ready' && profiles.value.length === 0 ? <EmptyState /> : null}
       {profiles.state === 'ready' && profiles.value.length > 0 ? (
         <ul className="profile-list" aria-label="Profiles" data-testid="profile-list">
-          {profiles.value.map((status) => (
+          {shown.map((status) => (
             <ProfileCard key={status.id} status={status} navigate={props.navigate} />
           ))}
         </ul>
@@ -53,6 +60,9 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
     </section>
   );
 }
+
+const NONE: ProfileStatus[] = [];
+const selectProfiles = (state: DashboardState): DashboardState['profiles'] => state.profiles;
 
 function EmptyState(): ReactNode {
   return (
@@ -85,11 +95,13 @@ const COPY_LABELS: Record<CopyKind, string> = {
 const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; navigate: (route: Route) => void }): ReactNode {
   const { status } = props;
   const { bridge, clipboard, store, announce } = useDashboard();
-  const now = useNow();
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ action: string; error: ErrorInfo } | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const state = displayState(status, now);
+  // The one moment the local clock changes this card's state: its token expiring.
+  const live = (status.state === 'fresh' || status.state === 'expiring') && status.expiresAt ? Date.parse(status.expiresAt) : null;
+  useReached(live);
+  const state = displayState(status, Date.now());
   const titleId = `profile-title-${status.id}`;
   const paused = status.state === 'paused';
 
@@ -161,17 +173,19 @@ const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; na
           <StateBadge state={state} />
         </header>
 
-        <Lifetime status={status} now={now} />
+        <Lifetime status={status} />
 
         <dl className="facts">
           <div>
             <dt>Last refresh</dt>
-            <dd title={formatLocalTime(status.lastRefreshAt)}>{formatRelative(status.lastRefreshAt, now)}</dd>
+            <dd title={formatLocalTime(status.lastRefreshAt)}>
+              <RelativeTime iso={status.lastRefreshAt} />
+            </dd>
           </div>
           <div>
             <dt>Next refresh</dt>
             <dd title={formatLocalTime(status.nextRefreshAt)}>
-              {paused ? 'paused' : formatRelative(status.nextRefreshAt, now)}
+              {paused ? 'paused' : <RelativeTime iso={status.nextRefreshAt} />}
             </dd>
           </div>
           <div>
@@ -185,7 +199,11 @@ const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; na
         {status.lastError ? (
           <div className="last-error" data-testid="last-error">
             <ErrorNote error={status.lastError} title="Last error:" />
-            {status.lastError.at ? <p className="muted small">{formatRelative(status.lastError.at, now)}</p> : null}
+            {status.lastError.at ? (
+              <p className="muted small">
+                <RelativeTime iso={status.lastError.at} />
+              </p>
+            ) : null}
           </div>
         ) : null}
 
@@ -229,7 +247,8 @@ const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; na
           </div>
         </div>
       </article>
-      {confirming ? (
+      {confirming
+        ? createPortal(
         <ConfirmDialog
           title={`Delete ${status.name}?`}
           confirmLabel="Delete profile"
@@ -241,15 +260,87 @@ const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; na
             This removes the profile <code>{status.id}</code> and its secrets and cached token from the system
             keychain. Scripts that use it will stop getting tokens.
           </p>
-        </ConfirmDialog>
-      ) : null}
+        </ConfirmDialog>,
+            // Out of the card: cards are rendered only when on screen (content-visibility), which
+            // makes each one the containing block of anything fixed inside it.
+            document.body,
+          )
+        : null}
     </li>
   );
 });
 
-function Lifetime(props: { status: ProfileStatus; now: number }): ReactNode {
-  const { status, now } = props;
+/** The token's lifetime: what changes only with a new token, around the ticking Countdown. */
+function Lifetime(props: { status: ProfileStatus }): ReactNode {
+  const { status } = props;
+  return (
+    <div className="lifetime">
+      <Countdown status={status} localExpiry={status.expiresAt ? formatLocalTime(status.expiresAt) : null} />
+    </div>
+  );
+}
+
+/**
+ * The countdown text, the bar and its value for screen readers follow the clock by writing to
+ * their own elements each second, without a render. The bar moves by `transform` on its own
+ * compositor layer, which costs no layout and no paint (issue 16: a width transition re-laid out
+ * every bar on every frame).
+ */
+function Countdown(props: { status: ProfileStatus; localExpiry: string | null }): ReactNode {
+  const { status, localExpiry } = props;
   const labelId = useId();
+  const textRef = useRef<HTMLSpanElement>(null);
+  const barRef = useRef<HTMLDivElement>(null);
+  const fillRef = useRef<HTMLDivElement>(null);
+  useTick(phaseOf(status.expiresAt), (now) => {
+    const reading = readLifetime(status, now);
+    writeText(textRef.current, reading.text);
+    const bar = barRef.current;
+    if (bar && bar.getAttribute('aria-valuenow') !== String(reading.percent)) {
+      bar.setAttribute('aria-valuenow', String(reading.percent));
+      bar.setAttribute('aria-valuetext', reading.valueText);
+    }
+    const fill = fillRef.current;
+    if (fill) {
+      if (fill.style.transform !== reading.transform) fill.style.transform = reading.transform;
+      if (fill.className !== reading.fillClass) fill.className = reading.fillClass;
+    }
+  });
+  const reading = readLifetime(status, Date.now());
+  return (
+    <>
+      <div className="lifetime-text">
+        <span id={labelId} className="countdown" data-testid="countdown" ref={textRef}>
+          {reading.text}
+        </span>
+        {localExpiry !== null ? <span className="muted small">{localExpiry}</span> : null}
+      </div>
+      <div
+        className="bar"
+        role="progressbar"
+        ref={barRef}
+        aria-labelledby={labelId}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={reading.percent}
+        aria-valuetext={reading.valueText}
+      >
+        <div className={reading.fillClass} ref={fillRef} style={{ transform: reading.transform }} />
+      </div>
+    </>
+  );
+}
+
+interface LifetimeReading {
+  text: string;
+  percent: number;
+  valueText: string;
+  /** The full-width fill slides left under the bar's rounded clip, so its rounded end keeps its shape. */
+  transform: string;
+  fillClass: string;
+}
+
+function readLifetime(status: ProfileStatus, now: number): LifetimeReading {
   const left = lifetimeLeft(status, now);
   const expiresAt = status.expiresAt ? Date.parse(status.expiresAt) : null;
   let text: string;
@@ -258,25 +349,11 @@ function Lifetime(props: { status: ProfileStatus; now: number }): ReactNode {
   else text = `Expires in ${formatDuration(expiresAt - now)}`;
   const percent = left === null ? 0 : Math.round(left * 100);
   const level = left === null ? 'none' : left > 0.25 ? 'ok' : left > 0 ? 'low' : 'none';
-  return (
-    <div className="lifetime">
-      <div className="lifetime-text">
-        <span id={labelId} className="countdown" data-testid="countdown">
-          {text}
-        </span>
-        {status.expiresAt ? <span className="muted small">{formatLocalTime(status.expiresAt)}</span> : null}
-      </div>
-      <div
-        className="bar"
-        role="progressbar"
-        aria-labelledby={labelId}
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={percent}
-        aria-valuetext={`${percent}% of the token lifetime left`}
-      >
-        <div className={`bar-fill level-${level}`} style={{ width: `${percent}%` }} />
-      </div>
-    </div>
-  );
+  return {
+    text,
+    percent,
+    valueText: `${percent}% of the token lifetime left`,
+    transform: `translateX(-${((1 - (left ?? 0)) * 100).toFixed(2)}%)`,
+    fillClass: `bar-fill level-${level}`,
+  };
 }

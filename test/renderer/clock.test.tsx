@@ -1,0 +1,120 @@
+// The dashboard at idle (issue 16): a tick of the clock writes the countdowns, bars and relative
+// times and renders no component; an engine event re-renders the one card it is about; a hidden
+// page holds no timer and catches up the moment it is shown again. Time is node's mock clock.
+import './setup-dom.js';
+import './render-counter.js';
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { act, cleanup, within } from '@testing-library/react';
+import type { ProfileStatus } from '../../common/contract.js';
+import { pendingTicks } from '../../renderer/src/clock.js';
+import { ProfilesView } from '../../renderer/src/components/profile-list.js';
+import { createFakeBridge, ok } from './fake-bridge.js';
+import { renderWithBridge } from './render.js';
+import { renders, resetRenders } from './render-counter.js';
+
+const START = Date.parse('2026-03-02T10:00:00.000Z');
+const status = (id: string, lifetimeSec: number): ProfileStatus => ({
+  id,
+  name: id.toUpperCase(),
+  provider: 'redpanda',
+  state: 'fresh',
+  obtainedAt: new Date(START - 60_000).toISOString(),
+  expiresAt: new Date(START - 60_000 + lifetimeSec * 1000).toISOString(),
+  lastRefreshAt: new Date(START - 60_000).toISOString(),
+  nextRefreshAt: new Date(START + 120_000).toISOString(),
+  lastError: null,
+  requestsLastHour: 0,
+  requestsLastDay: 1,
+});
+const settings = ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true });
+
+function setVisibility(state: 'visible' | 'hidden'): void {
+  Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+  document.dispatchEvent(new window.Event('visibilitychange'));
+}
+
+async function renderList(profiles: ProfileStatus[]) {
+  const bridge = createFakeBridge({ 'profiles:list': () => ok(profiles), 'activity:list': () => ok([]), 'settings:get': () => settings });
+  const result = renderWithBridge(<ProfilesView navigate={() => {}} />, bridge, { start: true });
+  // The fake bridge answers at once: let its promises and the deferred list render settle.
+  for (let i = 0; i < 5; i += 1) await act(async () => {});
+  const card = (id: string) => result.container.querySelector(`[data-profile-id="${id}"]`) as HTMLElement;
+  return { ...result, bridge, card };
+}
+
+const countdown = (card: HTMLElement) => within(card).getByTestId('countdown').textContent;
+
+describe('the clock at idle', () => {
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: START });
+    setVisibility('visible');
+  });
+  afterEach(() => {
+    cleanup();
+    mock.timers.reset();
+    setVisibility('visible');
+  });
+
+  it('a tick rewrites the countdowns and renders no component; an event re-renders only its card', async () => {
+    const { card, bridge, container } = await renderList([status('a', 600), status('b', 3600)]);
+    assert.equal(countdown(card('a')), 'Expires in 9 min 00 s');
+    assert.equal(countdown(card('b')), 'Expires in 59 min 00 s');
+    const bar = within(card('a')).getByRole('progressbar');
+    assert.equal(bar.getAttribute('aria-valuenow'), '90');
+    const fill = bar.firstElementChild as HTMLElement;
+    assert.equal(fill.style.transform, 'translateX(-10.00%)');
+
+    const touched = new Set<string>();
+    const observer = new window.MutationObserver((records) => {
+      for (const r of records) {
+        const element = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
+        touched.add(element?.getAttribute('data-testid') || element?.className || element?.tagName || '?');
+      }
+    });
+    observer.observe(container, { subtree: true, childList: true, characterData: true, attributes: true });
+    resetRenders();
+    await act(async () => mock.timers.tick(61_000));
+    observer.disconnect();
+
+    assert.equal(countdown(card('a')), 'Expires in 7 min 59 s');
+    assert.equal(countdown(card('b')), 'Expires in 57 min 59 s');
+    assert.equal(bar.getAttribute('aria-valuenow'), '80');
+    assert.equal(fill.style.transform, 'translateX(-20.17%)');
+    assert.match(within(card('a')).getByText(/ago$/).textContent ?? '', /^2 min 01 s ago$/);
+    assert.deepEqual(renders(), {}, 'no component rendered for a tick');
+    // Only the text that shows seconds, the bar's value and its position changed.
+    assert.deepEqual([...touched].sort(), ['bar', 'bar-fill level-ok', 'countdown', 'relative-time'].sort());
+
+    resetRenders();
+    act(() => bridge.emit({ type: 'profile', previous: 'fresh', recovered: false, status: { ...status('a', 600), requestsLastHour: 5 } }));
+    for (let i = 0; i < 3; i += 1) await act(async () => {});
+    assert.equal(renders().ProfileCard, 1, 'only the card whose status changed rendered');
+    assert.match(within(card('a')).getByText(/in the last hour/).textContent ?? '', /^5 in the last hour/);
+  });
+
+  it('the card turns expired when its token does, with one render and no per-second renders', async () => {
+    const { card } = await renderList([status('a', 70)]);
+    assert.equal(card('a').getAttribute('data-state'), 'fresh');
+    resetRenders();
+    await act(async () => mock.timers.tick(9_000));
+    assert.equal(card('a').getAttribute('data-state'), 'fresh');
+    assert.equal(countdown(card('a')), 'Expires in 1 s');
+    await act(async () => mock.timers.tick(1_100));
+    assert.equal(card('a').getAttribute('data-state'), 'expired');
+    assert.match(countdown(card('a')) ?? '', /^Expired (0|1) s ago$/);
+    assert.equal(renders().ProfileCard, 1);
+  });
+
+  it('a hidden page holds no timer and catches up at once when shown', async () => {
+    const { card } = await renderList([status('a', 600)]);
+    assert.equal(pendingTicks(), 1);
+    act(() => setVisibility('hidden'));
+    assert.equal(pendingTicks(), 0, 'nothing ticks while hidden');
+    await act(async () => mock.timers.tick(30_000));
+    assert.equal(countdown(card('a')), 'Expires in 9 min 00 s', 'untouched while hidden');
+    act(() => setVisibility('visible'));
+    assert.equal(countdown(card('a')), 'Expires in 8 min 30 s', 'right again the moment it is shown');
+    assert.equal(pendingTicks(), 1);
+  });
+});
