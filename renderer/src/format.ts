@@ -36,12 +36,21 @@ export function formatDuration(ms: number): string {
   return `${seconds} s`;
 }
 
+/**
+ * A time truncated to the clock's whole second. Readings are taken between whole seconds, so they
+ * turn over with the system clock's seconds (when the page's one tick comes, see clock.ts) and
+ * agree with the times shown to the second beside them.
+ */
+export function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
 /** "in 4 min 12 s", "3 min 05 s ago", "just now"; '—' when there is no time. */
 export function formatRelative(iso: string | null | undefined, now: number): string {
   if (!iso) return '—';
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return '—';
-  const delta = at - now;
+  const delta = wholeSecond(at) - wholeSecond(now);
   if (Math.abs(delta) < 1000) return 'just now';
   return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 }
@@ -63,12 +72,6 @@ export function formatLocalTime(iso: string | null | undefined): string {
     second: '2-digit',
   });
   return localTime.format(at);
-}
-
-/** The milliseconds within the second of an ISO time: when readings relative to it turn over. */
-export function phaseOf(iso: string | null | undefined): number {
-  const at = iso ? Date.parse(iso) : Number.NaN;
-  return Number.isNaN(at) ? 0 : at % 1000;
 }
 
 /** Share of the token's lifetime that is left, 0..1, or null without both times. */

@@ -106,6 +106,16 @@ describe('the clock at idle', () => {
     assert.equal(renders().ProfileCard, 1);
   });
 
+  it('a countdown turns over with the clock\'s second, in step with the expiry time shown beside it', async () => {
+    // The token expires at 10:09:00.700: the card shows that time to the second.
+    const { card } = await renderList([{ ...status('a', 600), expiresAt: new Date(START + 540_700).toISOString() }]);
+    assert.equal(countdown(card('a')), 'Expires in 9 min 00 s');
+    await act(async () => mock.timers.tick(990));
+    assert.equal(countdown(card('a')), 'Expires in 9 min 00 s', 'still 10:00:00 on the clock');
+    await act(async () => mock.timers.tick(20));
+    assert.equal(countdown(card('a')), 'Expires in 8 min 59 s', 'the clock turned 10:00:01');
+  });
+
   it('a hidden page holds no timer and catches up at once when shown', async () => {
     const { card } = await renderList([status('a', 600)]);
     assert.equal(pendingTicks(), 1);

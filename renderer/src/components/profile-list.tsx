@@ -10,7 +10,7 @@ import { PROVIDERS } from '../../../common/providers.js';
 import type { CopyKind } from '../api/index.js';
 import { useReached, useTick, writeText } from '../clock.js';
 import { useDashboard } from '../context.js';
-import { displayState, formatDuration, formatLocalTime, lifetimeLeft, phaseOf } from '../format.js';
+import { displayState, formatDuration, formatLocalTime, lifetimeLeft, wholeSecond } from '../format.js';
 import { routeHref, type Route } from '../router.js';
 import { useDashboardSlice, type DashboardState } from '../store.js';
 import { ErrorNote, LoadError, Loading, ProviderMark, StateBadge } from './bits.js';
@@ -292,7 +292,7 @@ function Countdown(props: { status: ProfileStatus; localExpiry: string | null })
   const textRef = useRef<HTMLSpanElement>(null);
   const barRef = useRef<HTMLDivElement>(null);
   const fillRef = useRef<HTMLDivElement>(null);
-  useTick(phaseOf(status.expiresAt), (now) => {
+  useTick((now) => {
     const reading = readLifetime(status, now);
     writeText(textRef.current, reading.text);
     const bar = barRef.current;
@@ -345,8 +345,8 @@ function readLifetime(status: ProfileStatus, now: number): LifetimeReading {
   const expiresAt = status.expiresAt ? Date.parse(status.expiresAt) : null;
   let text: string;
   if (expiresAt === null) text = status.state === 'refreshing' ? 'Requesting a token…' : 'No token yet';
-  else if (expiresAt <= now) text = `Expired ${formatDuration(now - expiresAt)} ago`;
-  else text = `Expires in ${formatDuration(expiresAt - now)}`;
+  else if (expiresAt <= now) text = `Expired ${formatDuration(wholeSecond(now) - wholeSecond(expiresAt))} ago`;
+  else text = `Expires in ${formatDuration(wholeSecond(expiresAt) - wholeSecond(now))}`;
   const percent = left === null ? 0 : Math.round(left * 100);
   const level = left === null ? 'none' : left > 0.25 ? 'ok' : left > 0 ? 'low' : 'none';
   return {

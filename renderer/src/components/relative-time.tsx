@@ -1,14 +1,14 @@
 // A time shown relative to now ("in 4 min 12 s", "3 min 05 s ago") that follows the clock by itself,
-// at the time's own second boundary, writing its own text: whatever contains it does not re-render
+// writing its own text: whatever contains it does not re-render
 // each second, and neither does it (issue 16).
 import { useRef, type ReactNode } from 'react';
 import { useTick, writeText } from '../clock.js';
-import { formatRelative, phaseOf } from '../format.js';
+import { formatRelative } from '../format.js';
 
 export function RelativeTime(props: { iso: string | null | undefined }): ReactNode {
   const { iso } = props;
   const ref = useRef<HTMLSpanElement>(null);
-  useTick(phaseOf(iso), (now) => writeText(ref.current, formatRelative(iso, now)));
+  useTick((now) => writeText(ref.current, formatRelative(iso, now)));
   return (
     <span className="relative-time" ref={ref}>
       {formatRelative(iso, Date.now())}
