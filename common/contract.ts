@@ -47,6 +47,13 @@ export const profileSecretsSchema = z.strictObject({
 });
 export type ProfileSecrets = z.infer<typeof profileSecretsSchema>;
 
+/** Where secrets are kept (SPEC section 3): the OS keychain or the encrypted file. */
+export const VAULT_BACKENDS = ['keychain', 'file'] as const;
+export type VaultBackend = (typeof VAULT_BACKENDS)[number];
+/** The setting, `--vault` and TOKENTRAY_VAULT: a backend, or `auto` (keychain when one answers, else file). */
+export const VAULT_CHOICES = ['keychain', 'file', 'auto'] as const;
+export type VaultChoice = (typeof VAULT_CHOICES)[number];
+
 export const settingsSchema = z.strictObject({
   port: z.number().int().min(1024).max(65_535),
   /** Notify when a token will expire within this many seconds and refreshing fails. */
@@ -55,6 +62,8 @@ export const settingsSchema = z.strictObject({
   clipboardClearSec: z.number().int().min(0).max(3600),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
+  /** Which vault holds the secrets (SPEC section 3); absent means `auto`. Read at start. */
+  vault: z.enum(VAULT_CHOICES).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -158,6 +167,22 @@ export type EngineEvent =
   | { type: 'activity'; entry: ActivityEntry }
   | { type: 'settings'; settings: Settings };
 
+/** `absent`: no vault file yet (a passphrase must be created); `locked`: it waits for its passphrase. */
+export type VaultState = 'absent' | 'locked' | 'unlocked';
+
+/** `vault:state` and `tokentray vault status`. */
+export interface VaultInfo {
+  backend: VaultBackend;
+  state: VaultState;
+  /** The vault file's path, or the keychain's service name. */
+  location: string;
+  /** Entries held (secrets, cached tokens, other items); null while locked. */
+  entries: number | null;
+}
+
+/** A passphrase from the lock screen: never logged, never echoed in a validation message. */
+const passphraseSchema = z.string().min(1, 'must not be empty').max(1024);
+
 /** A saved or tested profile request from the dashboard or CLI. */
 export const profileInputSchema = z.strictObject({
   profile: profileConfigSchema,
@@ -194,6 +219,10 @@ export const ipcRequestSchemas = {
   'clients:add': z.tuple([z.strictObject({ name: clientNameSchema, profiles: z.array(profileIdSchema).nullable() })]),
   'clients:remove': z.tuple([clientNameSchema]),
   'clipboard:copy': z.tuple([profileIdSchema, z.enum(['token', 'header', 'curl'])]),
+  'vault:state': z.tuple([]),
+  'vault:create': z.tuple([passphraseSchema]),
+  'vault:unlock': z.tuple([passphraseSchema]),
+  'vault:lock': z.tuple([]),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequestSchemas;
@@ -215,6 +244,10 @@ export interface IpcResponses {
   'clients:add': { key: string; client: ClientKeyInfo };
   'clients:remove': { removed: boolean };
   'clipboard:copy': { copied: boolean };
+  'vault:state': VaultInfo;
+  'vault:create': VaultInfo;
+  'vault:unlock': VaultInfo;
+  'vault:lock': VaultInfo;
 }
 
 export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcRequestSchemas)[C]>;

@@ -19,6 +19,10 @@ export const IPC_CHANNELS = [
   'clients:add',
   'clients:remove',
   'clipboard:copy',
+  'vault:state',
+  'vault:create',
+  'vault:unlock',
+  'vault:lock',
 ] as const;
 
 /** Same value as EVENT_CHANNEL in common/contract.ts. */

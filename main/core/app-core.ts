@@ -9,6 +9,7 @@ import { TokenEngine } from './engine/token-engine.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
+import { isLockable, type LockableVault } from './vault-control.js';
 
 /** The CLI's own loopback key: in the keychain under this account, with a client record named 'cli'. */
 export const CLI_KEY_ACCOUNT = 'cli:client-key';
@@ -35,6 +36,11 @@ export interface Core {
   server: LoopbackServer;
   /** Starts the engine, makes sure the CLI's key exists, then listens; resolves with the actual port. */
   start(port: number): Promise<number>;
+  /**
+   * The file vault, when it needs a passphrase: start() then listens at once, and the engine starts
+   * (cached tokens, schedules) when it is unlocked, and stops again on Lock.
+   */
+  readonly vault: LockableVault | null;
   /** Closes the server, then stops the engine (timers and in-flight requests). */
   stop(): Promise<void>;
 }
@@ -72,6 +78,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     engine,
     store: deps.store,
     clock,
+    ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
     ...(deps.clipboard === undefined ? {} : { clipboard: deps.clipboard }),
   });
   const server = createLoopbackServer({
@@ -80,38 +87,61 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     clock,
     rpc,
     version: deps.version,
+    ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
     ...(deps.dashboardDir === undefined ? {} : { dashboardDir: deps.dashboardDir }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.limits === undefined ? {} : { limits: deps.limits }),
   });
 
+  const lockable = isLockable(deps.vault) ? deps.vault : null;
   let started = false;
+  let unsubscribeVault: (() => void) | null = null;
+  // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
+  let engineTurn: Promise<void> = Promise.resolve();
+  const startEngine = async (): Promise<void> => {
+    if (started) return;
+    await engine.start();
+    started = true;
+    try {
+      await ensureCliClientKey(deps.store, deps.vault, clock);
+    } catch {
+      // Not fatal: the CLI then does its work in-process, with the same engine and keychain cache.
+      deps.logger?.warn('the CLI client key could not be prepared');
+    }
+  };
+  const stopEngine = async (): Promise<void> => {
+    if (!started) return;
+    started = false;
+    await engine.stop();
+  };
+  const follow = (state: string): void => {
+    engineTurn = engineTurn
+      .then(() => (state === 'unlocked' ? startEngine() : stopEngine()))
+      .catch(() => deps.logger?.error('the engine could not follow the vault', { state }));
+  };
   return {
     engine,
     rpc,
     server,
+    vault: lockable,
     async start(port) {
-      await engine.start();
-      started = true;
-      try {
-        await ensureCliClientKey(deps.store, deps.vault, clock);
-      } catch {
-        // Not fatal: the CLI then does its work in-process, with the same engine and keychain cache.
-        deps.logger?.warn('the CLI client key could not be prepared');
-      }
+      // A locked file vault does not hold the server back: the dashboard's lock screen needs it.
+      if (lockable === null || lockable.state === 'unlocked') await startEngine();
+      unsubscribeVault = lockable?.onDidChangeState(follow) ?? null;
       try {
         return await server.listen(port);
       } catch (error) {
+        unsubscribeVault?.();
         await server.close();
-        await engine.stop();
-        started = false;
+        await stopEngine();
         throw error;
       }
     },
     async stop() {
+      unsubscribeVault?.();
       await server.close();
-      if (started) await engine.stop();
-      started = false;
+      await engineTurn;
+      await stopEngine();
     },
   };
 }

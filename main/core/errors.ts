@@ -25,6 +25,14 @@ const LOCAL_KINDS = [
   /** The request was aborted by its caller (shutdown, profile removed), not by a timeout. */
   'cancelled',
   'keychain_unavailable',
+  /** The file vault waits for its passphrase (absent: not created yet; locked: not unlocked yet). */
+  'vault_locked',
+  /** The passphrase given does not open the file vault. */
+  'vault_passphrase',
+  /** The vault file is truncated, altered, of an unknown version or otherwise not readable. */
+  'vault_damaged',
+  /** Another process held the vault file's lock for too long. */
+  'vault_busy',
   'config',
   'usage',
   'not_found',
@@ -63,6 +71,13 @@ const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
 
 export function isProviderErrorKind(kind: ErrorKind): boolean {
   return PROVIDER_KINDS.has(kind);
+}
+
+const VAULT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['vault_locked', 'vault_passphrase', 'vault_damaged', 'vault_busy']);
+
+/** The vault (either backend) cannot be used now: the CLI's exit code 5, like a missing keychain. */
+export function isVaultErrorKind(kind: ErrorKind): boolean {
+  return kind === 'keychain_unavailable' || VAULT_KINDS.has(kind);
 }
 
 export interface TokentrayErrorOptions {

@@ -15,6 +15,7 @@ import { createClientKey } from './client-keys.js';
 import type { Clock } from './clock.js';
 import { TokentrayError, toTokentrayError } from './errors.js';
 import type { ClientKeyRecord, ConfigStore, Engine } from './types.js';
+import { UnlockThrottle, vaultInfo, type LockableVault } from './vault-control.js';
 
 export type RpcHandlers = {
   [C in IpcChannel]: (...args: IpcRequest<C>) => Promise<IpcResponses[C]>;
@@ -30,6 +31,10 @@ export interface RpcDeps {
   clock: Clock;
   /** The tray app's clipboard; absent in headless mode (the browser copies for itself). */
   clipboard?: ClipboardPort;
+  /** The vault and its lock screen verbs (SPEC section 3); without one, the vault is the keychain. */
+  vault?: LockableVault;
+  /** Slows repeated wrong passphrases down (default: doubling from 1 s, capped at 60 s). */
+  unlockThrottle?: UnlockThrottle;
 }
 
 /** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
@@ -55,6 +60,11 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
 
   const requireProfile = (id: string): void => {
     if (store.getProfile(id) === undefined) throw notFound(id);
+  };
+  const throttle = deps.unlockThrottle ?? new UnlockThrottle(clock);
+  const requireVault = (): LockableVault => {
+    if (deps.vault === undefined) throw new TokentrayError('usage', 'This vault has no passphrase.', { hint: 'The OS keychain is unlocked by the system.' });
+    return deps.vault;
   };
 
   return {
@@ -152,6 +162,28 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
         });
       }
       return { copied: await deps.clipboard.copy(id, what) };
+    },
+
+    'vault:state': async () =>
+      deps.vault === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(deps.vault),
+
+    'vault:create': async (passphrase) => {
+      const vault = requireVault();
+      await vault.create(passphrase);
+      return vaultInfo(vault);
+    },
+
+    'vault:unlock': async (passphrase) => {
+      const vault = requireVault();
+      await throttle.attempt(() => vault.unlock(passphrase));
+      return vaultInfo(vault);
+    },
+
+    'vault:lock': async () => {
+      // TODO(session, issue 13): revoke every dashboard session here once sessions can be revoked.
+      const vault = requireVault();
+      vault.lock();
+      return vaultInfo(vault);
     },
   };
 }

@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import type { SecretField } from '../../common/providers.js';
 import { TokentrayError } from '../core/errors.js';
-import type { Token, Vault } from '../core/types.js';
+import type { Token } from '../core/types.js';
+import type { LockableVault } from '../core/vault-control.js';
 
 /** The part of keytar's API we use (keytar is a CommonJS native module). */
 export interface KeytarLike {
@@ -36,15 +37,70 @@ export interface KeytarVaultOptions {
   service?: string;
   /** For tests only: a keytar stand-in. */
   keytar?: KeytarLike;
+  /** Waits before each retry of a transient Secret Service error (see isTransientKeychainError). */
+  retryDelaysMs?: readonly number[];
 }
 
-export class KeytarVault implements Vault {
+/**
+ * gnome-keyring answers these when an item vanished between two steps of one call: another process
+ * (a second CLI, the app, a parallel test) deleted or replaced an entry of the same service while
+ * findCredentials loaded every secret, or while setPassword replaced an item. Measured with two
+ * processes churning one service: "No such interface “org.freedesktop.Secret.Item” on object at path
+ * …/collection/login/114", "Object does not exist at path “…/collection/login/132”", and (one process,
+ * many deleteProfile calls at once) "No such secret item at path: …/collection/login/11". Every keytar
+ * call we make is idempotent, so trying again a moment later is the honest answer.
+ */
+export function isTransientKeychainError(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /No such interface .{0,3}org\.freedesktop\.Secret\.Item|Object does not exist at path|No such secret item at path|UnknownObject|No such object/i.test(text);
+}
+
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [20, 60, 150, 400];
+
+export class KeytarVault implements LockableVault {
+  readonly backend = 'keychain' as const;
   readonly service: string;
   readonly #keytar: KeytarLike | undefined;
+  readonly #retryDelaysMs: readonly number[];
 
   constructor(options: KeytarVaultOptions = {}) {
     this.service = options.service ?? (process.env.TOKENTRAY_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE);
     this.#keytar = options.keytar;
+    this.#retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  }
+
+  // The OS unlocks the keychain, not Tokentray: from here it is always `unlocked` (a locked one fails
+  // each call with keychain_unavailable).
+  get location(): string {
+    return this.service;
+  }
+
+  get state(): 'unlocked' {
+    return 'unlocked';
+  }
+
+  async create(): Promise<void> {
+    throw new TokentrayError('usage', 'The keychain has no Tokentray passphrase.', { hint: 'Passphrases belong to the file vault (--vault file).' });
+  }
+
+  async unlock(): Promise<void> {}
+
+  lock(): void {}
+
+  close(): void {}
+
+  onDidChangeState(): () => void {
+    return () => undefined;
+  }
+
+  async count(): Promise<number> {
+    return (await this.accounts()).length;
+  }
+
+  /** Every account under the service (the probe's excepted), for `vault status` and migration. */
+  async accounts(): Promise<string[]> {
+    const entries = await this.#call((k) => k.findCredentials(this.service));
+    return entries.map((e) => e.account).filter((a) => a !== PROBE_ACCOUNT).sort();
   }
 
   /**
@@ -54,6 +110,14 @@ export class KeytarVault implements Vault {
   async probe(): Promise<void> {
     await this.#call((k) => k.setPassword(this.service, PROBE_ACCOUNT, 'ok'));
     await this.#call((k) => k.deletePassword(this.service, PROBE_ACCOUNT));
+  }
+
+  /**
+   * Whether a keychain answers at all (one read, nothing written): `auto`'s question. A locked
+   * keychain answers too, and then says it is locked on the first write instead of being passed over.
+   */
+  async answers(): Promise<void> {
+    await this.#call((k) => k.getPassword(this.service, PROBE_ACCOUNT));
   }
 
   getSecret(profileId: string, field: SecretField): Promise<string | null> {
@@ -107,10 +171,14 @@ export class KeytarVault implements Vault {
 
   async #call<T>(operation: (keytar: KeytarLike) => Promise<T>): Promise<T> {
     const keytar = this.#keytar ?? loadKeytar();
-    try {
-      return await operation(keytar);
-    } catch (error) {
-      throw keychainError(error);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await operation(keytar);
+      } catch (error) {
+        const delay = this.#retryDelaysMs[attempt];
+        if (delay === undefined || !isTransientKeychainError(error)) throw keychainError(error);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 }
@@ -127,6 +195,9 @@ export function keychainError(error: unknown): TokentrayError {
   if (/locked/i.test(text)) {
     message = 'The OS keychain is locked.';
     hint = 'Unlock your keychain (on Linux: the "login" keyring, e.g. with Seahorse) and try again.';
+  } else if (isTransientKeychainError(error)) {
+    message = 'The OS keychain kept changing while Tokentray used it (another program was adding or removing entries).';
+    hint = 'Try again in a moment.';
   } else if (/autolaunch|D-?Bus|Could not connect|org\.freedesktop\.secrets|secret service|ServiceUnknown/i.test(text)) {
     message = 'No keychain service (Secret Service over D-Bus) is running.';
     hint =
@@ -135,7 +206,8 @@ export function keychainError(error: unknown): TokentrayError {
   return new TokentrayError('keychain_unavailable', message, { hint, cause: error });
 }
 
-function parseToken(raw: string): Token | null {
+/** A cached token as stored (JSON), or null when it is not one: the same check for both backends. */
+export function parseToken(raw: string): Token | null {
   try {
     const value = JSON.parse(raw) as Partial<Token> | null;
     if (

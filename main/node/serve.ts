@@ -10,6 +10,7 @@ import type { Logger } from '../core/types.js';
 import { findRunningApp } from './app-client.js';
 import { openFileStore } from './file-store.js';
 import { KeytarVault } from './keytar-vault.js';
+import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './vault-choice.js';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 
 export interface ServeOptions {
@@ -19,6 +20,9 @@ export interface ServeOptions {
   stderr: Writable;
   /** Stops the server like SIGINT/SIGTERM would (tests, embedding). */
   signal?: AbortSignal;
+  /** --vault keychain|file|auto (else TOKENTRAY_VAULT, the setting, auto). */
+  vault?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The package root: the nearest folder above this file with Tokentray's package.json (src or dist). */
@@ -93,13 +97,25 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return 1;
   }
 
-  const vault = new KeytarVault();
+  const env = options.env ?? process.env;
+  let vault: Awaited<ReturnType<typeof chooseVault>>['vault'];
   try {
-    await vault.probe();
+    const choice = resolveVaultChoice({ flag: options.vault, env, setting: store.getSettings().vault });
+    const chosen = await chooseVault({ configDir, choice, env });
+    vault = chosen.vault;
+    stderr.write(`tokentray serve: ${chosen.line}\n`);
+    if (vault instanceof KeytarVault) await vault.probe();
+    // A passphrase from the environment opens (or creates) the file vault unattended; without one the
+    // server runs locked and the dashboard's lock screen asks a person (SPEC section 3).
+    else {
+      const passphrase = await passphraseFromEnv(env);
+      if (passphrase !== null) await (vault.state === 'absent' ? vault.create(passphrase) : vault.unlock(passphrase));
+    }
   } catch (error) {
-    say(stderr, isTokentrayError(error) ? error.message : 'The keychain is not available.', isTokentrayError(error) ? error.hint ?? 'Unlock the keychain and start again.' : 'Unlock the keychain and start again.');
+    const fallback = 'Unlock the keychain and start again.';
+    say(stderr, isTokentrayError(error) ? error.message : 'The vault is not available.', isTokentrayError(error) ? error.hint ?? fallback : fallback);
     store.close();
-    return 5;
+    return isTokentrayError(error) && error.kind === 'usage' ? 2 : 5;
   }
 
   const logger = stderrLogger(stderr);
@@ -111,6 +127,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     core = await createCore({ store, vault, logger, version, dashboardDir });
     port = await core.start(wanted);
   } catch (error) {
+    vault.close();
     store.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -127,6 +144,13 @@ export async function runServe(options: ServeOptions): Promise<number> {
   await writeRuntimeFile(configDir, { port, pid: process.pid, version, startedAt: new Date().toISOString(), mode: 'headless' });
   stdout.write(`Tokentray ${version} is serving on http://127.0.0.1:${port}\n`);
   stdout.write(`Dashboard (one-time login link): ${core.server.createLoginLink()}\n`);
+  if (vault.state !== 'unlocked') {
+    stdout.write(
+      vault.state === 'absent'
+        ? `The vault has no passphrase yet: open the link to create one (or start with TOKENTRAY_VAULT_PASSPHRASE set).\n`
+        : `The vault is locked: open the link to unlock it (or start with TOKENTRAY_VAULT_PASSPHRASE set).\n`,
+    );
+  }
   stdout.write('Press Ctrl+C to stop.\n');
 
   await new Promise<void>((resolve) => {
@@ -145,6 +169,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   try {
     await core.stop();
   } finally {
+    vault.close();
     await removeRuntimeFile(configDir);
     store.close();
   }

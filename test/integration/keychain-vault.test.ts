@@ -9,7 +9,8 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TokentrayError } from '../../main/core/errors.js';
 import type { Token } from '../../main/core/types.js';
-import { KeytarVault, keychainError, type KeytarLike } from '../../main/node/keytar-vault.js';
+import { KeytarVault, isTransientKeychainError, keychainError, type KeytarLike } from '../../main/node/keytar-vault.js';
+import { vaultContract } from '../support/vault-contract.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
@@ -18,6 +19,15 @@ const service = `${process.env.TOKENTRAY_KEYCHAIN_SERVICE ?? 'tokentray-test'}-v
 
 after(async () => {
   for (const { account } of await keytar.findCredentials(service)) await keytar.deletePassword(service, account);
+});
+
+vaultContract('keychain (gnome-keyring through keytar)', async () => ({
+  vault: new KeytarVault({ service: `${service}-contract` }),
+  accounts: async () => (await keytar.findCredentials(`${service}-contract`)).map((c) => c.account),
+}));
+
+after(async () => {
+  for (const { account } of await keytar.findCredentials(`${service}-contract`)) await keytar.deletePassword(`${service}-contract`, account);
 });
 
 describe('KeytarVault with gnome-keyring', () => {
@@ -155,5 +165,70 @@ describe('KeytarVault without a keychain', () => {
       assert.match(error.message, /locked/);
       return true;
     });
+  });
+});
+
+describe('KeytarVault and a keychain that changes under it', () => {
+  // What gnome-keyring answered when another process deleted entries of the same service during a
+  // call (measured with two processes churning one service; the flaky `profile rm` in cli.test.ts).
+  const vanished = [
+    'No such interface “org.freedesktop.Secret.Item” on object at path /org/freedesktop/secrets/collection/login/114',
+    'Object does not exist at path “/org/freedesktop/secrets/collection/login/132”',
+    'No such secret item at path: /org/freedesktop/secrets/collection/login/11',
+  ];
+
+  test('an item that vanished mid-call is retried, boundedly, and then succeeds', async () => {
+    for (const text of vanished) {
+      assert.ok(isTransientKeychainError(new Error(text)), text);
+      let calls = 0;
+      const flaky: KeytarLike = {
+        getPassword: async () => null,
+        setPassword: async () => undefined,
+        deletePassword: async () => true,
+        findCredentials: async () => {
+          calls += 1;
+          if (calls < 3) throw new Error(text);
+          return [{ account: 'p:clientSecret', password: 'x' }];
+        },
+      };
+      await new KeytarVault({ service: 'x', keytar: flaky, retryDelaysMs: [1, 1, 1] }).deleteProfile('p');
+      assert.equal(calls, 3, 'two failures, then the answer');
+    }
+  });
+
+  test('a keychain that keeps changing fails after the bounded retries, in plain words', async () => {
+    let calls = 0;
+    const churning: KeytarLike = {
+      getPassword: async () => {
+        calls += 1;
+        throw new Error(vanished[0]);
+      },
+      setPassword: async () => undefined,
+      deletePassword: async () => true,
+      findCredentials: async () => [],
+    };
+    await assert.rejects(new KeytarVault({ service: 'x', keytar: churning, retryDelaysMs: [1, 1] }).getSecret('p', 'clientSecret'), (error: unknown) => {
+      assert.ok(error instanceof TokentrayError);
+      assert.equal(error.kind, 'keychain_unavailable');
+      assert.match(error.message, /kept changing/);
+      assert.ok(!error.message.includes('/org/freedesktop'), 'the raw library text is not the message');
+      return true;
+    });
+    assert.equal(calls, 3, 'one try and two retries');
+  });
+
+  test('errors that are not transient are not retried', async () => {
+    let calls = 0;
+    const locked: KeytarLike = {
+      getPassword: async () => null,
+      setPassword: async () => {
+        calls += 1;
+        throw new Error('Cannot create an item in a locked collection');
+      },
+      deletePassword: async () => false,
+      findCredentials: async () => [],
+    };
+    await assert.rejects(new KeytarVault({ service: 'x', keytar: locked, retryDelaysMs: [1, 1] }).setSecret('p', 'clientSecret', 'v'));
+    assert.equal(calls, 1);
   });
 });

@@ -175,10 +175,11 @@ describe('tokentray serve refuses to start on a broken setup', () => {
     }
   });
 
-  test('no Secret Service: exit 5 with a hint, and no plaintext fallback', async () => {
+  test('--vault keychain and no Secret Service: exit 5 with a hint, and no fallback of any kind', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tokentray-serve-nokeychain-'));
     try {
-      const run = await runCli(['serve', '--port', '0', '--config-dir', dir], {
+      // An explicit choice never falls back (SPEC section 3); `auto` would run on the file vault.
+      const run = await runCli(['serve', '--port', '0', '--config-dir', dir, '--vault', 'keychain'], {
         env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', DISPLAY: '' },
       });
       assert.equal(run.code, 5, run.stderr);

@@ -2,9 +2,10 @@
 // headers and refresh, the event stream, the proxy and the headless dashboard's login link.
 import { HTTP_EVENTS_PATH } from '../../../common/contract.js';
 import type { Token } from '../types.js';
+import { vaultLockedError, type VaultState } from '../vault-control.js';
 import { callerMayAccess, type Caller } from './caller-auth.js';
 import { callerOf } from './middleware.js';
-import { HttpProblem, sendJson, sendJsonText } from './problem.js';
+import { HttpProblem, problemFromError, sendJson, sendJsonText } from './problem.js';
 import type { Holder } from './revocation.js';
 import type { RequestContext } from './router.js';
 import type { ServerArea } from './server-area.js';
@@ -27,12 +28,19 @@ export function registerApiRoutes(area: ServerArea): void {
     else sendJsonText(ctx.res, 200, tokenResponseJson(token, now));
   }
 
+  const unlocked = (): boolean => area.vault === undefined || area.vault.state === 'unlocked';
+  /** Token demands while the file vault waits for its passphrase: 503 with a hint (SPEC section 3). */
+  const requireUnlocked = (): void => {
+    if (!unlocked()) throw problemFromError(vaultLockedError((area.vault as { state: VaultState }).state));
+  };
+
   const tokenHandler =
     (what: TokenAnswer) =>
     (ctx: RequestContext): Promise<void> | void => {
       const caller = callerOf(ctx);
       const id = ctx.params.id as string;
       auth.requireProfile(caller, id, ctx.now);
+      requireUnlocked();
       // The engine records every token it hands out under the caller's name (SPEC section 4).
       const options = { client: caller.name };
       // A valid cached token is answered at once, without a promise hop (the common case by far).
@@ -47,12 +55,13 @@ export function registerApiRoutes(area: ServerArea): void {
       );
     };
 
-  const health = (ctx: RequestContext): void => sendJson(ctx.res, 200, { status: 'ok', version: area.version });
+  const health = (ctx: RequestContext): void => sendJson(ctx.res, 200, { status: unlocked() ? 'ok' : 'locked', version: area.version });
 
   const proxied = (ctx: RequestContext): Promise<void> => {
     const caller = callerOf(ctx);
     const id = ctx.params.id as string;
     auth.requireProfile(caller, id, ctx.now);
+    requireUnlocked();
     const rest = ctx.params.path;
     const holder = holderOf(caller, id);
     if (holder !== null) work.trackProxy(holder, ctx.req, ctx.res);

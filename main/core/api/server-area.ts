@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
+import type { VaultState } from '../vault-control.js';
 import type { CallerAuth } from './caller-auth.js';
 import type { EventStreams } from './events.js';
 import type { ProfileProxy } from './proxy.js';
@@ -31,4 +32,6 @@ export interface ServerArea {
   rpcBodyBytes: number;
   /** A fresh one-time dashboard login link. */
   createLoginLink(): string;
+  /** The file vault: while it is not unlocked, health says "locked" and token demands answer 503. */
+  vault: { readonly state: VaultState } | undefined;
 }

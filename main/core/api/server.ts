@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
+import type { VaultState } from '../vault-control.js';
 import { registerApiRoutes } from './api-handlers.js';
 import { CallerAuth } from './caller-auth.js';
 import { EventStreams } from './events.js';
@@ -67,6 +68,8 @@ export interface LoopbackServerDeps {
   logger?: Logger;
   limits?: Partial<LoopbackLimits>;
   sessions?: Partial<SessionOptions>;
+  /** The file vault: while it is not unlocked, health says "locked" and token demands answer 503. */
+  vault?: { readonly state: VaultState };
 }
 
 export interface LoopbackServer {
@@ -129,6 +132,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     dashboardDir: deps.dashboardDir,
     rpcBodyBytes: limits.rpcBodyBytes,
     createLoginLink,
+    vault: deps.vault,
   };
   for (const register of AREAS) register(area);
 

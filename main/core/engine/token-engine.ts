@@ -142,6 +142,8 @@ export class TokenEngine implements Engine {
       hint: 'Start Tokentray again and retry.',
     });
     for (const refresher of this.refreshers.values()) refresher.halt(stopping);
+    // Nothing stays in memory once stopped (the file vault's Lock stops the engine): start() reloads.
+    this.refreshers.clear();
   }
 
   // ---------------------------------------------------------------- profiles

@@ -1,10 +1,12 @@
 // What every CLI command shares: its streams, the config directory, the store and the vault, the
 // in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
-import { TokentrayError, isProviderErrorKind, isTokentrayError, type ErrorKind } from '../../core/errors.js';
+import { TokentrayError, isProviderErrorKind, isTokentrayError, isVaultErrorKind, type ErrorKind } from '../../core/errors.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
-import { KeytarVault } from '../keytar-vault.js';
+import type { LockableVault } from '../../core/vault-control.js';
+import { chooseVault, openWithPassphrase, resolveVaultChoice, VaultOnDemand, type ChosenVault } from '../vault-choice.js';
+import { promptSecret } from './secret-input.js';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -38,7 +40,7 @@ export class CliExit extends Error {
 export function exitCodeOf(kind: ErrorKind): number {
   if (kind === 'usage') return EXIT.usage;
   if (kind === 'not_found') return EXIT.notFound;
-  if (kind === 'keychain_unavailable' || kind === 'app_unavailable') return EXIT.unavailable;
+  if (kind === 'keychain_unavailable' || kind === 'app_unavailable' || isVaultErrorKind(kind)) return EXIT.unavailable;
   if (isProviderErrorKind(kind)) return EXIT.provider;
   return EXIT.error;
 }
@@ -78,17 +80,22 @@ export function noSuchProfile(id: string): TokentrayError {
 export interface CommonOptions {
   configDir?: string;
   json?: boolean;
+  /** --vault keychain|file|auto */
+  vault?: string;
 }
 
 export class CliContext {
   readonly io: CliIo;
   readonly configDir: string;
+  readonly #vaultFlag: string | undefined;
   #store: ConfigStore | undefined;
   #vault: Vault | undefined;
+  #chosen: Promise<ChosenVault> | undefined;
 
   constructor(io: CliIo, options: CommonOptions) {
     this.io = io;
     this.configDir = resolveConfigDir(options.configDir, io.env);
+    this.#vaultFlag = options.vault;
   }
 
   /** Opens the store; a corrupt file is moved aside, reported, and the command ends non-zero. */
@@ -107,9 +114,50 @@ export class CliContext {
     return store;
   }
 
+  /**
+   * The vault, opened on first use only: the backend is chosen (a keychain probe for `auto`) and the
+   * file vault's passphrase asked for when a command first reads or writes a secret, so commands the
+   * running app answers never ask for one.
+   */
   get vault(): Vault {
-    this.#vault ??= new KeytarVault(this.io.env.TOKENTRAY_KEYCHAIN_SERVICE ? { service: this.io.env.TOKENTRAY_KEYCHAIN_SERVICE } : {});
+    this.#vault ??= new VaultOnDemand(async () => {
+      const { vault } = await this.chosenVault();
+      await this.unlockVault(vault);
+      return vault;
+    });
     return this.#vault;
+  }
+
+  /** Which backend this command uses (--vault, TOKENTRAY_VAULT, the setting, else auto), not yet unlocked. */
+  chosenVault(): Promise<ChosenVault> {
+    this.#chosen ??= (async () => {
+      const choice = resolveVaultChoice({ flag: this.#vaultFlag, env: this.io.env, setting: this.store.getSettings().vault });
+      const chosen = await chooseVault({ configDir: this.configDir, choice, env: this.io.env });
+      // auto says which it chose when that is not the usual keychain (SPEC section 3).
+      if (chosen.fellBack || this.io.env.TOKENTRAY_DEBUG) this.io.stderr.write(`tokentray: ${chosen.line}\n`);
+      return chosen;
+    })();
+    return this.#chosen;
+  }
+
+  /** The file vault's passphrase from TOKENTRAY_VAULT_PASSPHRASE(_FILE), else a prompt with echo off (twice to create). */
+  async unlockVault(vault: LockableVault): Promise<void> {
+    const tty = this.io.stdin.isTTY === true && typeof this.io.stdin.setRawMode === 'function';
+    await openWithPassphrase(
+      vault,
+      this.io.env,
+      tty
+        ? async (mode) => {
+            if (mode === 'unlock') return promptSecret(this.io, `Passphrase for ${vault.location}`);
+            this.io.stderr.write(`Creating the encrypted vault ${vault.location}. A lost passphrase cannot be recovered.\n`);
+            const first = await promptSecret(this.io, 'New vault passphrase');
+            if (first === '') throw usageError('an empty passphrase cannot protect the vault; nothing was created.');
+            const again = await promptSecret(this.io, 'The same passphrase again');
+            if (again !== first) throw usageError('the two passphrases differ; nothing was created.', 'Run the command again and type the same passphrase twice.');
+            return first;
+          }
+        : null,
+    );
   }
 
   /** Quiet unless TOKENTRAY_DEBUG is set; fields name profile ids, never secrets (STYLE.md). */

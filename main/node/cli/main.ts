@@ -12,6 +12,7 @@ import { findSecretInArgv } from './secret-input.js';
 import { registerServeCommands } from './serve-commands.js';
 import type { Runner } from './shared.js';
 import { registerTokenCommands } from './token-commands.js';
+import { registerVaultCommands } from './vault-commands.js';
 
 export type { CliIo } from './context.js';
 
@@ -68,6 +69,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
   registerTokenCommands(program, io, run);
   registerClientCommands(program, io, run);
   registerServeCommands(program, io, run);
+  registerVaultCommands(program, io, run);
   applyExitOverride(program);
   return program;
 }

@@ -188,10 +188,11 @@ async function secretPresence(context: CliContext, profile: ProfileConfig): Prom
   for (const field of secretFieldsOf(profile.provider)) {
     try {
       const value = await context.vault.getSecret(profile.id, field);
-      result[field] = value === null ? 'missing from the keychain' : 'stored in the OS keychain';
+      const where = (await context.chosenVault()).vault.backend === 'file' ? 'the encrypted vault file' : 'the OS keychain';
+      result[field] = value === null ? `missing from ${where}` : `stored in ${where}`;
     } catch (error) {
       if (!isTokentrayError(error)) throw error;
-      result[field] = 'unknown (keychain unavailable)';
+      result[field] = `unknown (${error.kind === 'keychain_unavailable' ? 'keychain unavailable' : 'vault unavailable'})`;
     }
   }
   return result;

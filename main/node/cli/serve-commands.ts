@@ -22,6 +22,8 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
           ...(port === undefined ? {} : { port }),
           stdout: io.stdout as never,
           stderr: io.stderr as never,
+          env: io.env,
+          ...(options.vault === undefined ? {} : { vault: options.vault }),
         });
         throw new CliExit(code);
       }),

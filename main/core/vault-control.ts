@@ -1,0 +1,99 @@
+// A vault that may need a passphrase before it can be used (SPEC section 3): the file backend starts
+// `absent` (no file yet) or `locked`, the keychain is always `unlocked` from Tokentray's side (the
+// OS unlocks it). The core (server, RPC, app-core) waits on this port and never imports a backend.
+import type { VaultBackend, VaultInfo, VaultState } from '../../common/contract.js';
+import type { Clock } from './clock.js';
+import { TokentrayError } from './errors.js';
+import type { Vault } from './types.js';
+
+export type { VaultBackend, VaultInfo, VaultState } from '../../common/contract.js';
+
+export interface LockableVault extends Vault {
+  readonly backend: VaultBackend;
+  /** The vault file's path, or the keychain's service name: shown in settings and `vault status`. */
+  readonly location: string;
+  readonly state: VaultState;
+  /** Creates a new vault with this passphrase (only while `absent`); unlocked afterwards. */
+  create(passphrase: string): Promise<void>;
+  /** Opens an existing vault (only while `locked`). A wrong passphrase is 'vault_passphrase'. */
+  unlock(passphrase: string): Promise<void>;
+  /** Forgets the key and everything decrypted; the vault is `locked` afterwards. */
+  lock(): void;
+  /** How many entries (secrets, cached tokens, other items) it holds, or null while locked. */
+  count(): Promise<number | null>;
+  /** Returns unsubscribe. */
+  onDidChangeState(listener: (state: VaultState) => void): () => void;
+  /** Stops watching the file (if any). */
+  close(): void;
+}
+
+export function isLockable(vault: Vault): vault is LockableVault {
+  return typeof (vault as Partial<LockableVault>).onDidChangeState === 'function';
+}
+
+export async function vaultInfo(vault: LockableVault): Promise<VaultInfo> {
+  const entries = vault.state === 'unlocked' ? await vault.count().catch(() => null) : null;
+  return { backend: vault.backend, state: vault.state, location: vault.location, entries };
+}
+
+/** The error every vault use answers while the file vault waits for its passphrase. */
+export function vaultLockedError(state: VaultState): TokentrayError {
+  return state === 'absent'
+    ? new TokentrayError('vault_locked', 'The vault has no passphrase yet, so no secret can be stored or read.', {
+        hint: 'Open the dashboard and create a passphrase, or start with TOKENTRAY_VAULT_PASSPHRASE set.',
+      })
+    : new TokentrayError('vault_locked', 'The vault is locked.', {
+        hint: 'Unlock it in the dashboard, or start with TOKENTRAY_VAULT_PASSPHRASE (or TOKENTRAY_VAULT_PASSPHRASE_FILE) set.',
+      });
+}
+
+export interface UnlockThrottleOptions {
+  /** The delay after the first wrong passphrase; it doubles with each further one. */
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * Repeated wrong passphrases over the dashboard are slowed down (SPEC section 3): after the n-th
+ * wrong attempt in a row the next one is refused, without running the KDF, until base * 2^(n-1) ms
+ * have passed (capped). A right passphrase resets it. Attempts run one at a time.
+ */
+export class UnlockThrottle {
+  readonly #clock: Clock;
+  readonly #options: UnlockThrottleOptions;
+  #failures = 0;
+  #notBefore = 0;
+  #busy = false;
+
+  constructor(clock: Clock, options: UnlockThrottleOptions = { baseMs: 1000, maxMs: 60_000 }) {
+    this.#clock = clock;
+    this.#options = options;
+  }
+
+  async attempt<T>(run: () => Promise<T>): Promise<T> {
+    const now = this.#clock.now();
+    if (this.#busy || now < this.#notBefore) {
+      const waitSec = Math.max(1, Math.ceil((this.#notBefore - now) / 1000));
+      throw new TokentrayError('vault_passphrase', this.#busy ? 'Another unlock attempt is running.' : `Too many wrong passphrases: wait ${waitSec} s before trying again.`, {
+        hint: 'Each wrong passphrase doubles the wait.',
+        ...(this.#busy ? {} : { retryAfterMs: this.#notBefore - now }),
+      });
+    }
+    this.#busy = true;
+    try {
+      const value = await run();
+      this.#failures = 0;
+      this.#notBefore = 0;
+      return value;
+    } catch (error) {
+      if (error instanceof TokentrayError && error.kind === 'vault_passphrase') {
+        this.#failures += 1;
+        const delay = Math.min(this.#options.maxMs, this.#options.baseMs * 2 ** (this.#failures - 1));
+        this.#notBefore = this.#clock.now() + delay;
+      }
+      throw error;
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
