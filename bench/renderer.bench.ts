@@ -290,6 +290,8 @@ export async function run(): Promise<void> {
           'profiles:list': () => ok(freshStatuses(count)),
           'activity:list': () => ok([]),
           'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
+          // The dashboard asks first whether the vault is unlocked (its lock screen, issue 11).
+          'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: null }),
         },
       });
       const plain = await startFakeDashboardServer({ staticDir: plainDir, handlers: {} });

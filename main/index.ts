@@ -1,5 +1,5 @@
 // The Electron entry (SPEC section 6): a flat list of setup calls in order (electron/fiddle
-// `src/main/main.ts`): the core with the keychain vault and the shared electron-store file, then
+// `src/main/main.ts`): the core with the chosen vault and the shared electron-store file, then
 // each adapter (notifications, start at login, tray, IPC, power, test hooks), then the API, then
 // quit. Every decision lives in main/core and is unit-tested there; this file only wires.
 import path from 'node:path';
@@ -26,7 +26,7 @@ import { createTestHooks, installTestHooks, testHooksEnabled } from './electron/
 import { setupTray } from './electron/tray-setup.js';
 import { DashboardWindow, hardenSession, hardenWebContents, registerAppScheme, serveAppProtocol } from './electron/window.js';
 import { resolveConfigDir } from './node/config-dir.js';
-import { KeytarVault } from './node/keytar-vault.js';
+import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './node/vault-choice.js';
 import { removeRuntimeFile, writeRuntimeFile } from './node/runtime-file.js';
 
 // dist/main/index.js -> the project (or app.asar) root, where dist/ and assets/ live.
@@ -87,9 +87,10 @@ async function run(): Promise<void> {
   const { store, movedAside } = openElectronStore(configDir, createLogger('store'));
   const guard = new ClipboardGuard({ clipboard: electronClipboard, clock: systemClock, getClearSec: () => store.getSettings().clipboardClearSec });
   let copier: CredentialCopier | null = null;
+  const vault = await openVault(store.getSettings().vault);
   const core: Core = await createCore({
     store,
-    vault: new KeytarVault(),
+    vault,
     version: app.getVersion(),
     logger: createLogger('engine'),
     clipboard: { copy: async (profileId, what) => (copier ? copier.copy(profileId, what, 'dashboard') : false) },
@@ -111,6 +112,7 @@ async function run(): Promise<void> {
     quit: () => app.quit(),
     notify: (notice) => notifier.show(notice),
     logger: log,
+    vault,
   });
   const disposeIpc = await setupIpc({
     handlers: core.rpc,
@@ -129,7 +131,23 @@ async function run(): Promise<void> {
   notifications.announceCurrent();
   showDashboardUnlessHidden();
 
-  setupQuit(core, [disposePush, disposePower, disposeIpc, startAtLogin.dispose, notifications.dispose, () => guard.dispose(), () => notifier.dispose(), tray.dispose]);
+  setupQuit(core, [disposePush, disposePower, disposeIpc, startAtLogin.dispose, notifications.dispose, () => guard.dispose(), () => notifier.dispose(), tray.dispose, () => vault.close()]);
+}
+
+/**
+ * auto: the keychain when one answers, else the encrypted file (SPEC section 3), whose passphrase
+ * TOKENTRAY_VAULT_PASSPHRASE gives, or the window's lock screen asks for (over IPC, vault:* verbs).
+ */
+async function openVault(setting: Parameters<typeof resolveVaultChoice>[0]['setting']) {
+  const choice = resolveVaultChoice({ flag: flagValue(argv, '--vault'), env: process.env, setting });
+  const chosen = await chooseVault({ configDir, choice, env: process.env });
+  log.info(chosen.line);
+  const { vault } = chosen;
+  if (vault.backend === 'file') {
+    const passphrase = await passphraseFromEnv(process.env);
+    if (passphrase !== null) await (vault.state === 'absent' ? vault.create(passphrase) : vault.unlock(passphrase));
+  }
+  return vault;
 }
 
 /** Starts the engine and the API, and tells other programs where through runtime.json. */

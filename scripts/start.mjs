@@ -64,7 +64,10 @@ function displayMissing(env = process.env) {
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  // Tests that just built dist/ (TOKENTRAY_TEST_BUILT=1, as scripts/test.sh sets) skip a second build.
+  if (process.env.TOKENTRAY_TEST_BUILT !== '1') {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  }
   let electron = findElectronBinary();
   if (!electron.path) {
     tryDownloadElectron();

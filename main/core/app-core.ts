@@ -74,7 +74,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     scheduler: new BackgroundScheduler({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
+  const lockable = isLockable(deps.vault) ? deps.vault : null;
+  // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
+  let engineTurn: Promise<void> = Promise.resolve();
   const rpc = createRpcHandlers({
+    vaultSettled: () => engineTurn,
     engine,
     store: deps.store,
     clock,
@@ -93,11 +97,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     ...(deps.limits === undefined ? {} : { limits: deps.limits }),
   });
 
-  const lockable = isLockable(deps.vault) ? deps.vault : null;
   let started = false;
   let unsubscribeVault: (() => void) | null = null;
-  // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
-  let engineTurn: Promise<void> = Promise.resolve();
   const startEngine = async (): Promise<void> => {
     if (started) return;
     await engine.start();

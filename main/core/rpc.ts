@@ -35,6 +35,8 @@ export interface RpcDeps {
   vault?: LockableVault;
   /** Slows repeated wrong passphrases down (default: doubling from 1 s, capped at 60 s). */
   unlockThrottle?: UnlockThrottle;
+  /** Resolves once the engine has followed the vault's last change (started on unlock, stopped on lock). */
+  vaultSettled?: () => Promise<void>;
 }
 
 /** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
@@ -165,17 +167,19 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     },
 
     'vault:state': async () =>
-      deps.vault === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(deps.vault),
+      deps.vault === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(deps.vault, deps.vault.backend === 'file'),
 
     'vault:create': async (passphrase) => {
       const vault = requireVault();
       await vault.create(passphrase);
+      await deps.vaultSettled?.();
       return vaultInfo(vault);
     },
 
     'vault:unlock': async (passphrase) => {
       const vault = requireVault();
       await throttle.attempt(() => vault.unlock(passphrase));
+      await deps.vaultSettled?.();
       return vaultInfo(vault);
     },
 
@@ -183,6 +187,7 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
       // TODO(session, issue 13): revoke every dashboard session here once sessions can be revoked.
       const vault = requireVault();
       vault.lock();
+      await deps.vaultSettled?.();
       return vaultInfo(vault);
     },
   };

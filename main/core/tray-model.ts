@@ -115,9 +115,12 @@ function profileSubmenu(status: ProfileStatus): TrayMenuItem {
   };
 }
 
-export function buildTrayMenu(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>): TrayMenuItem[] {
+export function buildTrayMenu(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>, locked = false): TrayMenuItem[] {
   const menu: TrayMenuItem[] = [];
-  if (statuses.length === 0) {
+  if (locked) {
+    // The file vault waits for its passphrase (SPEC section 3): the window's lock screen asks for it.
+    menu.push({ type: 'action', id: 'vault-locked', label: 'Locked: unlock in the dashboard', enabled: true, action: { kind: 'open-dashboard' } });
+  } else if (statuses.length === 0) {
     menu.push({
       type: 'action',
       id: 'no-profiles',
@@ -148,8 +151,9 @@ export function menuKeyOf(menu: readonly TrayMenuItem[]): string {
   return JSON.stringify(menu);
 }
 
-export function buildTrayModel(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>): TrayModel {
-  const menu = buildTrayMenu(statuses, settings);
+export function buildTrayModel(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>, locked = false): TrayModel {
+  const menu = buildTrayMenu(locked ? [] : statuses, settings, locked);
+  if (locked) return { icon: 'warning', tooltip: 'Tokentray: locked (open the dashboard to unlock the vault)', menu, menuKey: menuKeyOf(menu) };
   return { icon: iconStateFor(statuses), tooltip: tooltipFor(statuses), menu, menuKey: menuKeyOf(menu) };
 }
 
@@ -191,8 +195,8 @@ export class TrayPresenter {
     return this.#model;
   }
 
-  update(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>): void {
-    const next = buildTrayModel(statuses, settings);
+  update(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>, locked = false): void {
+    const next = buildTrayModel(statuses, settings, locked);
     const previous = this.#model;
     this.#model = next;
     if (previous?.icon !== next.icon) this.#view.setIcon(next.icon);

@@ -4,6 +4,7 @@
 import type { ActivityKind, EngineEvent } from '../../common/contract.js';
 import type { TrayPresenter } from './tray-model.js';
 import type { ConfigStore, Engine } from './types.js';
+import type { LockableVault } from './vault-control.js';
 
 /**
  * Activity entries that change what the tray shows: its profiles, their names and pause. (The engine
@@ -21,6 +22,8 @@ export interface TrayUpdateDeps {
   engine: Pick<Engine, 'statuses' | 'onDidEmit'>;
   store: Pick<ConfigStore, 'getSettings'>;
   presenter: Pick<TrayPresenter, 'update'>;
+  /** The file vault: the tray says "locked" until it is unlocked (SPEC section 3). */
+  vault?: Pick<LockableVault, 'state' | 'onDidChangeState'>;
 }
 
 export interface TrayUpdates {
@@ -30,11 +33,18 @@ export interface TrayUpdates {
 }
 
 export function setupTrayUpdates(deps: TrayUpdateDeps): TrayUpdates {
-  const render = (): void => deps.presenter.update(deps.engine.statuses(), deps.store.getSettings());
+  const render = (): void => deps.presenter.update(deps.engine.statuses(), deps.store.getSettings(), deps.vault !== undefined && deps.vault.state !== 'unlocked');
   // The engine follows the store (its own writes and the CLI's), so its events are the one way any
   // change, settings included, reaches the tray.
   const unsubscribe = deps.engine.onDidEmit((event) => {
     if (changesTray(event)) render();
   });
-  return { render, dispose: unsubscribe };
+  const unsubscribeVault = deps.vault?.onDidChangeState(() => render());
+  return {
+    render,
+    dispose: () => {
+      unsubscribe();
+      unsubscribeVault?.();
+    },
+  };
 }

@@ -31,8 +31,9 @@ export function isLockable(vault: Vault): vault is LockableVault {
   return typeof (vault as Partial<LockableVault>).onDidChangeState === 'function';
 }
 
-export async function vaultInfo(vault: LockableVault): Promise<VaultInfo> {
-  const entries = vault.state === 'unlocked' ? await vault.count().catch(() => null) : null;
+/** withCount false skips counting (the keychain counts by loading every entry of the service). */
+export async function vaultInfo(vault: LockableVault, withCount = true): Promise<VaultInfo> {
+  const entries = withCount && vault.state === 'unlocked' ? await vault.count().catch(() => null) : null;
   return { backend: vault.backend, state: vault.state, location: vault.location, entries };
 }
 

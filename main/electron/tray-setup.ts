@@ -10,6 +10,7 @@ export interface TraySetupDeps extends TrayActionDeps {
   assetsDir: string;
   engine: TrayActionDeps['engine'] & TrayUpdateDeps['engine'];
   store: TrayActionDeps['store'] & TrayUpdateDeps['store'];
+  vault?: TrayUpdateDeps['vault'];
 }
 
 export interface AppTray {
@@ -27,7 +28,7 @@ export function setupTray(deps: TraySetupDeps): AppTray {
     onIconClick: () => deps.openDashboard(),
   });
   presenter = new TrayPresenter(view, createTrayActions(deps));
-  const updates = setupTrayUpdates({ engine: deps.engine, store: deps.store, presenter });
+  const updates = setupTrayUpdates({ engine: deps.engine, store: deps.store, presenter, ...(deps.vault === undefined ? {} : { vault: deps.vault }) });
   return {
     presenter,
     render: updates.render,

@@ -6,6 +6,7 @@ import { ProfileFormView } from './components/profile-form.js';
 import { ProfilesView } from './components/profile-list.js';
 import { SettingsView } from './components/settings-view.js';
 import { TokenInspector } from './components/token-inspector.js';
+import { VaultGate } from './components/vault-gate.js';
 import { useDashboard } from './context.js';
 import { routeHref, useRoute, type Route } from './router.js';
 import { useDashboardState } from './store.js';
@@ -31,37 +32,40 @@ export function App(): ReactNode {
     // Keyed on the href: `route` is a new object on every render.
   }, [key]);
 
+  // The lock screen stands in for everything while the file vault waits for its passphrase.
   return (
-    <div className="shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          <span>Tokentray</span>
-        </div>
-        <nav aria-label="Main">
-          <ul>
-            {NAV.map((item) => (
-              <li key={item.label}>
-                <a
-                  href={routeHref(item.route)}
-                  className="nav-link"
-                  aria-current={item.views.includes(route.view) ? 'page' : undefined}
-                >
-                  {item.label}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
-      </header>
-      <ConnectionBanner />
-      <main id="main" tabIndex={-1}>
-        <View route={route} navigate={navigate} />
-      </main>
-    </div>
+    <VaultGate>
+      <div className="shell">
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true" />
+            <span>Tokentray</span>
+          </div>
+          <nav aria-label="Main">
+            <ul>
+              {NAV.map((item) => (
+                <li key={item.label}>
+                  <a
+                    href={routeHref(item.route)}
+                    className="nav-link"
+                    aria-current={item.views.includes(route.view) ? 'page' : undefined}
+                  >
+                    {item.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </header>
+        <ConnectionBanner />
+        <main id="main" tabIndex={-1}>
+          <View route={route} navigate={navigate} />
+        </main>
+      </div>
+    </VaultGate>
   );
 }
 

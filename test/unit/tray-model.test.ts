@@ -183,3 +183,19 @@ describe('tray presenter', () => {
     ]);
   });
 });
+
+describe('tray while the file vault is locked', () => {
+  it('says "locked" in the tooltip and the menu, offers the dashboard, and shows no profile', () => {
+    const model = buildTrayModel([status('a', 'fresh')], settings, true);
+    assert.match(model.tooltip, /locked/);
+    assert.equal(model.icon, 'warning');
+    const first = model.menu[0];
+    assert.ok(first && first.type === 'action');
+    assert.match(first.label, /^Locked/);
+    assert.deepEqual(first.action, { kind: 'open-dashboard' });
+    assert.equal(findMenuItem(model.menu, 'profile:a'), undefined);
+    assert.ok(findMenuItem(model.menu, 'quit'));
+    const unlocked = buildTrayModel([status('a', 'fresh')], settings);
+    assert.doesNotMatch(unlocked.tooltip, /locked/);
+  });
+});

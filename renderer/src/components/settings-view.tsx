@@ -14,6 +14,7 @@ import { formatRelative } from '../format.js';
 import { useDashboardState } from '../store.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { VaultSettings } from './vault-gate.js';
 
 export function SettingsView(): ReactNode {
   const { store } = useDashboard();
@@ -31,6 +32,7 @@ export function SettingsView(): ReactNode {
       ) : null}
       {settings.state === 'ready' ? <SettingsForm settings={settings.value} /> : null}
       <ClientKeys />
+      <VaultSettings />
     </section>
   );
 }

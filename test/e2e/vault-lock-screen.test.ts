@@ -1,0 +1,205 @@
+// A fresh headless machine end to end (issue 11 sections 4, 6, 8, 9): `tokentray serve` with no D-Bus
+// and no passphrase keeps running on a locked file vault (health "locked", token demands 503), and
+// Chromium's lock screen creates the passphrase, a profile is added against a local token server and
+// its token shown. Then the CLI adds a second profile to the same vault while serve runs (a second
+// real writer) and serve hands out its token without a restart; Lock, a wrong passphrase (slowed
+// down), and Unlock again.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { cliCommand, runCli } from '../support/cli.js';
+import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ARTIFACTS = process.env.TOKENTRAY_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts');
+const PASS = 'four random words here';
+
+function headlessEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TOKENTRAY_CONFIG_DIR: '' };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  delete env.DISPLAY;
+  delete env.TOKENTRAY_VAULT_PASSPHRASE;
+  delete env.TOKENTRAY_VAULT_PASSPHRASE_FILE;
+  return { ...env, ...extra };
+}
+
+interface Served {
+  child: ChildProcess;
+  loginLink: string;
+  origin: string;
+  output: () => string;
+}
+
+async function startServe(configDir: string): Promise<Served> {
+  const cli = cliCommand(['serve', '--port', '0', '--config-dir', configDir]);
+  const child = spawn(cli.command, cli.args, { cwd: ROOT, env: headlessEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const loginLink = await new Promise<string>((resolveLink, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?token=\S+)/.exec(out);
+      if (match?.[1] && /no passphrase yet/.test(out)) resolveLink(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`tokentray serve exited with ${code}: ${out}`)));
+  });
+  return { child, loginLink, origin: new URL(loginLink).origin, output: () => out };
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(ARTIFACTS, `vault-${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('a locked file vault in headless mode, in Chromium', () => {
+  let configDir: string;
+  let provider: ProviderServer;
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  let key: string;
+
+  const api = async (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${served.origin}${path}`, { ...init, headers: { Authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
+
+  before(async () => {
+    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-vault-'));
+    provider = await startProviderServer('redpanda');
+    // A client key needs no vault (only its hash is stored): made before anything is unlocked.
+    const added = await runCli(['clients', 'add', 'e2e', '--config-dir', configDir], { env: headlessEnv() });
+    assert.equal(added.code, 0, added.stderr);
+    key = added.stdout.trim();
+    served = await startServe(configDir);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1000, height: 800 } })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (served && served.child.exitCode === null) {
+      const exited = new Promise((r) => served.child.once('exit', r));
+      served.child.kill('SIGTERM');
+      await exited;
+    }
+    await provider?.close();
+    if (configDir) await rm(configDir, { recursive: true, force: true });
+  });
+
+  it('keeps running locked: says which vault in one line, health "locked", token demands 503 with a hint', async () => {
+    assert.match(served.output(), /vault: the encrypted file .*vault\.json \(auto: no D-Bus session\)/);
+    const health = await fetch(`${served.origin}/v1/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'locked');
+    const token = await api('/v1/profiles/none/token');
+    assert.equal(token.status, 404, 'an unknown profile is still 404');
+  });
+
+  it('creates the passphrase on the lock screen (refusing a mismatch), adds a profile and shows its token', async () => {
+    await page.goto(served.loginLink);
+    await page.getByRole('heading', { name: 'Create a passphrase' }).waitFor();
+    assert.match(await page.getByRole('note').innerText(), /A lost passphrase cannot be recovered/);
+    // Focus starts in the first field; the keyboard does the rest.
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.getAttribute("autocomplete")'), 'new-password');
+    await page.keyboard.type('short');
+    assert.match(await page.locator('.strength').innerText(), /Weak/);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('different');
+    await page.keyboard.press('Enter');
+    await page.getByText('The two passphrases differ').waitFor();
+    await shoot(page, 'create');
+    await page.getByLabel('New passphrase').fill(PASS);
+    assert.match(await page.locator('.strength').innerText(), /Strong/);
+    await page.getByLabel('Repeat the passphrase').fill(PASS);
+    await page.getByRole('button', { name: 'Create the vault' }).click();
+    await page.getByRole('heading', { name: 'No profiles yet' }).waitFor();
+    assert.equal(((await (await fetch(`${served.origin}/v1/health`)).json()) as { status: string }).status, 'ok');
+
+    await page.getByRole('link', { name: 'Add your first profile' }).click();
+    await page.getByLabel(/^Provider/).selectOption('redpanda');
+    await page.getByLabel(/^Display name/).fill('Redpanda e2e');
+    await page.getByLabel(/^Client ID/).fill(provider.credentials.clientId);
+    await page.getByLabel(/^Client secret/).fill(provider.credentials.clientSecret);
+    await page.getByLabel(/^Token URL/).fill(provider.tokenUrl);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const card = page.locator('[data-profile-id]').first();
+    await card.locator('[data-state="fresh"]').waitFor();
+    const id = await card.getAttribute('data-profile-id');
+    assert.ok(id);
+    await card.getByRole('link', { name: 'Inspect token' }).click();
+    await page.getByRole('button', { name: 'Reveal token' }).click();
+    const shown = await page.getByLabel('Access token').innerText();
+    assert.equal(shown, provider.issued.at(-1)?.accessToken);
+
+    const vaultText = await readFile(join(configDir, 'vault.json'), 'utf8');
+    assert.ok(!vaultText.includes(provider.credentials.clientSecret) && !vaultText.includes(shown), 'only ciphertext in the file');
+    assert.ok(!(await readFile(join(configDir, 'config.json'), 'utf8')).includes(provider.credentials.clientSecret));
+    assert.ok(!served.output().includes(PASS) && !served.output().includes(provider.credentials.clientSecret));
+  });
+
+  it('a profile the CLI adds to the same vault while serve runs is served without a restart', async () => {
+    const added = await runCli(
+      ['profile', 'add', 'from-cli', '--provider', 'redpanda', '--client-id', provider.credentials.clientId, '--token-url', provider.tokenUrl, '--secret-stdin', '--config-dir', configDir],
+      { stdin: provider.credentials.clientSecret, env: headlessEnv({ TOKENTRAY_VAULT_PASSPHRASE: PASS }) },
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const token = await api('/v1/profiles/from-cli/token');
+    assert.equal(token.status, 200, await token.clone().text());
+    assert.equal(((await token.json()) as { access_token: string }).access_token, provider.issued.at(-1)?.accessToken);
+    const status = await runCli(['vault', 'status', '--json', '--config-dir', configDir], { env: headlessEnv({ TOKENTRAY_VAULT_PASSPHRASE: PASS }) });
+    const info = JSON.parse(status.stdout) as { entries: number };
+    // Both profiles' secrets and cached tokens, and the CLI's own key: neither writer lost the other's.
+    assert.ok(info.entries >= 5, status.stdout);
+  });
+
+  it('Lock brings the lock screen back; a wrong passphrase is refused and slowed down; Unlock opens it again', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const vaultSection = page.getByRole('region', { name: 'Vault', exact: true });
+    assert.match(await vaultSection.innerText(), /Encrypted file/);
+    assert.match(await vaultSection.innerText(), /vault\.json/);
+    await shoot(page, 'settings');
+    await vaultSection.getByRole('button', { name: 'Lock the vault' }).click();
+    await page.getByRole('heading', { name: 'Unlock the vault' }).waitFor();
+    assert.equal(((await (await fetch(`${served.origin}/v1/health`)).json()) as { status: string }).status, 'locked');
+    const locked = await api('/v1/profiles/from-cli/token');
+    assert.equal(locked.status, 503);
+    const problem = (await locked.json()) as { type: string; hint?: string };
+    assert.equal(problem.type, 'urn:tokentray:problem:vault_locked');
+    assert.match(problem.hint ?? '', /Unlock it in the dashboard/);
+
+    const before = await readFile(join(configDir, 'vault.json'));
+    await page.getByLabel('Passphrase').fill('not the passphrase');
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await page.getByRole('alert').getByText('The passphrase does not open the vault.').waitFor();
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await page.getByRole('alert').getByText(/Too many wrong passphrases: wait \d+ s/).waitFor();
+    await shoot(page, 'unlock-error');
+    assert.deepEqual(await readFile(join(configDir, 'vault.json')), before, 'failed attempts never touch the file');
+
+    // The wait after one wrong attempt is a second (it doubles with each); then the right one opens it.
+    await page.getByLabel('Passphrase').fill(PASS);
+    const settings = page.getByRole('heading', { name: 'Settings', exact: true });
+    for (let attempt = 0; attempt < 10 && !(await settings.isVisible()); attempt += 1) {
+      await new Promise((r) => setTimeout(r, 1200));
+      await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+      await settings.or(page.getByRole('alert').getByText(/Too many wrong passphrases/)).waitFor({ timeout: 60_000 });
+    }
+    await settings.waitFor();
+    const token = await api('/v1/profiles/from-cli/token');
+    assert.equal(token.status, 200);
+  });
+});
