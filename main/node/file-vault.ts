@@ -19,12 +19,10 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { SecretField } from '../../common/providers.js';
 import type { VaultState } from '../../common/contract.js';
+import { AccountVault } from '../core/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
-import type { Token } from '../core/types.js';
 import { vaultLockedError, type LockableVault } from '../core/vault-control.js';
-import { parseToken } from './keytar-vault.js';
 import { isProcessAlive } from './runtime-file.js';
 
 export const VAULT_FILE_NAME = 'vault.json';
@@ -241,7 +239,7 @@ function identityOf(stat: fs.BigIntStats): string {
 }
 
 /** The encrypted file vault. One instance per process; other processes may write the same file. */
-export class FileVault implements LockableVault {
+export class FileVault extends AccountVault implements LockableVault {
   readonly backend = 'file' as const;
   readonly location: string;
   readonly #dir: string;
@@ -258,6 +256,7 @@ export class FileVault implements LockableVault {
   readonly #changeListeners = new Set<() => void>();
 
   constructor(configDir: string, options: FileVaultOptions = {}) {
+    super();
     this.#dir = path.resolve(configDir);
     this.location = path.join(this.#dir, VAULT_FILE_NAME);
     this.#lockPath = `${this.location}.lock`;
@@ -355,30 +354,6 @@ export class FileVault implements LockableVault {
   /** Every account name, for migration. */
   async accounts(): Promise<string[]> {
     return [...(await this.#current()).plain.keys()].sort();
-  }
-
-  getSecret(profileId: string, field: SecretField): Promise<string | null> {
-    return this.getItem(`${profileId}:${field}`);
-  }
-
-  setSecret(profileId: string, field: SecretField, value: string): Promise<void> {
-    return this.setItem(`${profileId}:${field}`, value);
-  }
-
-  deleteSecret(profileId: string, field: SecretField): Promise<void> {
-    return this.deleteItem(`${profileId}:${field}`);
-  }
-
-  async getCachedToken(profileId: string): Promise<Token | null> {
-    const raw = await this.getItem(`${profileId}:token`);
-    if (raw === null) return null;
-    const token = parseToken(raw);
-    if (token === null) await this.deleteItem(`${profileId}:token`);
-    return token;
-  }
-
-  setCachedToken(profileId: string, token: Token | null): Promise<void> {
-    return token === null ? this.deleteItem(`${profileId}:token`) : this.setItem(`${profileId}:token`, JSON.stringify(token));
   }
 
   deleteProfile(profileId: string): Promise<void> {

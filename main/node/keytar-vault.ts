@@ -2,9 +2,8 @@
 // cached current token, under one service name. A locked or absent keychain is a clear
 // 'keychain_unavailable' error; there is no plaintext fallback, ever.
 import { createRequire } from 'node:module';
-import type { SecretField } from '../../common/providers.js';
+import { AccountVault } from '../core/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
-import type { Token } from '../core/types.js';
 import type { LockableVault } from '../core/vault-control.js';
 
 /** The part of keytar's API we use (keytar is a CommonJS native module). */
@@ -57,13 +56,14 @@ export function isTransientKeychainError(error: unknown): boolean {
 
 const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [20, 60, 150, 400];
 
-export class KeytarVault implements LockableVault {
+export class KeytarVault extends AccountVault implements LockableVault {
   readonly backend = 'keychain' as const;
   readonly service: string;
   readonly #keytar: KeytarLike | undefined;
   readonly #retryDelaysMs: readonly number[];
 
   constructor(options: KeytarVaultOptions = {}) {
+    super();
     this.service = options.service ?? (process.env.TOKENTRAY_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE);
     this.#keytar = options.keytar;
     this.#retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
@@ -118,35 +118,6 @@ export class KeytarVault implements LockableVault {
    */
   async answers(): Promise<void> {
     await this.#call((k) => k.getPassword(this.service, PROBE_ACCOUNT));
-  }
-
-  getSecret(profileId: string, field: SecretField): Promise<string | null> {
-    return this.getItem(`${profileId}:${field}`);
-  }
-
-  setSecret(profileId: string, field: SecretField, value: string): Promise<void> {
-    return this.setItem(`${profileId}:${field}`, value);
-  }
-
-  deleteSecret(profileId: string, field: SecretField): Promise<void> {
-    return this.deleteItem(`${profileId}:${field}`);
-  }
-
-  async getCachedToken(profileId: string): Promise<Token | null> {
-    const raw = await this.getItem(`${profileId}:token`);
-    if (raw === null) return null;
-    const token = parseToken(raw);
-    // A cache entry we cannot read is worth nothing: drop it so the next refresh replaces it.
-    if (token === null) await this.deleteItem(`${profileId}:token`);
-    return token;
-  }
-
-  async setCachedToken(profileId: string, token: Token | null): Promise<void> {
-    if (token === null) {
-      await this.deleteItem(`${profileId}:token`);
-      return;
-    }
-    await this.setItem(`${profileId}:token`, JSON.stringify(token));
   }
 
   async deleteProfile(profileId: string): Promise<void> {
@@ -204,34 +175,4 @@ export function keychainError(error: unknown): TokentrayError {
       'Start a desktop session with gnome-keyring or KWallet, or run inside `dbus-run-session` with gnome-keyring-daemon unlocked. Tokentray never stores secrets in plain files.';
   }
   return new TokentrayError('keychain_unavailable', message, { hint, cause: error });
-}
-
-/** A cached token as stored (JSON), or null when it is not one: the same check for both backends. */
-export function parseToken(raw: string): Token | null {
-  try {
-    const value = JSON.parse(raw) as Partial<Token> | null;
-    if (
-      value === null ||
-      typeof value !== 'object' ||
-      typeof value.accessToken !== 'string' ||
-      typeof value.tokenType !== 'string' ||
-      typeof value.obtainedAt !== 'number' ||
-      !(value.expiresAt === null || typeof value.expiresAt === 'number') ||
-      typeof value.headers !== 'object' ||
-      value.headers === null
-    ) {
-      return null;
-    }
-    const token: Token = {
-      accessToken: value.accessToken,
-      tokenType: value.tokenType,
-      headers: { ...value.headers },
-      obtainedAt: value.obtainedAt,
-      expiresAt: value.expiresAt,
-    };
-    if (typeof value.scope === 'string') token.scope = value.scope;
-    return token;
-  } catch {
-    return null;
-  }
 }
