@@ -9,6 +9,8 @@ import { ErrorNote, LoadError, Loading } from './bits.js';
 
 interface VaultGateValue {
   info: VaultInfo;
+  /** Reads the state (and the entry count) again. */
+  refresh(): Promise<void>;
   /** Locks the file vault: the lock screen comes back. */
   lock(): Promise<ErrorInfo | null>;
 }
@@ -53,7 +55,7 @@ export function VaultGate(props: { children: ReactNode }): ReactNode {
   if (gate.state === 'loading') return <Loading what="the vault" />;
   if (gate.state === 'error') return <LoadError what="the vault's state" error={gate.error} onRetry={() => void load()} />;
   if (gate.info.state !== 'unlocked') return <LockScreen info={gate.info} onOpened={opened} />;
-  return <VaultContext.Provider value={{ info: gate.info, lock }}>{props.children}</VaultContext.Provider>;
+  return <VaultContext.Provider value={{ info: gate.info, lock, refresh: load }}>{props.children}</VaultContext.Provider>;
 }
 
 /** A rough, local hint (nothing is sent anywhere): length counts most, then variety. */
@@ -193,10 +195,13 @@ export function VaultSettings(): ReactNode {
   const vault = useVault();
   const { announce } = useDashboard();
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const refresh = vault?.refresh;
+  // The count changes as profiles come and go: read it fresh when settings open.
+  useEffect(() => void refresh?.(), [refresh]);
   if (vault === null) return null;
   const { info } = vault;
   return (
-    <section className="settings-group" aria-labelledby="vault-title">
+    <section className="vault-settings" aria-labelledby="vault-title">
       <h2 id="vault-title">Vault</h2>
       <dl className="vault-facts">
         <div>
