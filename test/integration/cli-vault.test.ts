@@ -3,6 +3,7 @@
 // (real gnome-keyring on the other side), and exit 5 with plain words for a wrong passphrase or a
 // damaged file, which stays byte for byte. Real child processes; no D-Bus where a test says so.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +15,9 @@ import { startProviderServer, type ProviderServer } from '../support/servers/ind
 const PASS = 'a long passphrase for the cli test';
 const SECRET = 'cli-vault-secret-%&+';
 const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
-const service = process.env.TOKENTRAY_KEYCHAIN_SERVICE ?? 'tokentray-test';
+// A keychain service of this file's own: migrate moves everything in the service, and other test
+// files share scripts/test.sh's one while they run in parallel.
+const service = `${process.env.TOKENTRAY_KEYCHAIN_SERVICE ?? 'tokentray-test'}-cli-vault-${randomBytes(4).toString('hex')}`;
 
 /** No session bus at all, as on a fresh headless machine. */
 function noDbus(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -26,6 +29,7 @@ before(async () => {
   server = await startProviderServer('redpanda', { clientSecret: SECRET });
 });
 after(async () => {
+  for (const { account } of await keytar.findCredentials(service)) await keytar.deletePassword(service, account);
   await server.close();
   await removeTempConfigDirs();
 });
@@ -136,7 +140,8 @@ describe('tokentray on the file vault', () => {
 
   test('vault migrate to the keychain and back: every secret and cached token moves, is checked, then leaves the source', async () => {
     const dir = await tempConfigDir();
-    const withPass = { TOKENTRAY_VAULT_PASSPHRASE: PASS };
+    const own = { TOKENTRAY_KEYCHAIN_SERVICE: service };
+    const withPass = { ...own, TOKENTRAY_VAULT_PASSPHRASE: PASS };
     assert.equal((await add(dir, 'mig', withPass, ['--vault', 'file'])).code, 0);
     const token = await runCli(['token', 'mig', '--config-dir', dir], { env: withPass });
     assert.equal(token.code, 0, token.stderr);
@@ -150,11 +155,11 @@ describe('tokentray on the file vault', () => {
     const config = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8')) as { settings: { vault?: string } };
     assert.equal(config.settings.vault, 'keychain');
     const before = server.requests.length;
-    const again = await runCli(['token', 'mig', '--config-dir', dir]);
+    const again = await runCli(['token', 'mig', '--config-dir', dir], { env: own });
     assert.equal(again.stdout, token.stdout, 'the cached token came along');
     assert.equal(server.requests.length, before);
 
-    const same = await runCli(['vault', 'migrate', '--to', 'keychain', '--config-dir', dir]);
+    const same = await runCli(['vault', 'migrate', '--to', 'keychain', '--config-dir', dir], { env: own });
     assert.equal(same.code, 2);
     assert.match(same.stderr, /already in the keychain vault/);
 

@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VAULT_BACKENDS, type VaultBackend, type VaultInfo } from '../../../common/contract.js';
+import { CLI_KEY_ACCOUNT } from '../../core/app-core.js';
 import { TokentrayError } from '../../core/errors.js';
 import { vaultInfo, type LockableVault } from '../../core/vault-control.js';
 import { FileVault } from '../file-vault.js';
@@ -77,7 +78,13 @@ async function migrate(context: CliContext, to: VaultBackend): Promise<Migration
     if (target instanceof KeytarVault) await target.probe();
     else await context.unlockVault(target);
 
-    const accounts = await (source as LockableVault & { accounts(): Promise<string[]> }).accounts();
+    let accounts = await (source as LockableVault & { accounts(): Promise<string[]> }).accounts();
+    if (source instanceof KeytarVault) {
+      // The keychain service is shared by every config directory on this machine: only this
+      // config's profiles (and the CLI's key) move; the vault file belongs to this directory alone.
+      const ids = new Set(context.store.listProfiles().map((p) => p.id));
+      accounts = accounts.filter((account) => account === CLI_KEY_ACCOUNT || ids.has(account.slice(0, account.indexOf(':'))));
+    }
     for (const account of accounts) {
       const value = await source.getItem(account);
       if (value === null) continue; // removed meanwhile
