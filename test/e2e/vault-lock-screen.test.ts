@@ -43,7 +43,7 @@ async function startServe(configDir: string): Promise<Served> {
   const loginLink = await new Promise<string>((resolveLink, reject) => {
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?token=\S+)/.exec(out);
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/login#token=\S+)/.exec(out);
       if (match?.[1] && /no passphrase yet/.test(out)) resolveLink(match[1]);
     });
     child.once('exit', (code) => reject(new Error(`tokentray serve exited with ${code}: ${out}`)));

@@ -34,7 +34,7 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<{ output: string; origi
   const origin = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       output += c.toString();
-      const link = /Dashboard \(one-time login link\): (http:\/\/127\.0\.0\.1:\d+)\/ui\/login\?token=\S+/.exec(output);
+      const link = /Dashboard \(one-time login link\): (http:\/\/127\.0\.0\.1:\d+)\/login#token=\S+/.exec(output);
       if (link?.[1] && /Press Ctrl\+C to stop/.test(output)) resolve(link[1]);
     });
     void exited.then((code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
