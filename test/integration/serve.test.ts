@@ -1,48 +1,17 @@
 // `tokentray serve` as a person runs it: a real child process on a free port (--port 0), a temp
 // config directory and the real keychain; CLI commands against it; a clean exit on SIGTERM.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { ProfileStatus } from '../../common/contract.js';
-import { cliCommand, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Served {
-  child: ChildProcess;
-  port: number;
-  link: string;
-  output: () => string;
-}
-
-/** Starts `tokentray serve` and resolves once it printed its address and login link. */
-function startServe(configDir: string, port = '0'): Promise<Served> {
-  return new Promise((done, fail) => {
-    const cli = cliCommand(['serve', '--port', port, '--config-dir', configDir]);
-    const child = spawn(cli.command, cli.args, {
-      cwd: ROOT,
-      env: { ...process.env, TOKENTRAY_CONFIG_DIR: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      const address = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      const link = /(http:\/\/127\.0\.0\.1:\d+\/login#token=[A-Za-z0-9_-]+)/.exec(stdout);
-      if (address && link) done({ child, port: Number(address[1]), link: link[1] as string, output: () => stdout + stderr });
-    });
-    child.on('close', (code) => fail(new Error(`serve exited with ${code}: ${stdout}${stderr}`)));
-  });
-}
 
 /** What the dashboard page does with a link: POST its fragment's token to /ui/login, same-origin. */
 function redeem(port: number, link: string): Promise<{ status: number; body: string }> {

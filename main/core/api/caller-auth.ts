@@ -1,7 +1,7 @@
 // Who is asking the loopback API (SPEC section 4): a client key, sent as `Authorization: Bearer
 // <key>`, checked against a snapshot of the stored key hashes; the key's last use written back at
 // most every few minutes. Also the one "may this caller use this profile" rule (403 before 404).
-import { PROFILE_ID_PATTERN } from '../../../common/contract.js';
+import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';
 import { ClientKeyIndex, clientMayAccess } from '../client-keys.js';
 import type { ClientKeyRecord, ConfigStore, Logger } from '../types.js';
 import { HttpProblem } from './problem.js';
@@ -40,12 +40,18 @@ export interface CallerAuthOptions {
   lastUsedWriteMs: number;
 }
 
+interface Snapshot {
+  keys: ClientKeyIndex;
+  profiles: Map<string, ProfileConfig>;
+  at: number;
+}
+
 export class CallerAuth {
   private readonly lastUsedWritten = new Map<string, number>();
   // The file store parses config.json on every read; the hot path (every /token call) reads a
   // snapshot instead, dropped on every store change and after SNAPSHOT_TTL_MS at the latest, so a key
   // revoked by another process (whose change conf may only notice seconds later) stops working soon.
-  private snapshot: { keys: ClientKeyIndex; profiles: Set<string>; at: number } | null = null;
+  private snapshot: Snapshot | null = null;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: CallerAuthOptions) {
@@ -113,15 +119,20 @@ export class CallerAuth {
     }
   }
 
-  private profileExists(id: string, now: number): boolean {
-    return this.read(now).profiles.has(id) || (PROFILE_ID_PATTERN.test(id) && this.read(now, true).profiles.has(id));
+  /** The stored profile, from the same snapshot (the relay needs its provider and audience). */
+  findProfile(id: string, now: number): ProfileConfig | undefined {
+    return this.read(now).profiles.get(id) ?? (PROFILE_ID_PATTERN.test(id) ? this.read(now, true).profiles.get(id) : undefined);
   }
 
-  private read(now: number, fresh = false): { keys: ClientKeyIndex; profiles: Set<string>; at: number } {
+  private profileExists(id: string, now: number): boolean {
+    return this.findProfile(id, now) !== undefined;
+  }
+
+  private read(now: number, fresh = false): Snapshot {
     const kept = this.snapshot;
     if (!fresh && kept !== null && now - kept.at <= SNAPSHOT_TTL_MS && now >= kept.at) return kept;
     const { store } = this.options;
-    const snapshot = { keys: new ClientKeyIndex(store.listClients()), profiles: new Set(store.listProfiles().map((p) => p.id)), at: now };
+    const snapshot = { keys: new ClientKeyIndex(store.listClients()), profiles: new Map(store.listProfiles().map((p) => [p.id, p])), at: now };
     this.snapshot = snapshot;
     return snapshot;
   }

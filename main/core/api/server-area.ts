@@ -30,6 +30,8 @@ export interface ServerArea {
   dashboardDir: string | undefined;
   /** The dashboard's RPC bodies are read up to this size. */
   rpcBodyBytes: number;
+  /** The token relay's bounds: its bodies, and the delay before refusing a wrong secret (doubling, capped). */
+  relay: { bodyBytes: number; failureDelayMs: number; failureDelayMaxMs: number };
   /** A fresh one-time dashboard login link. */
   createLoginLink(): string;
   /** The file vault: while it is not unlocked, health says "locked" and token demands answer 503. */

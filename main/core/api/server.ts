@@ -17,6 +17,7 @@ import { HttpProblem, problemFromError, problemResponseText, sendProblem } from 
 import { ProfileProxy } from './proxy.js';
 import { OpenWork } from './revocation.js';
 import { Router } from './router.js';
+import { registerRelayRoutes } from './relay-handler.js';
 import { registerRpcRoutes } from './rpc-handlers.js';
 import { allowedHosts } from './security.js';
 import type { ServerArea } from './server-area.js';
@@ -42,6 +43,11 @@ export interface LoopbackLimits {
   lastUsedWriteMs: number;
   /** How often open streams and proxied requests re-read the keys (revocation by another process). */
   revocationPollMs: number;
+  /** The token relay's request bodies (a client-credentials request is a few hundred bytes). */
+  relayBodyBytes: number;
+  /** The delay before the relay refuses a wrong secret, doubling per failure of one client_id, up to the max. */
+  relayFailureDelayMs: number;
+  relayFailureDelayMaxMs: number;
 }
 
 export const DEFAULT_LIMITS: LoopbackLimits = {
@@ -55,6 +61,9 @@ export const DEFAULT_LIMITS: LoopbackLimits = {
   heartbeatMs: 15_000,
   lastUsedWriteMs: 10 * 60_000,
   revocationPollMs: 250,
+  relayBodyBytes: 16 * 1024,
+  relayFailureDelayMs: 100,
+  relayFailureDelayMaxMs: 5000,
 };
 
 export interface LoopbackServerDeps {
@@ -90,12 +99,11 @@ export interface LoopbackServer {
 }
 
 /**
- * Each area's routes, in no particular order (the router picks the most specific route). The
- * relay (issue 15) adds `registerRelayRoutes` here: POST /v1/profiles/{id}/oauth/token (access
- * `open`: it authenticates the client secret itself with area.auth.findClient and touch), the RFC
- * 8414 metadata under /.well-known/oauth-authorization-server/... and GET /v1/activity.
+ * Each area's routes, in no particular order (the router picks the most specific route). The relay
+ * (issue 15): POST /v1/profiles/{id}/oauth/token (access `open`: it authenticates the client secret
+ * itself with area.auth.findClient and touch), the RFC 8414 metadata and GET /v1/activity.
  */
-const AREAS: readonly ((area: ServerArea) => void)[] = [registerApiRoutes, registerLoginRoutes, registerRpcRoutes, registerStaticRoutes];
+const AREAS: readonly ((area: ServerArea) => void)[] = [registerApiRoutes, registerLoginRoutes, registerRpcRoutes, registerStaticRoutes, registerRelayRoutes];
 
 export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   const limits: LoopbackLimits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -131,6 +139,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     work,
     dashboardDir: deps.dashboardDir,
     rpcBodyBytes: limits.rpcBodyBytes,
+    relay: { bodyBytes: limits.relayBodyBytes, failureDelayMs: limits.relayFailureDelayMs, failureDelayMaxMs: limits.relayFailureDelayMaxMs },
     createLoginLink,
     vault: deps.vault,
   };

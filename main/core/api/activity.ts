@@ -1,0 +1,11 @@
+// GET /v1/activity (SPEC section 4): the activity log for scripts and audits, newest last, limited to
+// what the key may see. A limited key sees only the entries about its own profiles; entries about no
+// profile (client keys added or removed) are for unlimited keys only, as they concern everything.
+import type { ActivityEntry } from '../../../common/contract.js';
+import { clientMayAccess } from '../client-keys.js';
+import type { ClientKeyRecord } from '../types.js';
+
+export function visibleActivity(entries: readonly ActivityEntry[], record: ClientKeyRecord | undefined): ActivityEntry[] {
+  if (record === undefined || record.profiles === null) return [...entries];
+  return entries.filter((entry) => entry.profileId !== undefined && clientMayAccess(record, entry.profileId));
+}
