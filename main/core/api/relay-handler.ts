@@ -100,7 +100,8 @@ export function registerRelayRoutes(area: ServerArea): void {
     const options = { client: record.name };
     let issued: Token;
     try {
-      issued = engine.peekToken(id) ?? (await engine.getToken(id, options));
+      // The engine records every token it hands out under options.client (SPEC section 4).
+      issued = engine.peekToken(id, options) ?? (await engine.getToken(id, options));
     } catch (error) {
       const failure = toTokentrayError(error);
       if (failure.kind === 'not_found') throw new OAuthError(400, 'invalid_request', `There is no profile "${id}".`);
@@ -114,8 +115,6 @@ export function registerRelayRoutes(area: ServerArea): void {
     if (issued.tokenType.toLowerCase() !== 'bearer') {
       throw new OAuthError(400, 'unauthorized_client', 'This profile\'s credential is not a bearer token, so it cannot be relayed as an OAuth token.');
     }
-    // Every token handed out is recorded under the key's name (SPEC section 4), as /token does.
-    engine.record({ kind: 'token-issued', profileId: id, client: record.name });
     send(res, 200, relayTokenJson(issued, clock.now()));
   }
 
