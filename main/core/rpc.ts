@@ -78,18 +78,8 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
       return profile;
     },
 
-    'profiles:save': async (input) => {
-      // A new profile needs its secrets; an edit may keep the ones already in the keychain.
-      const isNew = store.getProfile(input.profile.id) === undefined;
-      const checked = validateProfile(input.profile, input.secrets, { requireSecrets: isNew });
-      if (!checked.ok) {
-        throw new TokentrayError('config', formatFieldErrors(checked.errors), {
-          hint: 'Correct the fields named above and save again.',
-        });
-      }
-      const hasSecrets = Object.values(checked.secrets).some((value) => value !== undefined);
-      return engine.upsertProfile(checked.profile, hasSecrets ? checked.secrets : undefined);
-    },
+    // Validated once, by the profile service behind the engine (the same rules as the CLI's).
+    'profiles:save': async (input) => engine.upsertProfile(input.profile, input.secrets),
 
     'profiles:test': async (input) => {
       const checked = validateProfile(input.profile, input.secrets, { requireSecrets: false });

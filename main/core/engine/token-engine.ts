@@ -4,7 +4,6 @@
 // Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
 import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileStatus, TestResult } from '../../../common/contract.js';
 import { secretFollowErrors } from '../../../common/profile-rules.js';
-import { PROVIDERS, type SecretField } from '../../../common/providers.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
 import type { Clock } from '../clock.js';
@@ -24,6 +23,7 @@ import type {
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
+import { ProfileService } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
 
@@ -76,6 +76,7 @@ export class TokenEngine implements Engine {
   private readonly scheduler: Scheduler;
   private readonly options: TokenEngineOptions;
   private readonly refreshers = new Map<string, Refresher>();
+  private readonly profiles: ProfileService;
   private readonly log: ActivityLog;
   private readonly stateListeners = new Set<(event: EngineStateEvent) => void>();
   private readonly activityListeners = new Set<(entry: ActivityEntry) => void>();
@@ -96,6 +97,7 @@ export class TokenEngine implements Engine {
     const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.options = options;
     this.log = new ActivityLog(options.activityCapacity);
+    this.profiles = new ProfileService({ store: deps.store, vault: deps.vault, clock: deps.clock });
     const backoff: BackoffOptions = { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs };
     this.host = {
       clock: deps.clock,
@@ -149,50 +151,19 @@ export class TokenEngine implements Engine {
   // ---------------------------------------------------------------- profiles
 
   async upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus> {
-    const result = validateProfile(profile, secrets ?? {}, { requireSecrets: false });
-    if (!result.ok) throw configError(formatFieldErrors(result.errors));
-    const valid = result.profile;
-    const existing = this.store.getProfile(valid.id) ?? this.refreshers.get(valid.id)?.profile;
-    const given = Object.entries(result.secrets).filter(
-      (pair): pair is [SecretField, string] => typeof pair[1] === 'string' && pair[1] !== '',
-    );
-    // Before anything is written: a secret never follows a changed destination (issue 13).
-    const follow = secretFollowErrors(existing, valid, result.secrets);
-    if (follow.length > 0) throw configError(formatFieldErrors(follow));
-    if (existing === undefined) {
-      // A new profile needs its secrets, given now or already in the keychain (a CLI may store them first).
-      const missing: string[] = [];
-      for (const field of PROVIDERS[valid.provider].fields) {
-        if (!field.secret || !field.required) continue;
-        const name = field.field as SecretField;
-        if (given.some(([f]) => f === name)) continue;
-        if ((await this.vault.getSecret(valid.id, name)) === null) {
-          missing.push(`${field.field}: ${field.label} is required for ${PROVIDERS[valid.provider].label}`);
-        }
-      }
-      if (missing.length > 0) throw configError(missing.join('\n'));
-    }
-    // Secrets go to the keychain before the profile is written, so no profile exists without them.
-    for (const [field, value] of given) await this.vault.setSecret(valid.id, field, value);
-    const now = new Date(this.clock.now()).toISOString();
-    const saved: ProfileConfig = {
-      ...valid,
-      createdAt: existing?.createdAt ?? valid.createdAt ?? now,
-      updatedAt: now,
-    };
-    // The engine applies the change first, so the store's change notification finds nothing new.
-    this.applyProfile(saved, { secretsChanged: given.length > 0, explicit: true });
-    this.store.putProfile(saved);
+    // The profile service validates and writes; the engine applies the change before the store's
+    // change notification, so that notification finds nothing new (and a failed write is undone).
+    const saved = await this.profiles.save(profile, secrets ?? {}, 'save', {
+      applied: (next, secretsChanged) => this.applyProfile(next, { secretsChanged, explicit: true }),
+      reverted: (previous) => (previous === undefined ? this.drop(profile.id) : this.applyProfile(previous, { secretsChanged: false, explicit: true })),
+    });
     return this.status(saved.id)!;
   }
 
   async removeProfile(id: string): Promise<boolean> {
-    const existed = this.refreshers.has(id) || this.store.getProfile(id) !== undefined;
-    // The keychain first: if it is locked, nothing is removed and the person gets a clear error.
-    await this.vault.deleteProfile(id);
-    this.drop(id);
-    this.store.removeProfile(id);
-    return existed;
+    const known = this.refreshers.has(id);
+    const existed = await this.profiles.remove(id, { removed: () => this.drop(id) });
+    return existed || known;
   }
 
   async testProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<TestResult> {

@@ -1,10 +1,12 @@
-// `tokentray profile add|list|show|rm` (SPEC section 5). `add` validates everything first and changes
-// nothing on invalid input; the secret goes to the keychain, the rest to the JSON store.
+// `tokentray profile add|list|show|rm` (SPEC section 5), through the same profile service as the
+// dashboard: `add` validates everything first and changes nothing on invalid input; the secret goes to
+// the keychain, the rest to the JSON store.
 import type { Command } from 'commander';
 import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
 import { PROVIDERS, isProviderId, secretFieldsOf, type FieldSpec, type SecretField } from '../../../common/providers.js';
-import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
-import { isTokentrayError } from '../../core/errors.js';
+import { systemClock } from '../../core/clock.js';
+import { ProfileService } from '../../core/engine/profile-service.js';
+import { TokentrayError, isTokentrayError } from '../../core/errors.js';
 import { table, usageError, type CliContext, type CliIo, type CommonOptions } from './context.js';
 import { promptSecret, readSecretFromStdin } from './secret-input.js';
 import { withCommonOptions, type Runner } from './shared.js';
@@ -84,8 +86,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
       run(options, async (context) => {
         context.requireProfile(id);
         // Keychain first: if it is unavailable the profile stays, so its secret is never orphaned.
-        await context.vault.deleteProfile(id);
-        context.store.removeProfile(id);
+        await profileService(context).remove(id);
         if (options.json) return context.json({ removed: true, id });
         context.io.stderr.write(`Removed profile "${id}" and its keychain entries.\n`);
       }),
@@ -97,41 +98,44 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
-  const profile = buildProfile(id, options);
+  const service = profileService(context);
   // Everything but the secret is checked before asking for it, so a typo costs no typing.
-  const first = validateProfile(profile, {}, { requireSecrets: false });
-  if (!first.ok) throw usageError(`the profile is not valid:\n${indent(formatFieldErrors(first.errors))}`, 'Nothing was saved. Fix the values above and run the command again.');
-  if (context.store.getProfile(id)) {
-    throw usageError(`a profile "${id}" already exists.`, `Remove it first with \`tokentray profile rm ${id}\`, or choose another id.`);
-  }
-  const fields = secretFieldsOf(first.profile.provider);
+  const checked = asUsage(() => service.check(buildProfile(id, options), 'create'));
   const secrets: ProfileSecrets = {};
-  for (const field of fields) {
-    const label = labelOf(first.profile.provider, field);
+  for (const field of secretFieldsOf(checked.provider)) {
+    const label = labelOf(checked.provider, field);
     secrets[field] = options.secretStdin ? await readSecretFromStdin(context.io.stdin) : await promptSecret(context.io, label);
   }
-  const checked = validateProfile(first.profile, secrets, { requireSecrets: true });
-  if (!checked.ok) throw usageError(`the profile is not valid:\n${indent(formatFieldErrors(checked.errors))}`, 'Nothing was saved. With --secret-stdin, pipe the secret in, e.g. `printf %s "$SECRET" | tokentray profile add …`.');
-  const now = new Date().toISOString();
-  const stored: ProfileConfig = { ...checked.profile, createdAt: now, updatedAt: now };
-  // Leftovers of an earlier profile with this id must not be served as this one's token.
-  await context.vault.deleteProfile(id);
-  const written: SecretField[] = [];
-  try {
-    for (const field of fields) {
-      const value = checked.secrets[field];
-      if (value === undefined) continue;
-      await context.vault.setSecret(id, field, value);
-      written.push(field);
-    }
-    context.store.putProfile(stored);
-  } catch (error) {
-    // All or nothing: a secret without its profile would be an orphan in the keychain.
-    for (const field of written) await context.vault.deleteSecret(id, field).catch(() => undefined);
-    throw error;
-  }
+  // The same save as the dashboard's: validated once, secrets first, rolled back on failure.
+  const stored = await asUsageAsync(() => service.save(checked, secrets, 'create'));
   if (options.json) return context.json(stored);
   context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in the OS keychain.\n`);
+}
+
+function profileService(context: CliContext): ProfileService {
+  return new ProfileService({ store: context.store, vault: context.vault, clock: systemClock });
+}
+
+/** On the command line a refused profile is bad usage: exit 2 (SPEC section 5), same words and hint. */
+function usageOf(error: unknown): unknown {
+  if (!(error instanceof TokentrayError) || error.kind !== 'config') return error;
+  return new TokentrayError('usage', error.message, error.hint === undefined ? {} : { hint: error.hint });
+}
+
+function asUsage<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw usageOf(error);
+  }
+}
+
+async function asUsageAsync<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw usageOf(error);
+  }
 }
 
 function buildProfile(id: string, options: AddOptions): Record<string, unknown> {
@@ -173,13 +177,6 @@ function labelOf(provider: string, field: SecretField): string {
   if (!isProviderId(provider)) return field;
   const spec = PROVIDERS[provider].fields.find((f: FieldSpec) => f.field === field);
   return spec?.label ?? field;
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `    ${line}`)
-    .join('\n');
 }
 
 /** Which secret fields the keychain holds, without reading them out to the terminal. */
