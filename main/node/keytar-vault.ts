@@ -61,6 +61,7 @@ export class KeytarVault extends AccountVault implements LockableVault {
   readonly service: string;
   readonly #keytar: KeytarLike | undefined;
   readonly #retryDelaysMs: readonly number[];
+  #deletes: Promise<void> = Promise.resolve();
 
   constructor(options: KeytarVaultOptions = {}) {
     super();
@@ -120,12 +121,21 @@ export class KeytarVault extends AccountVault implements LockableVault {
     await this.#call((k) => k.getPassword(this.service, PROBE_ACCOUNT));
   }
 
-  async deleteProfile(profileId: string): Promise<void> {
-    const prefix = `${profileId}:`;
-    const entries = await this.#call((k) => k.findCredentials(this.service));
-    for (const { account } of entries) {
-      if (account.startsWith(prefix)) await this.#call((k) => k.deletePassword(this.service, account));
-    }
+  /**
+   * One at a time within this process: findCredentials loads every secret of the service, and an item
+   * deleted by a concurrent call between its search and its load crashes keytar (libsecret
+   * "secret_value_get_text: assertion 'value' failed", then a NULL read), seen with 40 at once.
+   */
+  deleteProfile(profileId: string): Promise<void> {
+    const run = this.#deletes.then(async () => {
+      const prefix = `${profileId}:`;
+      const entries = await this.#call((k) => k.findCredentials(this.service));
+      for (const { account } of entries) {
+        if (account.startsWith(prefix)) await this.#call((k) => k.deletePassword(this.service, account));
+      }
+    });
+    this.#deletes = run.catch(() => undefined);
+    return run;
   }
 
   getItem(account: string): Promise<string | null> {

@@ -79,6 +79,8 @@ describe('accessibility of every dashboard view (axe-core in Chromium)', () => {
         'tokens:get': () => ok({ access_token: jwt, token_type: 'Bearer', expires_at: new Date(exp * 1000).toISOString(), expires_in: 3600, scope: 'read write' }),
         'activity:list': () => ok(activity),
         'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
+        // The dashboard first asks whether the vault is unlocked (its lock screen, issue 11).
+        'vault:state': () => ok({ backend: 'file', state: 'unlocked', location: '/home/user/.config/Tokentray/vault.json', entries: 4 }),
         'clients:list': () => ok([{ name: 'deploy', profiles: null, createdAt: new Date(now - 86_400_000).toISOString(), lastUsedAt: new Date(now - 30_000).toISOString() }]),
       },
     });
