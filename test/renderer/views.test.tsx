@@ -128,7 +128,9 @@ const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toStri
 describe('token inspector', () => {
   it('reveals on request only and decodes a JWT locally', async () => {
     const exp = Math.floor(now / 1000) + 3600;
-    const jwt = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ iss: 'https://issuer.test/', aud: ['api.a', 'api.b'], scope: 'read write', exp, iat: exp - 3600 })}.sig`;
+    // Issued a minute before `now`: the dashboard reads its clock in whole seconds, so an iat in the
+    // same second as `now` would rightly read "just now" rather than "… ago".
+    const jwt = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ iss: 'https://issuer.test/', aud: ['api.a', 'api.b'], scope: 'read write', exp, iat: exp - 3660 })}.sig`;
     const bridge = createFakeBridge({
       'profiles:list': () => ok([fresh]),
       'activity:list': () => ok([]),
