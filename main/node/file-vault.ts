@@ -138,8 +138,9 @@ function sealOf(keys: Keys, header: VaultHeader, records: ReadonlyMap<string, Se
 }
 
 function sameBase64(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'base64');
-  const y = Buffer.from(b, 'base64');
+  // Compared as written, not decoded: two spellings of one digest (unused low bits) are a change.
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -180,7 +181,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isBase64(value: unknown, bytes?: number): value is string {
-  return typeof value === 'string' && value.length % 4 === 0 && BASE64.test(value) && (bytes === undefined || Buffer.from(value, 'base64').length === bytes);
+  if (typeof value !== 'string' || value.length % 4 !== 0 || !BASE64.test(value)) return false;
+  // Only the canonical spelling: the last character's unused bits must be zero, or a flipped bit there
+  // would decode to the same bytes and go unnoticed (tamper tests flip every byte).
+  const decoded = Buffer.from(value, 'base64');
+  return decoded.toString('base64') === value && (bytes === undefined || decoded.length === bytes);
 }
 
 /** Checks the structure and the header's digest; everything that needs no key. */
