@@ -3,18 +3,17 @@
 // is validated the same way whichever door it came through.
 import {
   ipcRequestSchemas,
-  type ClientKeyInfo,
   type IpcChannel,
   type IpcRequest,
   type IpcResponses,
   type Result,
 } from '../../common/contract.js';
 import { formatFieldErrors, validateProfile } from '../../common/validation.js';
-import { toTokenResponse } from './api/token-response.js';
+import { toClientInfo, toTokenResponse } from './wire.js';
 import { createClientKey } from './client-keys.js';
 import type { Clock } from './clock.js';
 import { TokentrayError, toTokentrayError } from './errors.js';
-import type { ClientKeyRecord, ConfigStore, Engine } from './types.js';
+import type { ConfigStore, Engine } from './types.js';
 import { UnlockThrottle, vaultInfo, type LockableVault } from './vault-control.js';
 
 export type RpcHandlers = {
@@ -41,15 +40,6 @@ export interface RpcDeps {
 
 /** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
 const DASHBOARD_CLIENT = 'dashboard';
-
-export function toClientInfo(record: ClientKeyRecord): ClientKeyInfo {
-  return {
-    name: record.name,
-    profiles: record.profiles === null ? null : [...record.profiles],
-    createdAt: record.createdAt,
-    lastUsedAt: record.lastUsedAt,
-  };
-}
 
 function notFound(id: string): TokentrayError {
   return new TokentrayError('not_found', `There is no profile "${id}".`, {

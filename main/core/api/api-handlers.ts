@@ -9,7 +9,7 @@ import { HttpProblem, problemFromError, sendJson, sendJsonText } from './problem
 import type { Holder } from './revocation.js';
 import type { RequestContext } from './router.js';
 import type { ServerArea } from './server-area.js';
-import { tokenResponseJson } from './token-response.js';
+import { tokenResponseJson } from '../wire.js';
 
 type TokenAnswer = 'token' | 'headers' | 'refresh';
 

@@ -7,6 +7,7 @@
 import { clientNameSchema } from '../../../common/contract.js';
 import type { ProviderId } from '../../../common/providers.js';
 import type { ResolvedProfile, Token } from '../types.js';
+import { secondsLeft } from '../wire.js';
 import { BASE_HEADERS } from './problem.js';
 
 const RELAY_TOKEN_SUFFIX = '/oauth/token';
@@ -219,7 +220,8 @@ export function profileAudience(profile: ResolvedProfile): string | undefined {
 /** RFC 6749 section 5.1: expires_in counts whole seconds from now (rounded down), scope when known. */
 export function relayTokenJson(token: Token, now: number): string {
   const answer: Record<string, unknown> = { access_token: token.accessToken, token_type: 'Bearer' };
-  if (token.expiresAt !== null) answer.expires_in = Math.max(0, Math.floor((token.expiresAt - now) / 1000));
+  const seconds = secondsLeft(token, now);
+  if (seconds !== null) answer.expires_in = seconds;
   if (token.scope !== undefined && token.scope !== '') answer.scope = token.scope;
   return JSON.stringify(answer);
 }

@@ -9,6 +9,7 @@ import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
 import type { Clock } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
+import { secondsLeft } from '../wire.js';
 import type {
   ConfigStore,
   Engine,
@@ -184,7 +185,7 @@ export class TokenEngine implements Engine {
         token: {
           token_type: token.tokenType,
           expires_at: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
-          expires_in: token.expiresAt === null ? null : Math.max(0, Math.round((token.expiresAt - now) / 1000)),
+          expires_in: secondsLeft(token, now),
           scope: token.scope ?? null,
         },
       };

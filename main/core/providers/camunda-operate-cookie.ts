@@ -2,9 +2,9 @@
 // and send back every cookie it sets, plus the CSRF token when the answer carries one, under the name
 // the server used (see csrfOf).
 // The login URL holds the password, so it never reaches a message, a log or an error cause: errors
-// are built from the base URL's host only (see send() and http-errors.ts).
+// are built from the base URL's host only (see send() and ./http-errors.ts).
 import { TokentrayError } from '../errors.js';
-import { errorFromResponse, hostOf } from '../http-errors.js';
+import { errorFromResponse, hostOf } from './http-errors.js';
 import type { Provider, Token } from '../types.js';
 import { httpUrlOf, secretOf, send } from './token-request.js';
 

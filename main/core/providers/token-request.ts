@@ -3,8 +3,8 @@
 // TokentrayError that names the host at most.
 import type { ProfileSecrets } from '../../../common/contract.js';
 import { TokentrayError } from '../errors.js';
-import { errorFromResponse, errorFromTransport, hostOf } from '../http-errors.js';
-import { bearerToken, parseTokenAnswer } from '../token-response.js';
+import { errorFromResponse, errorFromTransport, hostOf } from './http-errors.js';
+import { bearerToken, parseTokenAnswer } from './token-answer-parser.js';
 import type { ProviderContext, ResolvedProfile, Token } from '../types.js';
 
 export interface HttpExchange {

@@ -3,7 +3,7 @@
 // without a demand) and the keychain token cache, so a second CLI run reuses a valid token instead
 // of spending a request.
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../../common/contract.js';
-import { toTokenResponse } from '../../core/api/token-response.js';
+import { toTokenResponse } from '../../core/wire.js';
 import { systemClock } from '../../core/clock.js';
 import { findRunningApp, type RunningApp } from '../app-client.js';
 import type { CliContext } from './context.js';

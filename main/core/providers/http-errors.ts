@@ -2,7 +2,7 @@
 // and a hint (SPEC section 1). Messages name the host at most: never a query string (the Operate
 // login URL carries the password), a body we sent, a secret or a token. Causes are reduced to their
 // error code for the same reason.
-import { TokentrayError, type ErrorKind } from './errors.js';
+import { TokentrayError, type ErrorKind } from '../errors.js';
 
 /** The host[:port] of a URL for messages, or a neutral phrase when the URL does not parse. */
 export function hostOf(url: string): string {

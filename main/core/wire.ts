@@ -1,21 +1,31 @@
-// The wire shape of a token (SPEC section 4, GET /v1/profiles/{id}/token), shared by the loopback API
-// and the dashboard's RPC so both answer exactly the same fields.
-import type { TokenResponse } from '../../../common/contract.js';
-import type { Token } from '../types.js';
+// Domain objects become contract objects here and nowhere else (SPEC section 4): the token answer
+// shared by the loopback API, the dashboard's RPC and the CLI, the client key's public record, and the
+// one rounding of expires_in that every surface (API, relay, profile test) uses.
+import type { ClientKeyInfo, TokenResponse } from '../../common/contract.js';
+import type { ClientKeyRecord, Token } from './types.js';
 
 export function toTokenResponse(token: Token, now: number): TokenResponse {
   return {
     access_token: token.accessToken,
     token_type: token.tokenType,
     expires_at: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
-    expires_in: expiresIn(token, now),
+    expires_in: secondsLeft(token, now),
     scope: token.scope ?? null,
   };
 }
 
-// Whole seconds left, rounded down so a caller never believes in a second that does not exist.
-function expiresIn(token: Token, now: number): number | null {
+/** Whole seconds left, rounded down so a caller never believes in a second that does not exist. */
+export function secondsLeft(token: Pick<Token, 'expiresAt'>, now: number): number | null {
   return token.expiresAt === null ? null : Math.max(0, Math.floor((token.expiresAt - now) / 1000));
+}
+
+export function toClientInfo(record: ClientKeyRecord): ClientKeyInfo {
+  return {
+    name: record.name,
+    profiles: record.profiles === null ? null : [...record.profiles],
+    createdAt: record.createdAt,
+    lastUsedAt: record.lastUsedAt,
+  };
 }
 
 interface Serialized {
@@ -35,7 +45,7 @@ const serialized = new WeakMap<Token, Serialized>();
  * and rebuilt when expires_in or any field it was made from differs.
  */
 export function tokenResponseJson(token: Token, now: number): string {
-  const seconds = expiresIn(token, now);
+  const seconds = secondsLeft(token, now);
   const cached = serialized.get(token);
   if (
     cached !== undefined &&

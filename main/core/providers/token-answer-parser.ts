@@ -2,8 +2,8 @@
 // access_token, or with a negative, zero or non-numeric expires_in, is an error, never a token.
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { TokentrayError } from './errors.js';
-import type { ResolvedProfile, Token } from './types.js';
+import { TokentrayError } from '../errors.js';
+import type { ResolvedProfile, Token } from '../types.js';
 
 /** expires_in as a number, or as a numeric string ("3600"), which some servers send. */
 const expiresInSchema = z

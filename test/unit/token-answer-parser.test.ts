@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { TokentrayError } from '../../main/core/errors.js';
-import { errorFromResponse, hostOf, parseRetryAfter } from '../../main/core/http-errors.js';
+import { errorFromResponse, hostOf, parseRetryAfter } from '../../main/core/providers/http-errors.js';
 import { resolveProfile } from '../../main/core/profiles.js';
 import { parseSetCookie } from '../../main/core/providers/camunda-operate-cookie.js';
 import { basicClientAuth, formEncode } from '../../main/core/providers/token-request.js';
-import { bearerToken, lifetimeOf, parseTokenAnswer } from '../../main/core/token-response.js';
+import { bearerToken, lifetimeOf, parseTokenAnswer } from '../../main/core/providers/token-answer-parser.js';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const profile = resolveProfile({ id: 'p', name: 'p', provider: 'oauth2', tokenUrl: 'https://auth.example/token', defaultLifetimeSec: 120 });
