@@ -180,6 +180,14 @@ export interface VaultInfo {
   entries: number | null;
 }
 
+/**
+ * `api:address`: where the loopback API listens (the same port in the app and headless mode), so the
+ * dashboard can show a profile's relay token URL and issuer (common/relay.ts). Null while not listening.
+ */
+export interface ApiAddress {
+  baseUrl: string | null;
+}
+
 /** A passphrase from the lock screen: never logged, never echoed in a validation message. */
 const passphraseSchema = z.string().min(1, 'must not be empty').max(1024);
 
@@ -223,6 +231,7 @@ export const ipcRequestSchemas = {
   'vault:create': z.tuple([passphraseSchema]),
   'vault:unlock': z.tuple([passphraseSchema]),
   'vault:lock': z.tuple([]),
+  'api:address': z.tuple([]),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequestSchemas;
@@ -248,6 +257,7 @@ export interface IpcResponses {
   'vault:create': VaultInfo;
   'vault:unlock': VaultInfo;
   'vault:lock': VaultInfo;
+  'api:address': ApiAddress;
 }
 
 export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcRequestSchemas)[C]>;

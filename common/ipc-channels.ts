@@ -23,6 +23,7 @@ export const IPC_CHANNELS = [
   'vault:create',
   'vault:unlock',
   'vault:lock',
+  'api:address',
 ] as const;
 
 /** Same value as EVENT_CHANNEL in common/contract.ts. */

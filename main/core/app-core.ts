@@ -1,6 +1,7 @@
 // The composition both `tokentray serve` and the Electron main process run: the engine, the RPC
 // verbs and the loopback API, wired to one store and one vault. Adapters (keytar, conf, clipboard)
 // come in as parameters, so this file stays free of node-only storage and electron.
+import { apiBaseUrl } from '../../common/relay.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
@@ -79,6 +80,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   let engineTurn: Promise<void> = Promise.resolve();
   const rpc = createRpcHandlers({
     vaultSettled: () => engineTurn,
+    // Asked lazily, of the server built just below: the port is known only once it listens.
+    apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
     engine,
     store: deps.store,
     clock,

@@ -36,6 +36,8 @@ export interface RpcDeps {
   unlockThrottle?: UnlockThrottle;
   /** Resolves once the engine has followed the vault's last change (started on unlock, stopped on lock). */
   vaultSettled?: () => Promise<void>;
+  /** The loopback API's base URL (`http://127.0.0.1:PORT`), or null while it is not listening. */
+  apiBaseUrl?: () => string | null;
 }
 
 /** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
@@ -170,6 +172,8 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
       await deps.vaultSettled?.();
       return vaultInfo(vault);
     },
+
+    'api:address': async () => ({ baseUrl: deps.apiBaseUrl?.() ?? null }),
   };
 }
 

@@ -5,12 +5,10 @@
 // not problem+json, because OAuth clients parse them), the RFC 8414 metadata, and the growing delay
 // after wrong secrets. No I/O here: relay-handler.ts wires it to the loopback server.
 import { clientNameSchema } from '../../../common/contract.js';
-import type { ProviderId } from '../../../common/providers.js';
+import { relayEndpoints } from '../../../common/relay.js';
 import type { ResolvedProfile, Token } from '../types.js';
 import { secondsLeft } from '../wire.js';
 import { BASE_HEADERS } from './problem.js';
-
-const RELAY_TOKEN_SUFFIX = '/oauth/token';
 
 /** A relay refusal in RFC 6749 section 5.2's terms, ready to send. */
 export class OAuthError extends Error {
@@ -36,10 +34,10 @@ export const BASIC_CHALLENGE = 'Basic realm="tokentray"';
 
 /** RFC 8414 section 2 metadata for the relay of one profile, at the origin the client used. */
 export function relayMetadata(origin: string, id: string): Record<string, unknown> {
-  const issuer = `${origin}/v1/profiles/${id}`;
+  const { issuer, tokenUrl } = relayEndpoints(origin, id);
   return {
     issuer,
-    token_endpoint: `${issuer}${RELAY_TOKEN_SUFFIX}`,
+    token_endpoint: tokenUrl,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: [],
@@ -199,17 +197,8 @@ export function checkTarget(request: RelayRequest, profileAudience: string | und
   return new OAuthError(400, 'invalid_target', description);
 }
 
-/** Why a provider's credential cannot be handed out as an OAuth access token, or null when it can. */
-export function relayRefusal(provider: ProviderId): string | null {
-  switch (provider) {
-    case 'camunda-operate-cookie':
-      return 'This profile logs in with a session cookie, not a bearer token, so it cannot be relayed as an OAuth token. Use GET /v1/profiles/{id}/headers or the proxy instead.';
-    case 'sendcloud-basic':
-      return 'This profile authenticates with HTTP Basic, not a bearer token, so it cannot be relayed as an OAuth token. Use GET /v1/profiles/{id}/headers or the proxy instead.';
-    default:
-      return null;
-  }
-}
+/** The refusal's words live in common/relay.ts: the CLI and the dashboard's panel say the same. */
+export { relayRefusal } from '../../../common/relay.js';
 
 /** The audience the profile's tokens are requested for: the profile's, else its provider's default. */
 export function profileAudience(profile: ResolvedProfile): string | undefined {

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './client-commands.js';
 import { CliContext, EXIT, reportError, writeError, type CliIo, type CommonOptions } from './context.js';
 import { registerProfileCommands } from './profile-commands.js';
+import { registerRelayCommands } from './relay-commands.js';
 import { findSecretInArgv } from './secret-input.js';
 import { registerServeCommands } from './serve-commands.js';
 import type { Runner } from './shared.js';
@@ -68,6 +69,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
   registerProfileCommands(program, io, run);
   registerTokenCommands(program, io, run);
   registerClientCommands(program, io, run);
+  registerRelayCommands(program, io, run);
   registerServeCommands(program, io, run);
   registerVaultCommands(program, io, run);
   applyExitOverride(program);
