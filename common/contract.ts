@@ -1,6 +1,7 @@
 // The one contract between the engine and its clients (IPC in the app, HTTP+SSE in headless mode,
 // the CLI): types and the zod schemas that validate payloads. Imports nothing from main/ or renderer/.
 import { z } from 'zod';
+import type { ErrorKind } from './errors.js';
 import { AUTH_METHODS, PROVIDER_IDS, type ProviderId } from './providers.js';
 
 export const PROFILE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
@@ -80,7 +81,8 @@ export type ProfileState = (typeof PROFILE_STATES)[number];
 
 /** An error as people see it: a kind, plain words and a hint. Never carries a secret. */
 export interface ErrorInfo {
-  kind: string;
+  /** One of the one list in common/errors.ts. */
+  kind: ErrorKind;
   message: string;
   hint?: string;
   status?: number;

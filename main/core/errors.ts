@@ -2,49 +2,15 @@
 // a secret or a token: messages are built from fixed text plus provider error codes, never from
 // request bodies we sent.
 import type { ErrorInfo } from '../../common/contract.js';
+import {
+  NO_SUCH_PROFILE_HINT,
+  PROVIDER_ANSWER_KINDS,
+  TRANSPORT_KINDS,
+  noSuchProfileMessage,
+  type ErrorKind,
+} from '../../common/errors.js';
 
-/** What a token endpoint answered (RFC 6749 section 5.2 and the seeds). */
-const PROVIDER_ANSWER_KINDS = [
-  'invalid_client',
-  'unauthorized_client',
-  'invalid_grant',
-  'invalid_scope',
-  'invalid_request',
-  'access_denied',
-  'additional_authentication_required',
-  'rate_limited',
-  'server_error',
-  'http_error',
-  'bad_response',
-] as const;
-
-/** Why a token endpoint could not be reached. */
-const TRANSPORT_KINDS = ['timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'network'] as const;
-
-const LOCAL_KINDS = [
-  /** The request was aborted by its caller (shutdown, profile removed), not by a timeout. */
-  'cancelled',
-  'keychain_unavailable',
-  /** The file vault waits for its passphrase (absent: not created yet; locked: not unlocked yet). */
-  'vault_locked',
-  /** The passphrase given does not open the file vault. */
-  'vault_passphrase',
-  /** The vault file is truncated, altered, of an unknown version or otherwise not readable. */
-  'vault_damaged',
-  /** Another process held the vault file's lock for too long. */
-  'vault_busy',
-  'config',
-  'usage',
-  'not_found',
-  'missing_secret',
-  'no_valid_token',
-  'paused',
-  'app_unavailable',
-  'internal',
-] as const;
-
-export const ERROR_KINDS = [...PROVIDER_ANSWER_KINDS, ...TRANSPORT_KINDS, ...LOCAL_KINDS] as const;
-export type ErrorKind = (typeof ERROR_KINDS)[number];
+export { ERROR_KINDS, isErrorKind, type ErrorKind } from '../../common/errors.js';
 
 /** Kinds that mean the credentials themselves were refused: retrying cannot help. */
 const CREDENTIAL_KINDS: ReadonlySet<ErrorKind> = new Set([
@@ -68,6 +34,11 @@ const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   // A demand that found no valid token because refreshing failed upstream.
   'no_valid_token',
 ]);
+
+/** Credential errors stop retrying until the profile changes or a person asks again (SPEC 2). */
+export function isCredentialErrorKind(kind: ErrorKind): boolean {
+  return CREDENTIAL_KINDS.has(kind);
+}
 
 export function isProviderErrorKind(kind: ErrorKind): boolean {
   return PROVIDER_KINDS.has(kind);
@@ -106,7 +77,7 @@ export class TokentrayError extends Error {
 
   /** Credential errors stop retrying until the profile changes or a person asks again (SPEC 2). */
   get isCredentialError(): boolean {
-    return CREDENTIAL_KINDS.has(this.kind);
+    return isCredentialErrorKind(this.kind);
   }
 
   toInfo(at?: Date): ErrorInfo {
@@ -129,4 +100,9 @@ export function toTokentrayError(value: unknown): TokentrayError {
     hint: 'See the log for details.',
     cause: value,
   });
+}
+
+/** The one "no such profile" error, for every surface that looks a profile up (issue 14). */
+export function noSuchProfile(id: string): TokentrayError {
+  return new TokentrayError('not_found', noSuchProfileMessage(id), { hint: NO_SUCH_PROFILE_HINT });
 }

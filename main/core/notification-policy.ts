@@ -5,7 +5,7 @@
 // go out; the Electron adapter only shows them.
 import type { EngineEvent, ProfileStatus, Settings } from '../../common/contract.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { ERROR_KINDS, TokentrayError, type ErrorKind } from './errors.js';
+import { isCredentialErrorKind } from './errors.js';
 
 /** What the policy announces about a profile's token (SPEC section 6). */
 export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' | 'recovered';
@@ -40,10 +40,6 @@ export interface NotificationPolicyOptions {
   getSettings: () => Pick<Settings, 'leadTimeSec' | 'notifications'>;
 }
 
-function isCredentialKind(kind: string): boolean {
-  if (!(ERROR_KINDS as readonly string[]).includes(kind)) return false;
-  return new TokentrayError(kind as ErrorKind, '').isCredentialError;
-}
 
 export class NotificationPolicy {
   readonly #clock: Clock;
@@ -92,7 +88,7 @@ export class NotificationPolicy {
   conditionOf(status: ProfileStatus): Condition {
     if (status.state === 'paused') return 'none';
     const error = status.lastError;
-    if (error && isCredentialKind(error.kind)) return 'credentials-rejected';
+    if (error && isCredentialErrorKind(error.kind)) return 'credentials-rejected';
     const expiresAt = status.expiresAt === null ? null : Date.parse(status.expiresAt);
     const now = this.#clock.now();
     if (status.state === 'expired' || (error && expiresAt !== null && expiresAt <= now)) return 'expired';

@@ -12,7 +12,7 @@ import { formatFieldErrors, validateProfile } from '../../common/validation.js';
 import { toClientInfo, toTokenResponse } from './wire.js';
 import { createClientKey } from './client-keys.js';
 import type { Clock } from './clock.js';
-import { TokentrayError, toTokentrayError } from './errors.js';
+import { TokentrayError, noSuchProfile, toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine } from './types.js';
 import { UnlockThrottle, vaultInfo, type LockableVault } from './vault-control.js';
 
@@ -43,17 +43,11 @@ export interface RpcDeps {
 /** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
 const DASHBOARD_CLIENT = 'dashboard';
 
-function notFound(id: string): TokentrayError {
-  return new TokentrayError('not_found', `There is no profile "${id}".`, {
-    hint: 'Check the id in the profile list.',
-  });
-}
-
 export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
   const { engine, store, clock } = deps;
 
   const requireProfile = (id: string): void => {
-    if (store.getProfile(id) === undefined) throw notFound(id);
+    if (store.getProfile(id) === undefined) throw noSuchProfile(id);
   };
   const throttle = deps.unlockThrottle ?? new UnlockThrottle(clock);
   const requireVault = (): LockableVault => {
@@ -66,7 +60,7 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
 
     'profiles:get': async (id) => {
       const profile = store.getProfile(id);
-      if (profile === undefined) throw notFound(id);
+      if (profile === undefined) throw noSuchProfile(id);
       return profile;
     },
 

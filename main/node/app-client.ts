@@ -4,7 +4,8 @@
 import { request } from 'node:http';
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import { CLI_KEY_ACCOUNT, ensureCliClientKey } from '../core/app-core.js';
-import { ERROR_KINDS, TokentrayError, type ErrorKind } from '../core/errors.js';
+import { kindOfProblemType } from '../../common/errors.js';
+import { TokentrayError, type ErrorKind } from '../core/errors.js';
 import type { Vault } from '../core/types.js';
 import { openFileStore } from './file-store.js';
 import { KeytarVault } from './keytar-vault.js';
@@ -64,10 +65,10 @@ function problemError(answer: Answer): TokentrayError {
   } catch {
     // Not a problem document: fall back to the status.
   }
-  const fromType = typeof problem.type === 'string' ? problem.type.replace(/^urn:tokentray:problem:/, '') : '';
-  let kind: ErrorKind = (ERROR_KINDS as readonly string[]).includes(fromType) ? (fromType as ErrorKind) : 'internal';
-  if (kind === 'internal' && answer.status === 404) kind = 'not_found';
-  if (fromType === 'unauthorized' || fromType === 'forbidden') kind = 'app_unavailable';
+  const named = kindOfProblemType(problem.type);
+  let kind: ErrorKind = named ?? (answer.status === 404 ? 'not_found' : 'internal');
+  // The app refused the CLI's own key: for the CLI that is the app being unavailable (exit 5).
+  if (kind === 'unauthorized' || kind === 'forbidden' || kind === 'session') kind = 'app_unavailable';
   const message = typeof problem.detail === 'string' ? problem.detail : `The running Tokentray answered ${answer.status}.`;
   return new TokentrayError(kind, message, typeof problem.hint === 'string' ? { hint: problem.hint } : {});
 }

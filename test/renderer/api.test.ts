@@ -82,16 +82,24 @@ describe('HTTP transport', () => {
         headers: { 'Content-Type': 'application/problem+json' },
       });
     const result = await createHttpBridge({ fetch: problem, ...tab() }).invoke('profiles:list');
-    assert.deepEqual(result, { ok: false, error: { kind: 'about:blank', message: 'No valid token now.', hint: 'Wait.', status: 503 } });
+    // A type that is not one of ours names no kind: the dashboard does not invent kinds (issue 14).
+    assert.deepEqual(result, { ok: false, error: { kind: 'internal', message: 'No valid token now.', hint: 'Wait.', status: 503 } });
+    const ours: typeof fetch = async () =>
+      new Response(JSON.stringify({ type: 'urn:tokentray:problem:vault_locked', title: 'Unavailable', status: 503, detail: 'Locked.' }), {
+        status: 503,
+        headers: { 'Content-Type': 'application/problem+json' },
+      });
+    const locked = await createHttpBridge({ fetch: ours, ...tab() }).invoke('profiles:list');
+    assert.deepEqual(locked, { ok: false, error: { kind: 'vault_locked', message: 'Locked.', status: 503 } });
   });
 
-  it('reports a server that does not answer as a network error, never a throw', async () => {
+  it('reports a server that does not answer as Tokentray being unavailable, never a throw', async () => {
     const gone = await startFakeDashboardServer({ handlers: {} });
     const url = gone.url;
     await gone.close();
     const result = await createHttpBridge({ baseUrl: url, ...tab() }).invoke('profiles:list');
     assert.equal(result.ok, false);
-    assert.ok(!result.ok && result.error.kind === 'network' && result.error.hint);
+    assert.ok(!result.ok && result.error.kind === 'app_unavailable' && result.error.hint);
   });
 
   it('delivers server-sent events to every listener and closes the stream after the last unsubscribe', async () => {
@@ -325,7 +333,7 @@ describe('clipboard', () => {
   });
 
   it('reports a failed token fetch instead of copying anything', async () => {
-    const bridge = createFakeBridge({ 'tokens:get': () => ({ ok: false, error: { kind: 'expired', message: 'No valid token.' } }) }, 'http');
+    const bridge = createFakeBridge({ 'tokens:get': () => ({ ok: false, error: { kind: 'no_valid_token', message: 'No valid token.' } }) }, 'http');
     const written: string[] = [];
     const result = await createClipboard(bridge, async (t) => void written.push(t)).copyProfile('prod', 'token');
     assert.equal(result.ok, false);

@@ -21,7 +21,7 @@ export function createFakeBridge(handlers: Handlers = {}, transport: 'ipc' | 'ht
     async invoke(channel, ...args) {
       calls.push({ channel, args });
       const handler = bridge.handlers[channel] as ((...a: unknown[]) => unknown) | undefined;
-      if (!handler) return { ok: false, error: { kind: 'test', message: `no fake handler for ${channel}` } };
+      if (!handler) return { ok: false, error: { kind: 'internal', message: `no fake handler for ${channel}` } };
       return (await handler(...args)) as never;
     },
     onEvent(listener) {

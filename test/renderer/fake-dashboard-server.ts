@@ -99,12 +99,12 @@ export async function startFakeDashboardServer(options: {
       try {
         args = JSON.parse(body) as unknown[];
       } catch {
-        res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"ok":false,"error":{"kind":"bad-request","message":"bad json"}}');
+        res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"ok":false,"error":{"kind":"usage","message":"bad json"}}');
         return;
       }
       const result: Result<unknown> = handler
         ? await handler(args)
-        : { ok: false, error: { kind: 'unknown-channel', message: `no handler for ${channel}` } };
+        : { ok: false, error: { kind: 'usage', message: `no handler for ${channel}` } };
       res.writeHead(result.ok ? 200 : 400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify(result));
       return;

@@ -185,7 +185,7 @@ describe('Test and Save', () => {
 
   it('a refused Save shows the error with its hint and keeps the form', async () => {
     const bridge = createFakeBridge({
-      'profiles:save': () => ({ ok: false, error: { kind: 'keychain', message: 'The keychain is locked.', hint: 'Unlock it and try again.' } }),
+      'profiles:save': () => ({ ok: false, error: { kind: 'keychain_unavailable', message: 'The keychain is locked.', hint: 'Unlock it and try again.' } }),
     });
     const { container } = renderWithBridge(<ProfileForm mode="add" />, bridge);
     await fillRedpanda(container);
@@ -253,7 +253,7 @@ describe('editing', () => {
     const bridge = createFakeBridge({
       'profiles:get': () => {
         attempts += 1;
-        return attempts === 1 ? { ok: false, error: { kind: 'not-found', message: 'No profile "acq".', hint: 'Pick one from the list.' } } : ok(config);
+        return attempts === 1 ? { ok: false, error: { kind: 'not_found', message: 'No profile "acq".', hint: 'Pick one from the list.' } } : ok(config);
       },
     });
     renderWithBridge(<ProfileFormView mode="edit" id="acq" />, bridge);

@@ -45,7 +45,7 @@ describe('profile list', () => {
     const bridge = createFakeBridge({
       'profiles:list': () => {
         calls += 1;
-        return calls === 1 ? { ok: false, error: { kind: 'network', message: 'Tokentray did not answer.', hint: 'Start it.' } } : ok([fresh]);
+        return calls === 1 ? { ok: false, error: { kind: 'app_unavailable', message: 'Tokentray did not answer.', hint: 'Start it.' } } : ok([fresh]);
       },
       'activity:list': () => ok([]),
       'settings:get': () => settings,

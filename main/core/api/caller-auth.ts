@@ -4,7 +4,8 @@
 import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';
 import { ClientKeyIndex, clientMayAccess } from '../client-keys.js';
 import type { ClientKeyRecord, ConfigStore, Logger } from '../types.js';
-import { HttpProblem } from './problem.js';
+import { noSuchProfile } from '../errors.js';
+import { HttpProblem, problemFromError } from './problem.js';
 
 /**
  * Who is asking: a client key (with its record, whose profile limits apply), the headless
@@ -99,7 +100,7 @@ export class CallerAuth {
       throw new HttpProblem(403, 'forbidden', `This client key may not use profile "${id}".`, 'Ask for a key that includes this profile.');
     }
     if (!this.profileExists(id, now)) {
-      throw new HttpProblem(404, 'not_found', `There is no profile "${id}".`, 'List the profiles with GET /v1/profiles.');
+      throw problemFromError(noSuchProfile(id));
     }
   }
 

@@ -2,9 +2,10 @@
 // detail and a hint. The detail is a TokentrayError message, which by contract never holds a secret.
 import type { ServerResponse } from 'node:http';
 import type { Problem } from '../../../common/contract.js';
+import { problemType } from '../../../common/errors.js';
 import { toTokentrayError, type ErrorKind } from '../errors.js';
 
-export const PROBLEM_TYPE_PREFIX = 'urn:tokentray:problem:';
+export { PROBLEM_TYPE_PREFIX } from '../../../common/errors.js';
 
 /** Headers every answer carries, success or not (SPEC section 4). Never any Access-Control-* header. */
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
@@ -34,7 +35,7 @@ export class HttpProblem extends Error {
   override readonly name = 'HttpProblem';
   constructor(
     readonly status: number,
-    readonly kind: string,
+    readonly kind: ErrorKind,
     readonly detail: string,
     readonly hint?: string,
     readonly headers: Record<string, string> = {},
@@ -44,7 +45,7 @@ export class HttpProblem extends Error {
 
   toProblem(): Problem {
     const problem: Problem = {
-      type: PROBLEM_TYPE_PREFIX + this.kind,
+      type: problemType(this.kind),
       title: TITLES[this.status] ?? 'Error',
       status: this.status,
       detail: this.detail,
@@ -62,6 +63,11 @@ export function statusForKind(kind: ErrorKind): number {
     case 'usage':
     case 'config':
       return 400;
+    case 'unauthorized':
+    case 'session':
+      return 401;
+    case 'forbidden':
+      return 403;
     case 'internal':
       return 500;
     default:

@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { resolveProfile } from '../profiles.js';
 import type { ConfigStore, Engine, Logger, Token } from '../types.js';
 import { bufferUpTo } from './body.js';
-import { BASE_HEADERS, HttpProblem, sendProblem } from './problem.js';
+import { noSuchProfile } from '../errors.js';
+import { BASE_HEADERS, HttpProblem, problemFromError, sendProblem } from './problem.js';
 
 /** RFC 9110 section 7.6.1 hop-by-hop fields, plus the legacy Proxy-Connection. */
 const HOP_BY_HOP = new Set([
@@ -150,7 +151,7 @@ export class ProfileProxy {
     const { engine, store } = this.options;
     checkProxyPath(target.rawPath);
     const profile = store.getProfile(target.profileId);
-    if (profile === undefined) throw new HttpProblem(404, 'not_found', `There is no profile "${target.profileId}".`);
+    if (profile === undefined) throw problemFromError(noSuchProfile(target.profileId));
     const resolved = resolveProfile(profile);
     // Operate's cookie login has a base URL, not an API URL (seed 003).
     const base = resolved.apiUrl || resolved.baseUrl;

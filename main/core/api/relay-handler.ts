@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROFILE_ID_PATTERN } from '../../../common/contract.js';
 import { clientMayAccess, sameInConstantTime } from '../client-keys.js';
+import { noSuchProfileMessage } from '../../../common/errors.js';
 import { toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
 import type { ClientKeyRecord, Token } from '../types.js';
@@ -90,7 +91,7 @@ export function registerRelayRoutes(area: ServerArea): void {
     }
     const profile = PROFILE_ID_PATTERN.test(id) ? auth.findProfile(id, clock.now()) : undefined;
     if (profile === undefined) {
-      throw new OAuthError(400, 'invalid_request', `There is no profile "${id}". The token URL is /v1/profiles/{id}/oauth/token with an id from GET /v1/profiles.`);
+      throw new OAuthError(400, 'invalid_request', `${noSuchProfileMessage(id)} The token URL is /v1/profiles/{id}/oauth/token with an id from GET /v1/profiles.`);
     }
     const refusal = relayRefusal(profile.provider);
     if (refusal !== null) throw new OAuthError(400, 'unauthorized_client', refusal);
@@ -104,7 +105,7 @@ export function registerRelayRoutes(area: ServerArea): void {
       issued = engine.peekToken(id, options) ?? (await engine.getToken(id, options));
     } catch (error) {
       const failure = toTokentrayError(error);
-      if (failure.kind === 'not_found') throw new OAuthError(400, 'invalid_request', `There is no profile "${id}".`);
+      if (failure.kind === 'not_found') throw new OAuthError(400, 'invalid_request', noSuchProfileMessage(id));
       const retryAfter = failure.retryAfterMs !== undefined && failure.retryAfterMs > 0 ? Math.ceil(failure.retryAfterMs / 1000) : DEFAULT_RETRY_AFTER_SEC;
       // The engine's message names the profile and the cause, never a secret (errors.ts).
       throw new OAuthError(503, 'temporarily_unavailable', `No valid token can be had for profile "${id}" now: ${failure.message}`, {

@@ -7,7 +7,7 @@ import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
 import type { Clock } from '../clock.js';
-import { TokentrayError, toTokentrayError } from '../errors.js';
+import { TokentrayError, noSuchProfile, toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
 import { secondsLeft } from '../wire.js';
 import type {
@@ -317,9 +317,7 @@ export class TokenEngine implements Engine {
       // Added by another process since the last sync, or one-shot use without start().
       const profile = this.store.getProfile(id);
       if (profile === undefined) {
-        throw new TokentrayError('not_found', `There is no profile "${id}".`, {
-          hint: 'Run `tokentray profile list` to see the profiles.',
-        });
+        throw noSuchProfile(id);
       }
       refresher = new Refresher(profile, this.host);
       this.refreshers.set(id, refresher);

@@ -1,6 +1,6 @@
 // What every CLI command shares: its streams, the config directory, the store and the vault, the
 // in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
-import { TokentrayError, isProviderErrorKind, isTokentrayError, isVaultErrorKind, type ErrorKind } from '../../core/errors.js';
+import { TokentrayError, noSuchProfile, isProviderErrorKind, isTokentrayError, isVaultErrorKind, type ErrorKind } from '../../core/errors.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
@@ -70,11 +70,7 @@ export function usageError(message: string, hint?: string): TokentrayError {
   return new TokentrayError('usage', message, hint === undefined ? {} : { hint });
 }
 
-export function noSuchProfile(id: string): TokentrayError {
-  return new TokentrayError('not_found', `There is no profile "${id}".`, {
-    hint: 'See `tokentray profile list`, or create it with `tokentray profile add`.',
-  });
-}
+export { noSuchProfile };
 
 /** Options every command takes. */
 export interface CommonOptions {

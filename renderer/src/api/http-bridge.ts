@@ -22,6 +22,7 @@ import {
   type Result,
   type TokentrayBridge,
 } from '../../../common/contract.js';
+import { kindOfProblemType } from '../../../common/errors.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -245,7 +246,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
         });
       } catch {
         return failure({
-          kind: 'network',
+          kind: 'app_unavailable',
           message: 'Tokentray did not answer.',
           hint: 'Check that `tokentray serve` is still running, then reload this page.',
         });
@@ -291,7 +292,7 @@ async function readResult<T>(response: Response): Promise<Result<T>> {
   // A problem+json answer (SPEC section 4) carries title, detail and maybe a hint.
   const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   return failure({
-    kind: typeof problem.type === 'string' ? problem.type : 'http',
+    kind: kindOfProblemType(problem.type) ?? 'internal',
     message:
       typeof problem.detail === 'string'
         ? problem.detail
