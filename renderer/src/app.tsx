@@ -4,6 +4,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { ActivityView } from './components/activity-log.js';
 import { ProfileFormView } from './components/profile-form.js';
 import { ProfilesView } from './components/profile-list.js';
+import { RelayPanel } from './components/relay-panel.js';
 import { SettingsView } from './components/settings-view.js';
 import { TokenInspector } from './components/token-inspector.js';
 import { VaultGate } from './components/vault-gate.js';
@@ -12,7 +13,7 @@ import { routeHref, useRoute, type Route } from './router.js';
 import { useDashboardState } from './store.js';
 
 const NAV: Array<{ label: string; route: Route; views: Route['view'][] }> = [
-  { label: 'Profiles', route: { view: 'profiles' }, views: ['profiles', 'add', 'edit', 'inspect'] },
+  { label: 'Profiles', route: { view: 'profiles' }, views: ['profiles', 'add', 'edit', 'inspect', 'relay'] },
   { label: 'Activity', route: { view: 'activity' }, views: ['activity'] },
   { label: 'Settings', route: { view: 'settings' }, views: ['settings'] },
 ];
@@ -80,6 +81,8 @@ function View(props: { route: Route; navigate: (route: Route) => void }): ReactN
       return <ProfileFormView key={route.id} mode="edit" id={route.id} />;
     case 'inspect':
       return <TokenInspector key={route.id} id={route.id} />;
+    case 'relay':
+      return <RelayPanel key={route.id} id={route.id} />;
     case 'activity':
       return <ActivityView navigate={navigate} {...(route.profile ? { profile: route.profile } : {})} />;
     case 'settings':

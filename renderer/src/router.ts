@@ -7,6 +7,7 @@ export type Route =
   | { view: 'add' }
   | { view: 'edit'; id: string }
   | { view: 'inspect'; id: string }
+  | { view: 'relay'; id: string }
   | { view: 'activity'; profile?: string }
   | { view: 'settings' };
 
@@ -20,6 +21,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { view: 'edit', id: arg } : { view: 'profiles' };
     case 'inspect':
       return arg ? { view: 'inspect', id: arg } : { view: 'profiles' };
+    case 'relay':
+      return arg ? { view: 'relay', id: arg } : { view: 'profiles' };
     case 'activity':
       return arg ? { view: 'activity', profile: arg } : { view: 'activity' };
     case 'settings':
@@ -41,6 +44,8 @@ export function routeHref(route: Route): string {
       return `#/edit/${encodeURIComponent(route.id)}`;
     case 'inspect':
       return `#/inspect/${encodeURIComponent(route.id)}`;
+    case 'relay':
+      return `#/relay/${encodeURIComponent(route.id)}`;
     case 'activity':
       return route.profile ? `#/activity/${encodeURIComponent(route.profile)}` : '#/activity';
     case 'settings':

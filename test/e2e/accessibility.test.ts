@@ -1,7 +1,8 @@
 // Accessibility stays checked (issue 16): axe-core, the engine most teams run in CI, in Debian's
 // Chromium on every view of the built dashboard (the profile list in light and dark, the add form
 // with its field errors, the edit form, the token inspector with a decoded JWT, the activity log,
-// settings with a client key, the delete confirmation), under the dashboard's own CSP. Any serious
+// settings with a client key, the delete confirmation, "Use from an OAuth client" with a new key and
+// its refusal for a cookie profile), under the dashboard's own CSP. Any serious
 // or critical violation fails, named with its rule and the elements it found. The data comes from
 // the dashboard's RPC protocol served by test/renderer/fake-dashboard-server.ts, so every profile
 // state and provider is on screen at once.
@@ -75,7 +76,13 @@ describe('accessibility of every dashboard view (axe-core in Chromium)', () => {
       csp: DASHBOARD_CSP,
       handlers: {
         'profiles:list': () => ok(statuses),
-        'profiles:get': () => ok(config),
+        // profile-cookie is a camunda-operate-cookie profile: the relay panel says why it cannot be relayed.
+        'profiles:get': (args) => ok(args[0] === 'profile-cookie' ? { id: 'profile-cookie', name: 'Operate (cookie)', provider: 'camunda-operate-cookie', username: 'demo' } : config),
+        'api:address': () => ok({ baseUrl: 'http://127.0.0.1:47210' }),
+        'clients:add': (args) => {
+          const input = args[0] as { name: string; profiles: string[] | null };
+          return ok({ key: 'tt_0123456789abcdefghijklmnopqrstuvwxyz', client: { name: input.name, profiles: input.profiles, createdAt: new Date().toISOString(), lastUsedAt: null } });
+        },
         'tokens:get': () => ok({ access_token: jwt, token_type: 'Bearer', expires_at: new Date(exp * 1000).toISOString(), expires_in: 3600, scope: 'read write' }),
         'activity:list': () => ok(activity),
         'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
@@ -164,6 +171,26 @@ describe('accessibility of every dashboard view (axe-core in Chromium)', () => {
     await page.goto(`${server.url}/#/settings`);
     await page.locator('tr[data-client="deploy"]').waitFor();
     await check('settings');
+  });
+
+  it('use from an OAuth client: URLs, examples, and a key created for the profile', async () => {
+    await page.goto(`${server.url}/#/relay/profile-000`);
+    await page.getByTestId('relay-token-url').waitFor();
+    await check('relay');
+    // By keyboard: the key name field, then its button, creates a key limited to the profile.
+    await page.getByLabel('Key name (the client id)').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('relay-new-key').waitFor();
+    await check('relay-new-key');
+    const added = server.requests.filter((r) => r.url === '/ui/rpc/clients%3Aadd').map((r) => JSON.parse(r.body) as unknown);
+    assert.deepEqual(added, [[{ name: 'profile-000-client', profiles: ['profile-000'] }]]);
+  });
+
+  it('use from an OAuth client, refused for a cookie profile', async () => {
+    await page.goto(`${server.url}/#/relay/profile-cookie`);
+    await page.getByTestId('relay-refusal').waitFor();
+    await check('relay-refused');
   });
 
   it('raised no page error', () => {

@@ -235,6 +235,9 @@ const ProfileCard = memo(function ProfileCard(props: { status: ProfileStatus; na
             <a className="button" href={routeHref({ view: 'inspect', id: status.id })}>
               Inspect token
             </a>
+            <a className="button" href={routeHref({ view: 'relay', id: status.id })}>
+              Use from an OAuth client
+            </a>
             <a className="button" href={routeHref({ view: 'edit', id: status.id })}>
               Edit
             </a>
