@@ -3,6 +3,7 @@
 // come in as parameters, so this file stays free of node-only storage and electron.
 import { apiBaseUrl } from '../../common/relay.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
+import { watchClientKeys } from './client-key-service.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
@@ -102,6 +103,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
 
   let started = false;
   let unsubscribeVault: (() => void) | null = null;
+  // Keys added or revoked by any writer (the dashboard, the CLI in another process) reach the log.
+  let unsubscribeClients: (() => void) | null = null;
   const startEngine = async (): Promise<void> => {
     if (started) return;
     await engine.start();
@@ -132,10 +135,12 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       // A locked file vault does not hold the server back: the dashboard's lock screen needs it.
       if (lockable === null || lockable.state === 'unlocked') await startEngine();
       unsubscribeVault = lockable?.onDidChangeState(follow) ?? null;
+      unsubscribeClients = watchClientKeys(deps.store, (entry) => engine.record(entry));
       try {
         return await server.listen(port);
       } catch (error) {
         unsubscribeVault?.();
+        unsubscribeClients?.();
         await server.close();
         await stopEngine();
         throw error;
@@ -143,6 +148,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     async stop() {
       unsubscribeVault?.();
+      unsubscribeClients?.();
       await server.close();
       await engineTurn;
       await stopEngine();

@@ -10,7 +10,7 @@ import {
 } from '../../common/contract.js';
 import { formatFieldErrors, validateProfile } from '../../common/validation.js';
 import { toClientInfo, toTokenResponse } from './wire.js';
-import { createClientKey } from './client-keys.js';
+import { ClientKeyService } from './client-key-service.js';
 import type { Clock } from './clock.js';
 import { TokentrayError, noSuchProfile, toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine } from './types.js';
@@ -45,6 +45,7 @@ const DASHBOARD_CLIENT = 'dashboard';
 
 export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
   const { engine, store, clock } = deps;
+  const clientKeys = new ClientKeyService({ store, clock });
 
   const requireProfile = (id: string): void => {
     if (store.getProfile(id) === undefined) throw noSuchProfile(id);
@@ -113,24 +114,14 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
 
     'clients:list': async () => store.listClients().map(toClientInfo),
 
+    // The activity log's client-added and client-removed entries come from watchClientKeys, which
+    // sees every writer (this RPC and the CLI in another process) the same way.
     'clients:add': async ({ name, profiles }) => {
-      if (store.listClients().some((record) => record.name === name)) {
-        throw new TokentrayError('usage', `A client key named "${name}" already exists.`, {
-          hint: 'Pick another name, or remove the existing key first.',
-        });
-      }
-      // The key is returned here once and never again: only its hash is stored (SPEC section 4).
-      const { key, record } = createClientKey(name, profiles === null ? null : [...new Set(profiles)], new Date(clock.now()));
-      store.putClient(record);
-      engine.record({ kind: 'client-added', client: name });
+      const { key, record } = clientKeys.add(name, profiles);
       return { key, client: toClientInfo(record) };
     },
 
-    'clients:remove': async (name) => {
-      const removed = store.removeClient(name);
-      if (removed) engine.record({ kind: 'client-removed', client: name });
-      return { removed };
-    },
+    'clients:remove': async (name) => ({ removed: clientKeys.remove(name) }),
 
     'clipboard:copy': async (id, what) => {
       requireProfile(id);

@@ -54,7 +54,11 @@ before(async () => {
     { id: 'down', name: 'down', provider: 'oauth2', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'x', timeoutMs: 2000 },
     { clientSecret: 'irrelevant-secret' },
   );
+  // A key may only be limited to profiles that exist; 'ghost' is removed after, so the key names a
+  // profile that is gone.
+  await h.addProfile('redpanda', 'ghost');
   appKey = await h.addKey('app', ['oidc', 'console', 'down', 'sendcloud-basic', 'operate-cookie', 'ghost']);
+  await h.core.engine.removeProfile('ghost');
   otherKey = await h.addKey('other', ['console']);
 });
 

@@ -1,9 +1,9 @@
 // `tokentray clients add|list|rm` (SPEC section 4): loopback client keys, shown once, stored as hashes.
 import type { Command } from 'commander';
-import { clientNameSchema } from '../../../common/contract.js';
-import { createClientKey } from '../../core/client-keys.js';
+import { ClientKeyService } from '../../core/client-key-service.js';
+import { systemClock } from '../../core/clock.js';
 import { TokentrayError } from '../../core/errors.js';
-import { noSuchProfile, table, usageError, type CliIo, type CommonOptions } from './context.js';
+import { table, usageError, type CliIo, type CommonOptions } from './context.js';
 import { withCommonOptions, type Runner } from './shared.js';
 
 export function registerClientCommands(program: Command, _io: CliIo, run: Runner): void {
@@ -14,21 +14,13 @@ export function registerClientCommands(program: Command, _io: CliIo, run: Runner
     .option('--profiles <ids>', 'comma-separated profile ids the key may use (default: all)')
     .action((name: string, options: CommonOptions & { profiles?: string }) =>
       run(options, (context) => {
-        if (!clientNameSchema.safeParse(name).success) {
-          throw usageError(`"${name}" is not a valid client name.`, 'Use 1-64 characters of letters, digits, . _ -');
-        }
-        const store = context.store;
-        if (store.listClients().some((c) => c.name === name)) {
-          throw usageError(`a client key named "${name}" already exists.`, `Remove it with \`tokentray clients rm ${name}\` or choose another name.`);
-        }
         let profiles: string[] | null = null;
         if (options.profiles !== undefined) {
           profiles = options.profiles.split(',').map((p) => p.trim()).filter((p) => p !== '');
           if (profiles.length === 0) throw usageError('--profiles is empty.', 'Name at least one profile, or leave the option out for all.');
-          for (const id of profiles) if (!store.getProfile(id)) throw noSuchProfile(id);
         }
-        const { key, record } = createClientKey(name, profiles, new Date());
-        store.putClient(record);
+        // The same service as the dashboard's: the same rules and words; the running app logs the new key.
+        const { key, record } = new ClientKeyService({ store: context.store, clock: systemClock }).add(name, profiles);
         const { hash: _hash, ...client } = record;
         if (options.json) return context.json({ key, client });
         context.out(`${key}\n`);
@@ -60,7 +52,7 @@ export function registerClientCommands(program: Command, _io: CliIo, run: Runner
     .description('revoke a client key')
     .action((name: string, options: CommonOptions) =>
       run(options, (context) => {
-        if (!context.store.removeClient(name)) {
+        if (!new ClientKeyService({ store: context.store, clock: systemClock }).remove(name)) {
           throw new TokentrayError('not_found', `There is no client key "${name}".`, { hint: 'See `tokentray clients list`.' });
         }
         if (options.json) return context.json({ removed: true, name });
