@@ -38,12 +38,28 @@ export type ProfileField =
   | 'sessionLifetimeSec'
   | 'timeoutMs';
 
+/**
+ * What a field holds, so every form (the dashboard's, the CLI's prompts) renders and reads it from
+ * this data instead of guessing from its name: a secret (kept in the vault, masked), a URL, a whole
+ * number, one of a few choices, name=value parameters, an Acquia organization scope, or plain text.
+ */
+export const FIELD_TYPES = ['text', 'secret', 'url', 'organization-scope', 'number', 'choice', 'params'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
 export interface FieldSpec {
   field: ProfileField | SecretField;
+  type: FieldType;
   label: string;
   required: boolean;
-  secret?: boolean;
   help?: string;
+  /** For type 'choice': the values offered (besides the provider's default). */
+  choices?: readonly string[];
+  /** For type 'number': what the number counts. */
+  unit?: 'seconds' | 'milliseconds';
+}
+
+export function isSecretSpec(spec: FieldSpec): spec is FieldSpec & { field: SecretField } {
+  return spec.type === 'secret';
 }
 
 export interface ProviderSpec {
@@ -79,17 +95,12 @@ export const COMMON_DEFAULTS = {
   timeoutMs: 10_000,
 } as const;
 
-const clientId = (label = 'Client ID'): FieldSpec => ({ field: 'clientId', label, required: true });
-const clientSecret = (label = 'Client secret'): FieldSpec => ({
-  field: 'clientSecret',
-  label,
-  required: true,
-  secret: true,
-});
-const tokenUrl = (required: boolean): FieldSpec => ({ field: 'tokenUrl', label: 'Token URL', required });
-const apiUrl: FieldSpec = { field: 'apiUrl', label: 'API base URL', required: false };
-const audience = (required = false): FieldSpec => ({ field: 'audience', label: 'Audience', required });
-const scope: FieldSpec = { field: 'scope', label: 'Scope', required: false };
+const clientId = (label = 'Client ID'): FieldSpec => ({ field: 'clientId', type: 'text', label, required: true });
+const clientSecret = (label = 'Client secret'): FieldSpec => ({ field: 'clientSecret', type: 'secret', label, required: true });
+const tokenUrl = (required: boolean, label = 'Token URL'): FieldSpec => ({ field: 'tokenUrl', type: 'url', label, required });
+const apiUrl: FieldSpec = { field: 'apiUrl', type: 'url', label: 'API base URL', required: false };
+const audience = (required = false): FieldSpec => ({ field: 'audience', type: 'text', label: 'Audience', required });
+const scope: FieldSpec = { field: 'scope', type: 'text', label: 'Scope', required: false };
 
 export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
   redpanda: {
@@ -127,7 +138,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     fields: [
       clientId(),
       clientSecret(),
-      { field: 'tokenUrl', label: 'Authorization server URL', required: false },
+      tokenUrl(false, 'Authorization server URL'),
       audience(),
       apiUrl,
     ],
@@ -152,11 +163,13 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     seed: '003_8838bc06a510e364.txt',
     summary: 'POST {base}/api/login?username=..&password=.. and keep the session cookie.',
     fields: [
-      { field: 'baseUrl', label: 'Operate base URL', required: false },
-      { field: 'username', label: 'Username', required: true },
-      { field: 'password', label: 'Password', required: true, secret: true },
+      { field: 'baseUrl', type: 'url', label: 'Operate base URL', required: false },
+      { field: 'username', type: 'text', label: 'Username', required: true },
+      { field: 'password', type: 'secret', label: 'Password', required: true },
       {
         field: 'sessionLifetimeSec',
+        type: 'number',
+        unit: 'seconds',
         label: 'Session lifetime (seconds)',
         required: false,
         help: 'How long a login is trusted before logging in again.',
@@ -175,6 +188,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
       clientSecret('API secret'),
       {
         field: 'scope',
+        type: 'organization-scope',
         label: 'Scope',
         required: false,
         help: 'Federated Authentication: organization:<uuid>',
@@ -224,11 +238,11 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
       clientId(),
       clientSecret(),
       tokenUrl(true),
-      { field: 'authMethod', label: 'Client authentication', required: false },
+      { field: 'authMethod', type: 'choice', choices: AUTH_METHODS, label: 'Client authentication', required: false },
       audience(),
       scope,
-      { field: 'extraParams', label: 'Extra parameters', required: false },
-      { field: 'defaultLifetimeSec', label: 'Default lifetime (seconds)', required: false },
+      { field: 'extraParams', type: 'params', label: 'Extra parameters', required: false },
+      { field: 'defaultLifetimeSec', type: 'number', unit: 'seconds', label: 'Default lifetime (seconds)', required: false },
       apiUrl,
     ],
     defaults: { authMethod: 'client_secret_basic' },
@@ -242,6 +256,6 @@ export function isProviderId(value: unknown): value is ProviderId {
 /** The secret fields a provider needs (read from the keychain before a token request). */
 export function secretFieldsOf(provider: ProviderId): SecretField[] {
   return PROVIDERS[provider].fields
-    .filter((f): f is FieldSpec & { field: SecretField } => f.secret === true)
+    .filter(isSecretSpec)
     .map((f) => f.field);
 }

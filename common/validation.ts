@@ -1,7 +1,7 @@
 // One validation for every way a profile arrives (CLI, dashboard form, IPC, HTTP): the schema checks
 // shapes, then each provider's required fields are checked, with messages that say how to fix it.
 import { profileConfigSchema, profileSecretsSchema, type ProfileConfig, type ProfileSecrets } from './contract.js';
-import { PROVIDERS, isProviderId, PROVIDER_IDS, type FieldSpec } from './providers.js';
+import { PROVIDERS, isProviderId, isSecretSpec, PROVIDER_IDS, type FieldSpec } from './providers.js';
 
 export interface FieldError {
   /** 'id', 'name', 'provider', a ProfileField or a SecretField. */
@@ -46,8 +46,8 @@ export function validateProfile(
     const spec = PROVIDERS[parsed.data.provider];
     for (const field of spec.fields) {
       if (!field.required) continue;
-      const missing = field.secret
-        ? options.requireSecrets && !parsedSecrets.data[field.field as keyof ProfileSecrets]
+      const missing = isSecretSpec(field)
+        ? options.requireSecrets && !parsedSecrets.data[field.field]
         : isBlank((parsed.data as Record<string, unknown>)[field.field]);
       if (missing) errors.push({ field: field.field, message: requiredMessage(field, spec.label) });
     }

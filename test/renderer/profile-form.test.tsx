@@ -262,3 +262,44 @@ describe('editing', () => {
     await screen.findByRole('form', { name: 'Edit profile' });
   });
 });
+
+describe('the form renders each field from its type in the catalogue', () => {
+  const expected: Record<string, (control: HTMLElement) => void> = {
+    text: (c) => assert.equal((c as HTMLInputElement).type, 'text'),
+    secret: (c) => {
+      assert.equal((c as HTMLInputElement).type, 'password');
+      assert.equal(c.getAttribute('autocomplete'), 'new-password');
+    },
+    url: (c) => assert.equal((c as HTMLInputElement).type, 'url'),
+    'organization-scope': (c) => assert.match(c.getAttribute('placeholder') ?? '', /^organization:/),
+    number: (c) => assert.equal(c.getAttribute('inputmode'), 'numeric'),
+    choice: (c) => assert.equal(c.tagName, 'SELECT'),
+    params: (c) => assert.equal(c.tagName, 'TEXTAREA'),
+  };
+
+  for (const provider of PROVIDER_IDS) {
+    it(`${provider}: every field's control is the one its type names`, () => {
+      const { container } = renderWithBridge(<ProfileForm mode="add" />, createFakeBridge());
+      fireEvent.change(controlOf(container, 'provider'), { target: { value: provider } });
+      for (const spec of PROVIDERS[provider].fields) {
+        const control = controlOf(container, spec.field);
+        const check = expected[spec.type];
+        assert.ok(check, `a check for type ${spec.type}`);
+        check(control);
+        if (spec.type === 'choice') {
+          const offered = [...(control as unknown as HTMLSelectElement).options].map((o) => o.value).filter((v) => v !== '');
+          assert.deepEqual(offered, [...(spec.choices ?? [])], `${spec.field} offers the catalogue's choices`);
+        }
+      }
+      cleanup();
+    });
+  }
+
+  it('a number field refuses what is not a whole number, beside the field', async () => {
+    const { container } = renderWithBridge(<ProfileForm mode="add" />, createFakeBridge());
+    fireEvent.change(controlOf(container, 'provider'), { target: { value: 'oauth2' } });
+    type(container, 'defaultLifetimeSec', '1e3');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => assert.equal(errorOf(container, 'defaultLifetimeSec'), 'must be a whole number'));
+  });
+});

@@ -4,10 +4,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, ProfileConfig, ProfileSecrets, TestResult } from '../../../common/contract.js';
 import {
-  AUTH_METHODS,
   PROVIDER_IDS,
   PROVIDERS,
+  isSecretSpec,
   type FieldSpec,
+  type FieldType,
   type ProviderId,
   type SecretField,
 } from '../../../common/providers.js';
@@ -16,8 +17,6 @@ import { validateProfile, type FieldError } from '../../../common/validation.js'
 import { useDashboard } from '../context.js';
 import { formatDuration } from '../format.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
-
-const NUMBER_FIELDS = new Set(['defaultLifetimeSec', 'sessionLifetimeSec', 'timeoutMs']);
 
 export interface FormValues {
   provider: ProviderId;
@@ -37,17 +36,17 @@ export function buildInput(
   const secrets: ProfileSecrets = {};
   const errors: FieldError[] = [];
   for (const spec of PROVIDERS[values.provider].fields) {
-    if (spec.secret) {
-      const secret = values.secrets[spec.field as SecretField] ?? '';
-      if (secret !== '') secrets[spec.field as SecretField] = secret;
+    if (isSecretSpec(spec)) {
+      const secret = values.secrets[spec.field] ?? '';
+      if (secret !== '') secrets[spec.field] = secret;
       continue;
     }
     const raw = (values.fields[spec.field] ?? '').trim();
     if (raw === '') continue;
-    if (NUMBER_FIELDS.has(spec.field)) {
+    if (spec.type === 'number') {
       if (!/^\d+$/.test(raw)) errors.push({ field: spec.field, message: 'must be a whole number' });
       else profile[spec.field] = Number(raw);
-    } else if (spec.field === 'extraParams') {
+    } else if (spec.type === 'params') {
       const params: Record<string, string> = {};
       for (const line of raw.split('\n').map((l) => l.trim()).filter(Boolean)) {
         const at = line.indexOf('=');
@@ -102,11 +101,11 @@ function slugify(name: string): string {
 function valuesFrom(config: ProfileConfig): FormValues {
   const fields: Record<string, string> = {};
   for (const spec of PROVIDERS[config.provider].fields) {
-    if (spec.secret) continue;
+    if (isSecretSpec(spec)) continue;
     const value = (config as Record<string, unknown>)[spec.field];
     if (value === undefined || value === null) continue;
     fields[spec.field] =
-      spec.field === 'extraParams'
+      spec.type === 'params'
         ? Object.entries(value as Record<string, string>).map(([k, v]) => `${k}=${v}`).join('\n')
         : String(value);
   }
@@ -293,11 +292,11 @@ export function ProfileForm(props: ProfileFormProps): ReactNode {
           spec={field}
           provider={values.provider}
           mode={mode}
-          value={field.secret ? (values.secrets[field.field as SecretField] ?? '') : (values.fields[field.field] ?? '')}
+          value={isSecretSpec(field) ? (values.secrets[field.field] ?? '') : (values.fields[field.field] ?? '')}
           error={errorFor(field.field)}
           onBlur={touch(field.field)}
           onChange={(value) =>
-            field.secret
+            isSecretSpec(field)
               ? update({ secrets: { ...values.secrets, [field.field]: value } })
               : update({ fields: { ...values.fields, [field.field]: value } })
           }
@@ -401,6 +400,18 @@ function Field(props: {
   );
 }
 
+/** The <input> type for each field type the catalogue names (choice and params have their own elements). */
+const INPUT_TYPES: Record<FieldType, 'text' | 'password' | 'url'> = {
+  text: 'text',
+  secret: 'password',
+  url: 'url',
+  'organization-scope': 'text',
+  // type=number would take 1e3 and -5 and spin on the wheel; a whole number is checked on save.
+  number: 'text',
+  choice: 'text',
+  params: 'text',
+};
+
 function ProviderField(props: {
   spec: FieldSpec;
   provider: ProviderId;
@@ -413,25 +424,28 @@ function ProviderField(props: {
   const { spec, provider, mode } = props;
   const defaults = PROVIDERS[provider].defaults as Record<string, unknown>;
   const fallback = defaults[spec.field];
-  const placeholder = spec.secret
+  const secret = isSecretSpec(spec);
+  const placeholder = secret
     ? mode === 'edit'
       ? 'Unchanged (leave blank to keep the stored secret)'
       : ''
     : fallback !== undefined
       ? String(fallback)
-      : '';
-  const help = [spec.help, !spec.secret && fallback !== undefined ? 'Leave blank for the default shown.' : null]
+      : spec.type === 'organization-scope'
+        ? 'organization:<uuid>'
+        : '';
+  const help = [spec.help, !secret && fallback !== undefined ? 'Leave blank for the default shown.' : null]
     .filter(Boolean)
     .join(' ');
-  const required = spec.required && (!spec.secret || mode === 'add');
+  const required = spec.required && (!secret || mode === 'add');
   return (
     <Field label={spec.label} name={spec.field} required={required} error={props.error} {...(help ? { help } : {})}>
       {(a) => {
-        if (spec.field === 'authMethod') {
+        if (spec.type === 'choice') {
           return (
             <select {...a} value={props.value} onBlur={props.onBlur} onChange={(e) => props.onChange(e.target.value)}>
               <option value="">Default{fallback ? ` (${String(fallback)})` : ''}</option>
-              {AUTH_METHODS.map((m) => (
+              {(spec.choices ?? []).map((m) => (
                 <option key={m} value={m}>
                   {m}
                 </option>
@@ -439,7 +453,7 @@ function ProviderField(props: {
             </select>
           );
         }
-        if (spec.field === 'extraParams') {
+        if (spec.type === 'params') {
           return (
             <textarea
               {...a}
@@ -455,9 +469,9 @@ function ProviderField(props: {
         return (
           <input
             {...a}
-            type={spec.secret ? 'password' : NUMBER_FIELDS.has(spec.field) ? 'text' : spec.field.endsWith('Url') ? 'url' : 'text'}
-            inputMode={NUMBER_FIELDS.has(spec.field) ? 'numeric' : undefined}
-            autoComplete={spec.secret ? 'new-password' : 'off'}
+            type={INPUT_TYPES[spec.type]}
+            inputMode={spec.type === 'number' ? 'numeric' : undefined}
+            autoComplete={secret ? 'new-password' : 'off'}
             spellCheck={false}
             placeholder={placeholder}
             value={props.value}
