@@ -8,7 +8,6 @@ import {
   type IpcResponses,
   type Result,
 } from '../../common/contract.js';
-import { formatFieldErrors, validateProfile } from '../../common/validation.js';
 import { toClientInfo, toTokenResponse } from './wire.js';
 import { ClientKeyService } from './client-key-service.js';
 import type { Clock } from './clock.js';
@@ -68,15 +67,8 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     // Validated once, by the profile service behind the engine (the same rules as the CLI's).
     'profiles:save': async (input) => engine.upsertProfile(input.profile, input.secrets),
 
-    'profiles:test': async (input) => {
-      const checked = validateProfile(input.profile, input.secrets, { requireSecrets: false });
-      if (!checked.ok) {
-        throw new TokentrayError('config', formatFieldErrors(checked.errors), {
-          hint: 'Correct the fields named above and test again.',
-        });
-      }
-      return engine.testProfile(checked.profile, checked.secrets);
-    },
+    // The engine validates once, as for a save; an invalid profile is a failed test, not a failed call.
+    'profiles:test': async (input) => engine.testProfile(input.profile, input.secrets),
 
     'profiles:remove': async (id) => ({ removed: await engine.removeProfile(id) }),
 

@@ -124,4 +124,20 @@ describe('profile service', () => {
     assert.equal(engine.activity().some((e) => e.profileId === 'x'), false, 'nothing was recorded');
     await engine.stop();
   });
+
+  test('a test of an invalid profile through the RPC is a failed test with the field messages of a save, and nothing is sent', async () => {
+    const { engine, store, endpoint } = await createHarness({ profiles: [] });
+    const rpc = createRpcHandlers({ engine, store, clock: new FakeClock() });
+    const invalid = { id: 'p2', name: 'p2', provider: 'oauth2', clientId: 'a' };
+    const tested = await dispatchRpc(rpc, 'profiles:test', [{ profile: invalid, secrets: { clientSecret: 'fake' } }]);
+    assert.ok(tested.ok, 'the call itself succeeds: the test failed');
+    const outcome = tested.value as { ok: boolean; error?: { kind: string; message: string; hint?: string } };
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.error?.kind, 'config');
+    assert.match(outcome.error?.hint ?? '', /test again/);
+    const saved = await dispatchRpc(rpc, 'profiles:save', [{ profile: invalid, secrets: { clientSecret: 'fake' } }]);
+    assert.ok(!saved.ok);
+    assert.deepEqual(fieldLines(outcome.error?.message ?? ''), fieldLines(saved.error.message));
+    assert.equal(endpoint.requests.length, 0, 'no token request for an invalid profile');
+  });
 });

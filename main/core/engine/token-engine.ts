@@ -170,10 +170,10 @@ export class TokenEngine implements Engine {
   async testProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<TestResult> {
     const at = new Date(this.clock.now());
     const result = validateProfile(profile, secrets, { requireSecrets: false });
-    if (!result.ok) return { ok: false, error: configError(formatFieldErrors(result.errors)).toInfo(at) };
+    if (!result.ok) return { ok: false, error: configError(formatFieldErrors(result.errors), 'test').toInfo(at) };
     // A test of an edit uses the stored secret too, so it follows the same rule as a save (issue 13).
     const follow = secretFollowErrors(this.store.getProfile(result.profile.id), result.profile, result.secrets);
-    if (follow.length > 0) return { ok: false, error: configError(formatFieldErrors(follow)).toInfo(at) };
+    if (follow.length > 0) return { ok: false, error: configError(formatFieldErrors(follow), 'test').toInfo(at) };
     try {
       // An edit that left a secret blank keeps the stored one, so the test uses it too.
       const merged = await readSecrets(this.vault, result.profile, result.secrets);
@@ -433,8 +433,8 @@ export class TokenEngine implements Engine {
   }
 }
 
-function configError(details: string): TokentrayError {
+function configError(details: string, then: 'save' | 'test' = 'save'): TokentrayError {
   return new TokentrayError('config', `The profile is not valid:\n${details}`, {
-    hint: 'Fix the fields named above and save again.',
+    hint: `Fix the fields named above and ${then} again.`,
   });
 }
