@@ -8,7 +8,6 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TokentrayError } from '../../main/core/errors.js';
-import type { Token } from '../../main/core/types.js';
 import { KeytarVault, isTransientKeychainError, keychainError, type KeytarLike } from '../../main/node/keytar-vault.js';
 import { vaultContract } from '../support/vault-contract.js';
 
@@ -54,26 +53,6 @@ describe('KeytarVault with gnome-keyring', () => {
     await vault.deleteSecret('alpha', 'clientSecret');
     assert.equal(await vault.getSecret('alpha', 'clientSecret'), null);
     await vault.deleteSecret('alpha', 'clientSecret'); // deleting nothing is fine
-  });
-
-  test('the cached token round-trips through the keychain and can be cleared', async () => {
-    const token: Token = {
-      accessToken: `eyJ.${randomBytes(16).toString('hex')}`,
-      tokenType: 'Bearer',
-      headers: { Authorization: 'Bearer x' },
-      obtainedAt: 1_700_000_000_000,
-      expiresAt: 1_700_000_300_000,
-      scope: 'organization:1234',
-    };
-    assert.equal(await vault.getCachedToken('beta'), null);
-    await vault.setCachedToken('beta', token);
-    assert.deepEqual(await vault.getCachedToken('beta'), token);
-    const basic: Token = { accessToken: 'abc', tokenType: 'Basic', headers: { Authorization: 'Basic abc' }, obtainedAt: 1, expiresAt: null };
-    await vault.setCachedToken('beta', basic);
-    assert.deepEqual(await vault.getCachedToken('beta'), basic, 'a token that never expires keeps expiresAt null');
-    await vault.setCachedToken('beta', null);
-    assert.equal(await vault.getCachedToken('beta'), null);
-    assert.equal(await keytar.getPassword(service, 'beta:token'), null);
   });
 
   test('an unreadable cache entry is dropped, not served', async () => {

@@ -32,7 +32,8 @@ export function vaultContract(name: string, open: () => Promise<VaultUnderTest>)
     });
 
     test('the cached token round-trips, a never-expiring one keeps expiresAt null, and null clears it', async () => {
-      const { vault } = await open();
+      const under = await open();
+      const { vault } = under;
       const token: Token = {
         accessToken: `eyJ.${randomBytes(16).toString('hex')}`,
         tokenType: 'Bearer',
@@ -49,6 +50,7 @@ export function vaultContract(name: string, open: () => Promise<VaultUnderTest>)
       assert.deepEqual(await vault.getCachedToken('beta'), basic);
       await vault.setCachedToken('beta', null);
       assert.equal(await vault.getCachedToken('beta'), null);
+      assert.ok(!(await under.accounts()).includes('beta:token'), 'a cleared token leaves no entry behind');
     });
 
     test('an unreadable cached token is dropped, not served', async () => {
