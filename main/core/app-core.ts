@@ -3,6 +3,7 @@
 // come in as parameters, so this file stays free of node-only storage and electron.
 import { apiBaseUrl } from '../../common/relay.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
+import type { SessionOptions } from './api/sessions.js';
 import { watchClientKeys } from './client-key-service.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
@@ -30,6 +31,8 @@ export interface CoreDeps {
   clipboard?: ClipboardPort;
   /** Tests tighten or loosen the server's bounds. */
   limits?: Partial<LoopbackLimits>;
+  /** Tests shorten the dashboard sessions' link and idle windows. */
+  sessions?: Partial<SessionOptions>;
 }
 
 export interface Core {
@@ -99,6 +102,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     ...(deps.dashboardDir === undefined ? {} : { dashboardDir: deps.dashboardDir }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+    ...(deps.sessions === undefined ? {} : { sessions: deps.sessions }),
   });
 
   let started = false;

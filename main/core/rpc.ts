@@ -143,7 +143,8 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     },
 
     'vault:lock': async () => {
-      // TODO(session, issue 13): revoke every dashboard session here once sessions can be revoked.
+      // Every dashboard session ends with the Lock (issue 13): the loopback server follows the
+      // vault's state, and its RPC route gives the locking tab a lock-screen session.
       const vault = requireVault();
       vault.lock();
       await deps.vaultSettled?.();

@@ -1,10 +1,11 @@
 // The dashboard shell: navigation, the live-connection banner and one view at a time. Moving between
 // views puts focus on the new view's heading so keyboard and screen-reader users know where they are.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ActivityView } from './components/activity-log.js';
 import { ProfileFormView } from './components/profile-form.js';
 import { ProfilesView } from './components/profile-list.js';
 import { RelayPanel } from './components/relay-panel.js';
+import { LoggedOut, LogoutButton } from './components/session-end.js';
 import { SettingsView } from './components/settings-view.js';
 import { TokenInspector } from './components/token-inspector.js';
 import { VaultGate } from './components/vault-gate.js';
@@ -22,6 +23,7 @@ export function App(): ReactNode {
   const [route, navigate] = useRoute();
   const key = routeHref(route);
   const first = useRef(true);
+  const [loggedOut, setLoggedOut] = useState(false);
 
   useEffect(() => {
     if (first.current) {
@@ -33,6 +35,11 @@ export function App(): ReactNode {
     // Keyed on the href: `route` is a new object on every render.
   }, [key]);
 
+  useEffect(() => {
+    if (loggedOut) document.querySelector<HTMLElement>('main h1')?.focus();
+  }, [loggedOut]);
+
+  if (loggedOut) return <LoggedOut />;
   // The lock screen stands in for everything while the file vault waits for its passphrase.
   return (
     <VaultGate>
@@ -60,6 +67,7 @@ export function App(): ReactNode {
               ))}
             </ul>
           </nav>
+          <LogoutButton onLoggedOut={() => setLoggedOut(true)} />
         </header>
         <ConnectionBanner />
         <main id="main" tabIndex={-1}>

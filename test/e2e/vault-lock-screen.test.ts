@@ -2,8 +2,9 @@
 // and no passphrase keeps running on a locked file vault (health "locked", token demands 503), and
 // Chromium's lock screen creates the passphrase, a profile is added against a local token server and
 // its token shown. Then the CLI adds a second profile to the same vault while serve runs (a second
-// real writer) and serve hands out its token without a restart; Lock, a wrong passphrase (slowed
-// down), and Unlock again.
+// real writer) and serve hands out its token without a restart; Lock (which ends every dashboard
+// session: another browser's tab loses its live updates), a wrong passphrase (slowed down), and
+// Unlock again in the tab that locked; then Log out, after which that tab's session opens nothing.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -172,8 +173,21 @@ describe('a locked file vault in headless mode, in Chromium', () => {
     assert.match(await vaultSection.innerText(), /Encrypted file/);
     assert.match(await vaultSection.innerText(), /vault\.json/);
     await shoot(page, 'settings');
+    // Another browser logged in with its own link: Lock ends its session and its event stream too.
+    const link = await runCli(['dashboard', '--config-dir', configDir], { env: headlessEnv() });
+    assert.equal(link.code, 0, link.stderr);
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(link.stdout.trim());
+    await other.getByRole('heading', { name: 'Profiles', exact: true }).waitFor();
     await vaultSection.getByRole('button', { name: 'Lock the vault' }).click();
     await page.getByRole('heading', { name: 'Unlock the vault' }).waitFor();
+    await other.getByRole('alert').getByText(/Live updates stopped: this dashboard session has ended/).waitFor();
+    // (Evaluated as text: this file is type-checked without the DOM library.)
+    const refused = (await other.evaluate(
+      `fetch('/ui/rpc/profiles%3Alist', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Tokentray-Session': sessionStorage.getItem('tokentray.session') || '' }, body: '[]' }).then((r) => r.status)`,
+    )) as number;
+    assert.equal(refused, 401, "the other tab's session ended with the Lock");
+    await other.context().close();
     assert.equal(((await (await fetch(`${served.origin}/v1/health`)).json()) as { status: string }).status, 'locked');
     const locked = await api('/v1/profiles/from-cli/token');
     assert.equal(locked.status, 503);
@@ -201,5 +215,31 @@ describe('a locked file vault in headless mode, in Chromium', () => {
     await settings.waitFor();
     const token = await api('/v1/profiles/from-cli/token');
     assert.equal(token.status, 200);
+    // The unlocked tab has its live updates back (a new session came with the unlock).
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await page.getByRole('heading', { name: 'Profiles', exact: true }).waitFor();
+    assert.equal(await page.getByRole('alert').getByText(/Live updates stopped/).count(), 0);
+  });
+
+  it('Log out ends the session: the page says how to come back, and its secret and cookie open nothing', async () => {
+    const secret = (await page.evaluate(`sessionStorage.getItem('tokentray.session')`)) as string | null;
+    assert.ok(secret);
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'tokentray_session');
+    assert.ok(cookie);
+    const replay = async (): Promise<number> =>
+      (
+        await fetch(`${served.origin}/ui/rpc/profiles%3Alist`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Origin: served.origin, 'X-Tokentray-Session': secret, Cookie: `tokentray_session=${cookie.value}` },
+          body: '[]',
+        })
+      ).status;
+    assert.equal(await replay(), 200, 'the session works before');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Logged out' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /tokentray dashboard/);
+    await shoot(page, 'logged-out');
+    assert.equal(await replay(), 401);
+    assert.equal(await page.evaluate(`sessionStorage.getItem('tokentray.session')`), null);
   });
 });

@@ -3,7 +3,7 @@
 // clipboard actions of both transports.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { EngineEvent, ProfileStatus, TokentrayBridge } from '../../common/contract.js';
+import { SESSION_STORAGE_KEY, type EngineEvent, type ProfileStatus, type TokentrayBridge } from '../../common/contract.js';
 import { createClipboard, createHttpBridge, selectBridge, type SessionStore } from '../../renderer/src/api/index.js';
 import { DashboardStore } from '../../renderer/src/store.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
@@ -20,6 +20,19 @@ function memoryStorage(secret: string | null = 'tab-secret'): SessionStore & { i
   };
 }
 // Every bridge here runs like a logged-in tab with no login link in its address.
+/** Polls a check until it passes (at most 2 s): the stream opens on its own schedule. */
+async function waitFor(check: () => void): Promise<void> {
+  for (let waited = 0; ; waited += 10) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (waited >= 2000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
 const tab = (): { storage: SessionStore; location: null } => ({ storage: memoryStorage(), location: null });
 
 const status: ProfileStatus = syntheticStatuses(1)[0] as ProfileStatus;
@@ -269,6 +282,30 @@ describe('origin-bound session (issue 13)', () => {
     await closed;
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(opened, 1);
+    stop();
+  });
+
+  it('a rotated session (Lock, unlock) is kept and the event stream reopens under it at once', async () => {
+    const streams: string[] = [];
+    const stub: typeof fetch = async (input, init) => {
+      const sent = (init?.headers as Record<string, string> | undefined)?.['X-Tokentray-Session'] ?? '';
+      if (String(input) === '/v1/events') {
+        streams.push(sent);
+        // The stream stays open until aborted.
+        return new Response(new ReadableStream({ start: () => undefined }), { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+      }
+      return new Response(JSON.stringify({ ok: true, value: { backend: 'file', state: 'unlocked', location: '', entries: null } }), {
+        status: 200,
+        headers: { 'Content-Type': 'application/json', 'X-Tokentray-Session': 'rotated-secret' },
+      });
+    };
+    const storage = memoryStorage('first-secret');
+    const bridge = createHttpBridge({ fetch: stub, storage, location: null, reconnectMs: 60_000 });
+    const stop = bridge.onEvent(() => {});
+    await waitFor(() => assert.deepEqual(streams, ['first-secret']));
+    await bridge.invoke('vault:unlock', 'passphrase');
+    assert.equal(storage.getItem(SESSION_STORAGE_KEY), 'rotated-secret');
+    await waitFor(() => assert.deepEqual(streams, ['first-secret', 'rotated-secret']));
     stop();
   });
 

@@ -6,6 +6,7 @@ import { ClientKeyIndex, clientMayAccess } from '../client-keys.js';
 import type { ClientKeyRecord, ConfigStore, Logger } from '../types.js';
 import { noSuchProfile } from '../errors.js';
 import { HttpProblem, problemFromError } from './problem.js';
+import type { SessionScope } from './sessions.js';
 
 /**
  * Who is asking: a client key (with its record, whose profile limits apply), the headless
@@ -18,6 +19,8 @@ export interface Caller {
   record?: ClientKeyRecord;
   /** The dashboard session's key (revocation ends what it holds open on logout or Lock). */
   sessionKey?: string;
+  /** The dashboard session's scope: a `lock-screen` session may only unlock (sessions.ts). */
+  sessionScope?: SessionScope;
 }
 
 export const KEY_HINT = 'Create a key with `tokentray clients add NAME` and send it as `Authorization: Bearer <key>`.';

@@ -9,7 +9,7 @@ import type { Caller, CallerAuth } from './caller-auth.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { Router, type Access, type RequestContext } from './router.js';
 import { checkLocalRequestSource, checkRequestSource, readFrontDoorHeaders, type FrontDoorHeaders } from './security.js';
-import { claimsSession, requireSession, type DashboardSessions } from './sessions.js';
+import { claimsSession, lockScreenRefusal, requireSession, type DashboardSessions } from './sessions.js';
 
 /**
  * Which listener a request came through. `tcp`: 127.0.0.1, where the Host is checked and every
@@ -40,13 +40,21 @@ export function createPipeline(door: Door, deps: PipelineDeps): (req: IncomingMe
     switch (access) {
       case 'open':
         return undefined;
-      case 'session':
+      case 'session': {
         // Both factors of one session: the origin-bound header secret and the cookie (issue 13).
-        return { name: 'dashboard', profiles: null, sessionKey: requireSession(sessions, ctx.req) };
-      case 'client-or-session':
-        // A client key, or the dashboard's session (SPEC section 4, issues 5 and 13).
-        if (door.kind === 'tcp' && ctx.front.authorization === undefined && claimsSession(ctx.req)) return authenticate('session', ctx);
+        const session = requireSession(sessions, ctx.req);
+        return { name: 'dashboard', profiles: null, sessionKey: session.key, sessionScope: session.scope };
+      }
+      case 'client-or-session': {
+        // A client key, or the dashboard's session (SPEC section 4, issues 5 and 13); a lock-screen
+        // session reads no events (the RPC route limits its channels itself).
+        if (door.kind === 'tcp' && ctx.front.authorization === undefined && claimsSession(ctx.req)) {
+          const caller = authenticate('session', ctx);
+          if (caller?.sessionScope !== 'full') throw lockScreenRefusal();
+          return caller;
+        }
         return authenticate('client', ctx);
+      }
       case 'client':
         if (door.kind === 'local') return door.caller === undefined ? LOCAL_CLI : door.caller(ctx.req, ctx.front);
         return auth.authenticate(ctx.front.authorization, ctx.now);

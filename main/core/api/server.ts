@@ -77,8 +77,11 @@ export interface LoopbackServerDeps {
   logger?: Logger;
   limits?: Partial<LoopbackLimits>;
   sessions?: Partial<SessionOptions>;
-  /** The file vault: while it is not unlocked, health says "locked" and token demands answer 503. */
-  vault?: { readonly state: VaultState };
+  /**
+   * The file vault: while it is not unlocked, health says "locked" and token demands answer 503;
+   * when it locks, every dashboard session ends (issue 13).
+   */
+  vault?: { readonly state: VaultState; onDidChangeState?(listener: (state: VaultState) => void): () => void };
 }
 
 export interface LoopbackServer {
@@ -123,6 +126,11 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   const work = new OpenWork({ clock, listClients: () => store.listClients(), pollMs: limits.revocationPollMs });
   const unsubscribeStore = store.onDidChange(() => work.checkKeys());
   const unsubscribeSessions = sessions.onDidRevoke((sessionKey) => work.endSessions(sessionKey));
+  // Lock ends every dashboard session and its streams at once, whoever locked (issue 13); the tab
+  // that pressed Lock gets a lock-screen session in its answer (rpc-handlers.ts).
+  const unsubscribeVault = deps.vault?.onDidChangeState?.((state) => {
+    if (state !== 'unlocked') sessions.revokeAll();
+  });
   const router = new Router();
   const area: ServerArea = {
     router,
@@ -218,6 +226,8 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     close(): Promise<void> {
       auth.dispose();
       unsubscribeStore();
+      unsubscribeVault?.();
+      sessions.dispose();
       if (!listening) return Promise.resolve();
       listening = false;
       sessions.revokeAll();

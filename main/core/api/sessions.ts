@@ -11,7 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SESSION_COOKIE, SESSION_HEADER } from '../../../common/contract.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { HttpProblem } from './problem.js';
 
 export interface SessionOptions {
@@ -36,10 +36,27 @@ const key = (value: string): string => digest(value).toString('hex');
 /** What a redeemed link gives the page: the header secret for its storage and the cookie's value. */
 export type RedeemResult = { ok: true; secret: string; cookie: string } | { ok: false; reason: 'used' | 'unknown' };
 
+/**
+ * What a session may do. `full`: everything the dashboard does. `lock-screen`: only what the lock
+ * screen needs (the vault's state, unlock, create, logout), for the tab that pressed Lock (issue 13):
+ * Lock ends every session, and that tab gets this narrower one in the same answer, so it can show the
+ * lock screen and unlock with the passphrase, while nobody at the unlocked browser can make keys,
+ * read tokens or change profiles. Unlocking trades it for a new full session.
+ */
+export type SessionScope = 'full' | 'lock-screen';
+
+/** A new session's two halves: the header secret for the page's storage and the cookie's value. */
+export interface IssuedSession {
+  key: string;
+  secret: string;
+  cookie: string;
+}
+
 interface Session {
   /** Digest of the cookie that must come with the header secret. */
   cookie: Buffer;
   expiresAt: number;
+  scope: SessionScope;
 }
 
 export class DashboardSessions {
@@ -48,6 +65,9 @@ export class DashboardSessions {
   /** By digest of the header secret. */
   private readonly sessions = new Map<string, Session>();
   private readonly revokeListeners = new Set<(sessionKey: string | null) => void>();
+  /** Fires at the earliest idle expiry, so an idle session's open streams end on time (issue 13). */
+  private expiryTimer: TimerHandle | undefined;
+  private expiryAt = Infinity;
 
   constructor(
     private readonly clock: Clock,
@@ -72,11 +92,25 @@ export class DashboardSessions {
     this.links.delete(linkKey);
     this.used.set(linkKey, this.clock.now() + USED_MEMORY_MS);
     if (expiresAt <= this.clock.now()) return { ok: false, reason: 'unknown' };
+    const { secret, cookie } = this.issue('full');
+    return { ok: true, secret, cookie };
+  }
+
+  /** A new session of this scope (a redeemed link, or a rotation on Lock and unlock). */
+  issue(scope: SessionScope): IssuedSession {
     this.prune();
     const secret = randomBytes(32).toString('base64url');
     const cookie = randomBytes(32).toString('base64url');
-    this.sessions.set(key(secret), { cookie: digest(cookie), expiresAt: this.clock.now() + this.options.sessionIdleMs });
-    return { ok: true, secret, cookie };
+    const sessionKey = key(secret);
+    const expiresAt = this.clock.now() + this.options.sessionIdleMs;
+    this.sessions.set(sessionKey, { cookie: digest(cookie), expiresAt, scope });
+    this.scheduleExpiry(expiresAt);
+    return { key: sessionKey, secret, cookie };
+  }
+
+  /** The scope of a live session (by the key check() returned), or undefined. */
+  scopeOf(sessionKey: string): SessionScope | undefined {
+    return this.sessions.get(sessionKey)?.scope;
   }
 
   /**
@@ -109,13 +143,47 @@ export class DashboardSessions {
   revokeAll(): void {
     this.links.clear();
     this.sessions.clear();
+    this.clearExpiry();
     for (const listener of [...this.revokeListeners]) listener(null);
+  }
+
+  /** Stops the expiry timer (server shutdown). */
+  dispose(): void {
+    this.clearExpiry();
   }
 
   /** Called with the ended session's key, or null when all ended. */
   onDidRevoke(listener: (sessionKey: string | null) => void): () => void {
     this.revokeListeners.add(listener);
     return () => this.revokeListeners.delete(listener);
+  }
+
+  /**
+   * One timer, at the earliest expiry: when it fires, the sessions idle past their window end (their
+   * streams with them, through onDidRevoke) and it is set again for the next. A request that extends
+   * a session moves nothing: the timer finds it alive and looks further.
+   */
+  private scheduleExpiry(at: number): void {
+    if (at >= this.expiryAt) return;
+    this.clearExpiry();
+    this.expiryAt = at;
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expiryTimer = undefined;
+      this.expiryAt = Infinity;
+      const now = this.clock.now();
+      let next = Infinity;
+      for (const [k, session] of this.sessions) {
+        if (session.expiresAt <= now) this.end(k);
+        else next = Math.min(next, session.expiresAt);
+      }
+      if (next !== Infinity) this.scheduleExpiry(next);
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  private clearExpiry(): void {
+    if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    this.expiryAt = Infinity;
   }
 
   private prune(): void {
@@ -158,12 +226,18 @@ export function claimsSession(req: IncomingMessage): boolean {
 }
 
 /**
- * The session's key when the request carries both factors of one live session: the header secret
- * (from the page's sessionStorage) and the cookie. 401 otherwise.
+ * The session's key and scope when the request carries both factors of one live session: the header
+ * secret (from the page's sessionStorage) and the cookie. 401 otherwise.
  */
-export function requireSession(sessions: DashboardSessions, req: IncomingMessage): string {
+export function requireSession(sessions: DashboardSessions, req: IncomingMessage): { key: string; scope: SessionScope } {
   const header = req.headers[SESSION_HEADER_NAME];
   const sessionKey = sessions.check(typeof header === 'string' ? header : undefined, req.headers.cookie);
-  if (sessionKey === null) throw new HttpProblem(401, 'unauthorized', 'The dashboard session is missing or has ended.', SESSION_HINT);
-  return sessionKey;
+  const scope = sessionKey === null ? undefined : sessions.scopeOf(sessionKey);
+  if (sessionKey === null || scope === undefined) throw new HttpProblem(401, 'unauthorized', 'The dashboard session is missing or has ended.', SESSION_HINT);
+  return { key: sessionKey, scope };
+}
+
+/** 401 for what a lock-screen session may not do (issue 13): the vault was locked in this tab. */
+export function lockScreenRefusal(): HttpProblem {
+  return new HttpProblem(401, 'unauthorized', 'The vault was locked, so this page may only unlock it now.', 'Unlock the vault with its passphrase, or run `tokentray dashboard` for a fresh login link.');
 }

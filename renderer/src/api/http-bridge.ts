@@ -251,6 +251,16 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
           hint: 'Check that `tokentray serve` is still running, then reload this page.',
         });
       }
+      // Lock and unlock rotate the session (issue 13): the answer carries the tab's new secret (its
+      // cookie came with it), and the event stream reopens under it.
+      const rotated = response.headers.get(SESSION_HEADER);
+      if (rotated !== null && rotated !== '') {
+        storage?.setItem(SESSION_STORAGE_KEY, rotated);
+        if (listeners.size > 0) {
+          disconnect();
+          connect();
+        }
+      }
       return readResult<IpcResponses[C]>(response);
     },
     onEvent(listener) {
