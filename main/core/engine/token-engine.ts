@@ -8,6 +8,7 @@ import { formatFieldErrors, validateProfile } from '../../../common/validation.j
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
 import type { Clock } from '../clock.js';
 import { TokentrayError, noSuchProfile, toTokentrayError } from '../errors.js';
+import { NOOP_LOGGER } from '../logger.js';
 import { resolveProfile } from '../profiles.js';
 import { secondsLeft } from '../wire.js';
 import type {
@@ -65,7 +66,6 @@ export interface TokenEngineDeps {
   options?: Partial<TokenEngineOptions>;
 }
 
-const NOOP_LOGGER: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 export class TokenEngine implements Engine {
   private readonly store: ConfigStore;
