@@ -27,6 +27,7 @@ import { setupTray } from './electron/tray-setup.js';
 import { DashboardWindow, hardenSession, hardenWebContents, registerAppScheme, serveAppProtocol } from './electron/window.js';
 import { resolveConfigDir } from './node/config-dir.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './node/vault-choice.js';
+import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './node/local-socket.js';
 import { removeRuntimeFile, writeRuntimeFile } from './node/runtime-file.js';
 
 // dist/main/index.js -> the project (or app.asar) root, where dist/ and assets/ live.
@@ -150,7 +151,9 @@ async function openVault(setting: Parameters<typeof resolveVaultChoice>[0]['sett
   return vault;
 }
 
-/** Starts the engine and the API, and tells other programs where through runtime.json. */
+let localSocket: LocalSocket | null = null;
+
+/** Starts the engine, the API and the user-only socket, and tells other programs where through runtime.json. */
 async function startCore(core: Core, wanted: number): Promise<void> {
   let port: number;
   try {
@@ -160,7 +163,15 @@ async function startCore(core: Core, wanted: number): Promise<void> {
     log.warn('the configured port is busy; using a free one', { port: wanted, kind: toTokentrayError(error).kind });
     port = await core.start(0);
   }
-  await writeRuntimeFile(configDir, { port, pid: process.pid, version: app.getVersion(), startedAt: new Date().toISOString(), mode: 'tray' });
+  const socketPath = resolveSocketPath(configDir);
+  try {
+    if (socketPath !== null) localSocket = await listenOnLocalSocket(core.server.createListener(localSocketDoor()), socketPath);
+  } catch (error) {
+    // The tray keeps working without it: the CLI then uses the TCP API with its client key.
+    log.warn('the local socket is not served', { kind: toTokentrayError(error).kind, message: toTokentrayError(error).message });
+  }
+  const socket = localSocket === null ? {} : { socket: localSocket.path };
+  await writeRuntimeFile(configDir, { port, pid: process.pid, version: app.getVersion(), startedAt: new Date().toISOString(), mode: 'tray', ...socket });
 }
 
 function showDashboardUnlessHidden(): void {
@@ -180,6 +191,7 @@ function setupQuit(core: Core, disposers: readonly (() => void)[]): void {
       for (const dispose of disposers) dispose();
       try {
         await core.stop();
+        await localSocket?.close();
         await removeRuntimeFile(configDir);
       } catch (error) {
         log.warn('shutdown was not clean', { kind: toTokentrayError(error).kind });

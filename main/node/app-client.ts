@@ -1,19 +1,18 @@
-// Talks to a running Tokentray (tray app or `tokentray serve`) through runtime.json and the loopback
-// API, with the CLI's own client key from the keychain (issue 5). A running app that does not answer
-// counts as none, so the CLI falls back to doing the work itself.
-import { request } from 'node:http';
+// Talks to a running Tokentray (tray app or `tokentray serve`) through runtime.json: over its
+// user-only socket when it serves one (issue 12: no key, so no keychain read and no passphrase), else
+// the loopback API with the CLI's own client key from the keychain (issue 5). A running app that does
+// not answer counts as none, so the CLI falls back to doing the work itself.
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../common/contract.js';
-import { CLI_KEY_ACCOUNT, ensureCliClientKey } from '../core/app-core.js';
-import { kindOfProblemType } from '../../common/errors.js';
-import { TokentrayError, type ErrorKind } from '../core/errors.js';
+import { TokentrayError } from '../core/errors.js';
 import type { Vault } from '../core/types.js';
-import { openFileStore } from './file-store.js';
-import { KeytarVault } from './keytar-vault.js';
+import { AppCallError, callApp, callFailure, healthIsOk, problemOf, type AppAnswer, type AppTarget } from './app-call.js';
 import { readRuntimeFile } from './runtime-file.js';
 
 export interface RunningApp {
   port: number;
   pid: number;
+  /** The socket the calls go through; absent when they use the loopback port with a client key. */
+  socket?: string;
   token(id: string): Promise<TokenResponse>;
   headers(id: string): Promise<HeadersResponse>;
   statuses(): Promise<ProfileStatus[]>;
@@ -30,83 +29,73 @@ export interface FindRunningAppOptions {
   healthTimeoutMs?: number;
 }
 
-/** A problem document as it arrives: nothing is trusted to be there. */
-interface ProblemLike {
-  type?: unknown;
-  detail?: unknown;
-  hint?: unknown;
+function problemError(answer: AppAnswer): TokentrayError {
+  const { kind, message, hint } = problemOf(answer);
+  return new TokentrayError(kind, message, hint === undefined ? {} : { hint });
 }
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function call(port: number, method: string, path: string, key: string | null, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (key !== null) headers.Authorization = `Bearer ${key}`;
-    const req = request({ host: '127.0.0.1', port, method, path, headers, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new TokentrayError('timeout', 'The running Tokentray did not answer in time.')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function problemError(answer: Answer): TokentrayError {
-  let problem: ProblemLike = {};
+async function call(target: AppTarget, method: string, path: string, key: string | null, timeoutMs: number): Promise<AppAnswer> {
   try {
-    problem = JSON.parse(answer.body) as ProblemLike;
-  } catch {
-    // Not a problem document: fall back to the status.
+    return await callApp(target, method, path, key === null ? {} : { Authorization: `Bearer ${key}` }, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof AppCallError)) throw error;
+    const { kind, message, hint } = callFailure(error);
+    throw new TokentrayError(kind, message, hint === undefined ? {} : { hint });
   }
-  const named = kindOfProblemType(problem.type);
-  let kind: ErrorKind = named ?? (answer.status === 404 ? 'not_found' : 'internal');
-  // The app refused the CLI's own key: for the CLI that is the app being unavailable (exit 5).
-  if (kind === 'unauthorized' || kind === 'forbidden' || kind === 'session') kind = 'app_unavailable';
-  const message = typeof problem.detail === 'string' ? problem.detail : `The running Tokentray answered ${answer.status}.`;
-  return new TokentrayError(kind, message, typeof problem.hint === 'string' ? { hint: problem.hint } : {});
+}
+
+async function answersHealthy(target: AppTarget, timeoutMs: number): Promise<boolean> {
+  try {
+    return healthIsOk(await callApp(target, 'GET', '/v1/health', {}, timeoutMs));
+  } catch {
+    return false;
+  }
 }
 
 /** The running app for this config directory, or null when none answers. */
 export async function findRunningApp(configDir: string, options: FindRunningAppOptions = {}): Promise<RunningApp | null> {
   const info = await readRuntimeFile(configDir);
   if (info === null) return null;
-  try {
-    const health = await call(info.port, 'GET', '/v1/health', null, options.healthTimeoutMs ?? 2000);
-    if (health.status !== 200 || (JSON.parse(health.body) as { status?: unknown }).status !== 'ok') return null;
-  } catch {
-    return null;
-  }
+  const healthTimeoutMs = options.healthTimeoutMs ?? 2000;
 
-  const vault = options.vault ?? new KeytarVault();
-  const freshKey = async (): Promise<string> => {
-    const { store } = openFileStore(configDir);
+  let target: AppTarget;
+  let key: string | null = null;
+  let freshKey: (() => Promise<string>) | null = null;
+  if (info.socket !== undefined && (await answersHealthy({ socketPath: info.socket }, healthTimeoutMs))) {
+    // The socket's permissions are the authentication (SPEC section 4): no key to read.
+    target = { socketPath: info.socket };
+  } else {
+    target = { port: info.port };
+    if (!(await answersHealthy(target, healthTimeoutMs))) return null;
+    // Loaded only here: the key path needs the core's key helpers and the keychain.
+    const [{ CLI_KEY_ACCOUNT, ensureCliClientKey }, { openFileStore }, { KeytarVault }] = await Promise.all([
+      import('../core/app-core.js'),
+      import('./file-store.js'),
+      import('./keytar-vault.js'),
+    ]);
+    const vault = options.vault ?? new KeytarVault();
+    freshKey = async (): Promise<string> => {
+      const { store } = openFileStore(configDir);
+      try {
+        return await ensureCliClientKey(store, vault);
+      } finally {
+        store.close();
+      }
+    };
     try {
-      return await ensureCliClientKey(store, vault);
-    } finally {
-      store.close();
+      key = (await vault.getItem(CLI_KEY_ACCOUNT)) ?? (await freshKey());
+    } catch {
+      // No keychain, no key: the CLI does the work itself (and reports the keychain problem).
+      return null;
     }
-  };
-  let key: string;
-  try {
-    key = (await vault.getItem(CLI_KEY_ACCOUNT)) ?? (await freshKey());
-  } catch {
-    // No keychain, no key: the CLI does the work itself (and reports the keychain problem).
-    return null;
   }
 
   const get = async <T>(method: string, path: string): Promise<T> => {
-    let answer = await call(info.port, method, path, key, 120_000);
-    if (answer.status === 401) {
+    let answer = await call(target, method, path, key, 120_000);
+    if (answer.status === 401 && freshKey !== null) {
       // Our record was removed (`clients rm cli`) or the key replaced: make a new one and try once more.
       key = await freshKey();
-      answer = await call(info.port, method, path, key, 120_000);
+      answer = await call(target, method, path, key, 120_000);
     }
     if (answer.status < 200 || answer.status >= 300) throw problemError(answer);
     return JSON.parse(answer.body) as T;
@@ -116,6 +105,7 @@ export async function findRunningApp(configDir: string, options: FindRunningAppO
   return {
     port: info.port,
     pid: info.pid,
+    ...('socketPath' in target ? { socket: target.socketPath } : {}),
     token: (id) => get<TokenResponse>('GET', profilePath(id, 'token')),
     headers: (id) => get<HeadersResponse>('GET', profilePath(id, 'headers')),
     statuses: () => get<ProfileStatus[]>('GET', '/v1/profiles'),

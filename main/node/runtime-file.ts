@@ -1,21 +1,40 @@
 // runtime.json in the config directory (SPEC section 4): how the CLI finds the running app. Port,
-// pid, version and start time only, never a secret or a key. Written at start, removed at a clean
+// pid, version, start time and the local socket's path only, never a secret or a key. Written at start, removed at a clean
 // shutdown; an entry whose process is gone is ignored (a crash leaves it behind).
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 
 export const RUNTIME_FILE_NAME = 'runtime.json';
 
-const runtimeSchema = z.object({
-  port: z.number().int().min(1).max(65_535),
-  pid: z.number().int().positive(),
-  version: z.string(),
-  startedAt: z.string(),
-  mode: z.enum(['headless', 'tray']).optional(),
-});
-export type RuntimeInfo = z.infer<typeof runtimeSchema>;
+export interface RuntimeInfo {
+  port: number;
+  pid: number;
+  version: string;
+  startedAt: string;
+  mode?: 'headless' | 'tray';
+  /** The user-only local socket (issue 12); absent where the app serves none (Windows). */
+  socket?: string;
+}
+
+/**
+ * The entry as read, or null when any field is off. Checked by hand rather than with a schema: the
+ * CLI's fast path (cli/fast-path.ts) reads this file on every call and must not load zod.
+ */
+export function parseRuntimeInfo(value: unknown): RuntimeInfo | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const { port, pid, version, startedAt, mode, socket } = v;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) return null;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return null;
+  if (typeof version !== 'string' || typeof startedAt !== 'string') return null;
+  if (mode !== undefined && mode !== 'headless' && mode !== 'tray') return null;
+  if (socket !== undefined && (typeof socket !== 'string' || socket === '')) return null;
+  const info: RuntimeInfo = { port, pid, version, startedAt };
+  if (mode !== undefined) info.mode = mode;
+  if (socket !== undefined) info.socket = socket;
+  return info;
+}
 
 export function runtimeFilePath(configDir: string): string {
   return join(configDir, RUNTIME_FILE_NAME);
@@ -31,11 +50,15 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+let tempCounter = 0;
+
 /** Atomic: a reader never sees half a file. */
 export async function writeRuntimeFile(configDir: string, info: RuntimeInfo): Promise<void> {
   await mkdir(configDir, { recursive: true, mode: 0o700 });
   const target = runtimeFilePath(configDir);
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  // pid and a counter name the temp file: no node:crypto to load on the fast path, which reads this module.
+  tempCounter += 1;
+  const temp = `${target}.${process.pid}-${tempCounter}-${Date.now().toString(36)}.tmp`;
   await writeFile(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   await rename(temp, target);
 }
@@ -48,14 +71,29 @@ export async function readRuntimeFile(configDir: string): Promise<RuntimeInfo | 
   } catch {
     return null;
   }
-  let parsed: ReturnType<typeof runtimeSchema.safeParse>;
+  return liveEntry(text);
+}
+
+/** readRuntimeFile without a promise (the fast path). */
+export function readRuntimeFileSync(configDir: string): RuntimeInfo | null {
+  let text: string;
   try {
-    parsed = runtimeSchema.safeParse(JSON.parse(text));
+    text = readFileSync(runtimeFilePath(configDir), 'utf8');
   } catch {
     return null;
   }
-  if (!parsed.success || !isProcessAlive(parsed.data.pid)) return null;
-  return parsed.data;
+  return liveEntry(text);
+}
+
+function liveEntry(text: string): RuntimeInfo | null {
+  let info: RuntimeInfo | null;
+  try {
+    info = parseRuntimeInfo(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (info === null || !isProcessAlive(info.pid)) return null;
+  return info;
 }
 
 /** Removes the file if it is ours (another instance may have replaced it). */

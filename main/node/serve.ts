@@ -10,6 +10,7 @@ import type { Logger } from '../core/types.js';
 import { findRunningApp } from './app-client.js';
 import { openFileStore } from './file-store.js';
 import { KeytarVault } from './keytar-vault.js';
+import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './local-socket.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './vault-choice.js';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 
@@ -141,8 +142,24 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return 1;
   }
 
-  await writeRuntimeFile(configDir, { port, pid: process.pid, version, startedAt: new Date().toISOString(), mode: 'headless' });
+  // The user-only socket the CLI prefers (issue 12); a path that is unsafe or taken stops the start.
+  let local: LocalSocket | null = null;
+  const socketPath = resolveSocketPath(configDir, env);
+  if (socketPath !== null) {
+    try {
+      local = await listenOnLocalSocket(core.server.createListener(localSocketDoor()), socketPath);
+    } catch (error) {
+      await core.stop();
+      vault.close();
+      store.close();
+      say(stderr, isTokentrayError(error) ? error.message : `The local socket ${socketPath} could not be opened.`, isTokentrayError(error) ? error.hint : 'Set TOKENTRAY_SOCKET to another path.');
+      return 1;
+    }
+  }
+
+  await writeRuntimeFile(configDir, { port, pid: process.pid, version, startedAt: new Date().toISOString(), mode: 'headless', ...(local === null ? {} : { socket: local.path }) });
   stdout.write(`Tokentray ${version} is serving on http://127.0.0.1:${port}\n`);
+  if (local !== null) stdout.write(`Local socket (this user only, no key needed): ${local.path}\n`);
   stdout.write(`Dashboard (one-time login link): ${core.server.createLoginLink()}\n`);
   if (vault.state !== 'unlocked') {
     stdout.write(
@@ -169,6 +186,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   try {
     await core.stop();
   } finally {
+    await local?.close();
     vault.close();
     await removeRuntimeFile(configDir);
     store.close();

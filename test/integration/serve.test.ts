@@ -32,6 +32,18 @@ function get(port: number, path: string, options: { method?: string; body?: stri
   });
 }
 
+function getSocket(socketPath: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ socketPath, path }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
 describe('tokentray serve', () => {
   let configDir: string;
   let server: ProviderServer;
@@ -54,7 +66,7 @@ describe('tokentray serve', () => {
     const runtime = JSON.parse(await readFile(join(configDir, 'runtime.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(runtime.port, served.port);
     assert.equal(runtime.pid, served.child.pid);
-    assert.deepEqual(Object.keys(runtime).sort(), ['mode', 'pid', 'port', 'startedAt', 'version']);
+    assert.deepEqual(Object.keys(runtime).sort(), ['mode', 'pid', 'port', 'socket', 'startedAt', 'version']);
     const health = await get(served.port, '/v1/health');
     assert.equal(health.status, 200);
     assert.equal((JSON.parse(health.body) as { status: string }).status, 'ok');
@@ -80,10 +92,27 @@ describe('tokentray serve', () => {
     const rows = JSON.parse(status.stdout) as ProfileStatus[];
     assert.equal(rows.find((r) => r.id === 'svc')?.state, 'fresh');
 
-    // The app authenticated the CLI's own key (kept in the keychain, hash in the store): proof that
-    // the commands went through the running app rather than an engine of their own.
-    const config = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8')) as { clients?: { name: string; lastUsedAt: string | null; hash: string }[] };
-    const cli = config.clients?.find((c) => c.name === 'cli');
+    // The commands went through the app's socket, not an engine of their own and not the TCP port:
+    // the app recorded them as `cli`, and the CLI's own client key was never used.
+    const runtimeText = await readFile(join(configDir, 'runtime.json'), 'utf8');
+    const runtime = JSON.parse(runtimeText) as { socket: string };
+    const activity = JSON.parse((await getSocket(runtime.socket, '/v1/activity')).body) as { kind: string; profileId: string; client?: string }[];
+    assert.deepEqual(activity.filter((e) => e.kind === 'token-issued' && e.profileId === 'svc').map((e) => e.client), ['cli', 'cli']);
+    const clientsOf = async () => (JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8')) as { clients?: { name: string; lastUsedAt: string | null; hash: string }[] }).clients;
+    assert.equal((await clientsOf())?.find((c) => c.name === 'cli')?.lastUsedAt ?? null, null);
+
+    // An app that serves no socket (Windows, an older version): the CLI uses the TCP API with its
+    // own key (kept in the keychain, hash in the store).
+    const { socket: _socket, ...withoutSocket } = JSON.parse(runtimeText) as Record<string, unknown>;
+    await writeFile(join(configDir, 'runtime.json'), JSON.stringify(withoutSocket));
+    try {
+      const overTcp = await runCli(['token', 'svc', '--config-dir', configDir]);
+      assert.equal(overTcp.code, 0, overTcp.stderr);
+      assert.equal(overTcp.stdout, token.stdout);
+    } finally {
+      await writeFile(join(configDir, 'runtime.json'), runtimeText);
+    }
+    const cli = (await clientsOf())?.find((c) => c.name === 'cli');
     assert.ok(cli);
     assert.notEqual(cli.lastUsedAt, null);
     assert.ok(!(await readFile(join(configDir, 'config.json'), 'utf8')).includes(server.credentials.clientSecret));

@@ -1,12 +1,15 @@
 // What every CLI command shares: its streams, the config directory, the store and the vault, the
 // in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
-import { TokentrayError, noSuchProfile, isProviderErrorKind, isTokentrayError, isVaultErrorKind, type ErrorKind } from '../../core/errors.js';
+import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
 import type { LockableVault } from '../../core/vault-control.js';
 import { chooseVault, openWithPassphrase, resolveVaultChoice, VaultOnDemand, type ChosenVault } from '../vault-choice.js';
+import { EXIT, errorText, exitCodeOf } from './output.js';
 import { promptSecret } from './secret-input.js';
+
+export { EXIT, exitCodeOf, table } from './output.js';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -14,15 +17,6 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
 }
-
-export const EXIT = {
-  ok: 0,
-  error: 1,
-  usage: 2,
-  notFound: 3,
-  provider: 4,
-  unavailable: 5,
-} as const;
 
 /** Thrown by commands to end with a given exit code after their message was written. */
 export class CliExit extends Error {
@@ -32,22 +26,8 @@ export class CliExit extends Error {
 }
 
 
-/**
- * SPEC section 5: 2 usage, 3 no such profile, 4 the provider rejected the credentials or returned an
- * error (a token endpoint that cannot be reached counts: the provider gave no token), 5 keychain or
- * app unavailable, 1 anything else.
- */
-export function exitCodeOf(kind: ErrorKind): number {
-  if (kind === 'usage') return EXIT.usage;
-  if (kind === 'not_found') return EXIT.notFound;
-  if (kind === 'keychain_unavailable' || kind === 'app_unavailable' || isVaultErrorKind(kind)) return EXIT.unavailable;
-  if (isProviderErrorKind(kind)) return EXIT.provider;
-  return EXIT.error;
-}
-
 export function writeError(io: CliIo, message: string, hint?: string): void {
-  io.stderr.write(`tokentray: ${message}\n`);
-  if (hint) io.stderr.write(`  hint: ${hint}\n`);
+  io.stderr.write(errorText(message, hint));
 }
 
 /** Reports any thrown value and returns the exit code. Never prints an unknown error's text: it may hold a secret. */
@@ -124,6 +104,11 @@ export class CliContext {
     return this.#vault;
   }
 
+  /** Refuses a --vault or TOKENTRAY_VAULT that is not keychain, file or auto (usage), without opening anything. */
+  checkVaultChoice(): void {
+    resolveVaultChoice({ flag: this.#vaultFlag, env: this.io.env, setting: this.store.getSettings().vault });
+  }
+
   /** Which backend this command uses (--vault, TOKENTRAY_VAULT, the setting, else auto), not yet unlocked. */
   chosenVault(): Promise<ChosenVault> {
     this.#chosen ??= (async () => {
@@ -184,15 +169,4 @@ export class CliContext {
     if (!profile) throw noSuchProfile(id);
     return profile;
   }
-}
-
-/** A fixed-width text table for people (the --json output is for programs). */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 // Where token commands get credentials (SPEC section 5): the running app when one answers for this
-// config directory, else the same engine in-process with no scheduler plugged in (nothing runs
+// config directory (over its socket when it serves one: no key, no vault, no passphrase), else the same engine in-process with no scheduler plugged in (nothing runs
 // without a demand) and the keychain token cache, so a second CLI run reuses a valid token instead
 // of spending a request.
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../../common/contract.js';
@@ -14,12 +14,18 @@ export interface Credential {
 }
 
 export interface TokenSource {
+  /** Only the token answer (one request to the app, like the fast path's). */
+  token(id: string): Promise<TokenResponse>;
+  /** Only the headers. */
+  headers(id: string): Promise<HeadersResponse>;
   credential(id: string): Promise<Credential>;
   statuses(): Promise<ProfileStatus[]>;
   close(): Promise<void>;
 }
 
 export async function openTokenSource(context: CliContext): Promise<TokenSource> {
+  // A wrong --vault is exit 2 whether or not an app answers (the socket path never opens the vault).
+  context.checkVaultChoice();
   const app = await findRunningApp(context.configDir, { vault: context.vault });
   if (app) return appSource(app);
   return engineSource(context);
@@ -27,6 +33,8 @@ export async function openTokenSource(context: CliContext): Promise<TokenSource>
 
 function appSource(app: RunningApp): TokenSource {
   return {
+    token: (id) => app.token(id),
+    headers: (id) => app.headers(id),
     async credential(id) {
       const [token, headers] = await Promise.all([app.token(id), app.headers(id)]);
       return { token, headers };
@@ -51,11 +59,14 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     logger: context.logger,
   });
   await engine.start();
+  const credential = async (id: string): Promise<Credential> => {
+    const token = await engine.getToken(id, { client: 'cli' });
+    return { token: toTokenResponse(token, systemClock.now()), headers: { ...token.headers } };
+  };
   return {
-    async credential(id) {
-      const token = await engine.getToken(id, { client: 'cli' });
-      return { token: toTokenResponse(token, systemClock.now()), headers: { ...token.headers } };
-    },
+    token: async (id) => (await credential(id)).token,
+    headers: async (id) => (await credential(id)).headers,
+    credential,
     statuses: async () => {
       // Without background refresh the cache is read on demand: read it all, then report the
       // engine's own view of each profile, without spending a request.
