@@ -5,7 +5,7 @@ import './setup-dom.js';
 import './render-counter.js';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { act, cleanup, within } from '@testing-library/react';
+import { act, cleanup, within } from './testing.js';
 import type { ProfileStatus } from '../../common/contract.js';
 import { pendingTicks } from '../../renderer/src/clock.js';
 import { ProfilesView } from '../../renderer/src/components/profile-list.js';

@@ -3,7 +3,7 @@
 import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from './testing.js';
 import type { ProfileConfig, ProfileStatus } from '../../common/contract.js';
 import { PROVIDER_IDS, PROVIDERS } from '../../common/providers.js';
 import { ProfileForm, ProfileFormView } from '../../renderer/src/components/profile-form.js';

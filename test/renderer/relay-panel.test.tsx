@@ -5,7 +5,7 @@
 import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from './testing.js';
 import type { ClientKeyInfo, ProfileConfig, ProfileStatus } from '../../common/contract.js';
 import { createClipboard } from '../../renderer/src/api/index.js';
 import { ProfilesView } from '../../renderer/src/components/profile-list.js';

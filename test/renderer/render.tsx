@@ -1,6 +1,6 @@
 // Renders a piece of the dashboard with a fake bridge, the real store and the real context.
 import './setup-dom.js';
-import { render, type RenderResult } from '@testing-library/react';
+import { render, type RenderResult } from './testing.js';
 import type { ReactNode } from 'react';
 import { createClipboard, type Clipboard } from '../../renderer/src/api/index.js';
 import { DashboardProvider } from '../../renderer/src/context.js';

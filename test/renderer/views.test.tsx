@@ -5,7 +5,7 @@ import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { useState } from 'react';
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from './testing.js';
 import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
 import { ActivityView } from '../../renderer/src/components/activity-log.js';
 import { ProfilesView } from '../../renderer/src/components/profile-list.js';
