@@ -3,7 +3,7 @@
 // and the actions. State changes arrive as events and re-render that one card; between events only
 // the small leaves that show seconds (Countdown, RelativeTime) follow the clock, writing their own
 // text, and the lifetime bar moves on the compositor (issue 16).
-import { memo, useDeferredValue, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { memo, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 import type { ErrorInfo, ProfileStatus } from '../../../common/contract.js';
 import { PROVIDERS } from '../../../common/providers.js';
@@ -22,9 +22,11 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
   const profiles = useDashboardSlice(store, selectProfiles);
   const { focus } = props;
   const ready = profiles.state === 'ready';
-  // The cards render in a transition that yields to the browser every few milliseconds, so a
-  // thousand profiles arrive without one long task; the first paint shows the page around them.
-  const shown = useDeferredValue(ready ? profiles.value : NONE, NONE);
+  const all = ready ? profiles.value : NONE;
+  // The card a link asks for is always among the first rendered, so it can take focus at once.
+  const focusIndex = focus ? all.findIndex((status) => status.id === focus) : -1;
+  const count = useProgressiveCount(all.length, focusIndex + 1);
+  const shown = count < all.length ? all.slice(0, count) : all;
 
   useEffect(() => {
     if (!focus || !ready) return;
@@ -51,7 +53,7 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
       ) : null}
       {profiles.state === 'ready' && profiles.value.length === 0 ? <EmptyState /> : null}
       {profiles.state === 'ready' && profiles.value.length > 0 ? (
-        <ul className="profile-list" aria-label="Profiles" data-testid="profile-list">
+        <ul className="profile-list" aria-label="Profiles" aria-busy={count < all.length} data-testid="profile-list">
           {shown.map((status) => (
             <ProfileCard key={status.id} status={status} navigate={props.navigate} />
           ))}
@@ -62,6 +64,56 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
 }
 
 const NONE: ProfileStatus[] = [];
+
+/** Cards rendered with the list itself: a tall screen's worth, so the first paint is complete. */
+export const FIRST_CARDS = 12;
+/** Script time one later chunk of cards aims at, well under a 50 ms long task (issue 16). */
+const CHUNK_BUDGET_MS = 25;
+
+/** Runs `work` in a task of its own, after the browser had its chance to paint; returns the cancel. */
+function postTask(work: () => void): () => void {
+  const scheduler = (globalThis as { scheduler?: { postTask?: (cb: () => void, o: object) => Promise<unknown> } }).scheduler;
+  if (typeof scheduler?.postTask === 'function') {
+    const controller = new AbortController();
+    scheduler.postTask(work, { priority: 'user-visible', signal: controller.signal }).catch(() => {});
+    return () => controller.abort();
+  }
+  const timer = setTimeout(work, 0);
+  return () => clearTimeout(timer);
+}
+
+/**
+ * How many of `total` cards to render: the first screenful (and at least `atLeast`) with the list,
+ * the rest in chunks, one task each, sized from the time the chunk before took, so a thousand
+ * profiles never block the page for long (issue 16: one render of 1,000 cards was a 1.3 s task).
+ * The list stays one list and fills within a second; once it is complete, later profiles render at
+ * once.
+ */
+function useProgressiveCount(total: number, atLeast: number): number {
+  const [limit, setLimit] = useState(FIRST_CARDS);
+  const complete = useRef(false);
+  const chunk = useRef({ size: FIRST_CARDS * 2, from: 0, startedAt: 0 });
+  const count = complete.current ? total : Math.min(total, Math.max(limit, atLeast));
+  useLayoutEffect(() => {
+    const c = chunk.current;
+    if (c.startedAt > 0 && count > c.from) {
+      // Committed just now, in the task that asked for it: size the next chunk from its pace.
+      const perCard = Math.max(0.01, (performance.now() - c.startedAt) / (count - c.from));
+      c.size = Math.min(500, Math.max(4, Math.floor(CHUNK_BUDGET_MS / perCard)));
+    }
+    c.startedAt = 0;
+    if (count >= total) {
+      complete.current = total > 0;
+      return;
+    }
+    return postTask(() => {
+      c.from = count;
+      c.startedAt = performance.now();
+      setLimit(count + c.size);
+    });
+  }, [count, total]);
+  return count;
+}
 const selectProfiles = (state: DashboardState): DashboardState['profiles'] => state.profiles;
 
 function EmptyState(): ReactNode {

@@ -1,0 +1,97 @@
+// A thousand profiles in Debian's Chromium (issue 16): the list renders its first screenful with the
+// page and the rest in chunks, and what people and assistive technology get is still one list of
+// every profile. All 1,000 names arrive in one <ul> that axe accepts, the list says it is busy only
+// while it fills, the browser's find-in-page and the keyboard reach the last card, and a link to the
+// last profile focuses it on a fresh load, before the chunks before it exist.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Result } from '../../common/contract.js';
+import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
+import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const COUNT = 1000;
+const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+describe('a thousand profiles, rendered progressively (Chromium)', () => {
+  let server: FakeDashboardServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    }
+    const statuses = syntheticStatuses(COUNT);
+    server = await startFakeDashboardServer({
+      staticDir: join(ROOT, 'dist/renderer'),
+      csp: DASHBOARD_CSP,
+      handlers: {
+        'profiles:list': () => ok(statuses),
+        'activity:list': () => ok([]),
+        'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
+        'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: COUNT }),
+      },
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('every name arrives, in one list that is busy only while it fills, and axe finds the list sound', async () => {
+    await page.goto(`${server.url}/#/profiles`);
+    const list = page.getByRole('list', { name: 'Profiles' });
+    await list.locator('> li').nth(COUNT - 1).waitFor({ state: 'attached' });
+    assert.equal(await page.locator('ul.profile-list').count(), 1, 'one list');
+    assert.equal(await list.locator('> li').count(), COUNT);
+    assert.equal(await list.getAttribute('aria-busy'), 'false');
+    const names = await list.locator('> li h2').allTextContents();
+    assert.deepEqual(names, syntheticStatuses(COUNT).map((s) => s.name), 'every name, in order');
+
+    await page.evaluate(axeSource);
+    const violations = (await page.evaluate(`axe.run('ul.profile-list', { runOnly: ['list', 'listitem', 'aria-allowed-attr', 'aria-valid-attr-value'] })
+      .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.length))`)) as string[];
+    assert.deepEqual(violations, []);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('the keyboard and find-in-page reach the last card', async () => {
+    // Nothing focusable follows the list: from a stop put at the page's end, one Shift+Tab lands
+    // on the last card's last action.
+    await page.evaluate(`(() => { const end = document.createElement('span'); end.tabIndex = 0; end.id = 'end'; document.body.append(end); end.focus(); })()`);
+    await page.keyboard.press('Shift+Tab');
+    const focused = await page.evaluate(`(() => {
+      const card = document.activeElement.closest('[data-profile-id]');
+      return { card: card && card.getAttribute('data-profile-id'), text: document.activeElement.textContent };
+    })()`);
+    assert.deepEqual(focused, { card: 'profile-999', text: 'Delete' });
+    await page.evaluate(`document.getElementById('end').remove()`);
+    // content-visibility keeps skipped cards' text searchable: the browser's find sees the last name.
+    assert.equal(await page.evaluate(`window.find('Service 999')`), true);
+  });
+
+  it('a link to the last profile focuses it on a fresh load', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${server.url}/#/profiles/profile-999`);
+    await page.waitForFunction(`document.activeElement && document.activeElement.id === 'profile-title-profile-999'`);
+    const list = page.getByRole('list', { name: 'Profiles' });
+    await list.locator('> li').nth(COUNT - 1).waitFor({ state: 'attached' });
+    assert.equal(await page.evaluate('document.activeElement.id'), 'profile-title-profile-999', 'focus stays as the rest arrives');
+    assert.equal(await list.locator('> li').count(), COUNT);
+  });
+});
