@@ -6,7 +6,7 @@
 // of short back-to-back runs (API then bare, then bare then API, ...), a ratio per pair, and the
 // median of those ratios: both sides of a pair see the same machine.
 import { spawn } from 'node:child_process';
-import { createServer, get } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,7 +22,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * The API as shipped: the tsc build in dist/ (npm run bench builds first), not the TypeScript source
  * through tsx, whose per-closure `__name` helpers cost microseconds per request that users never pay.
  */
-async function loadShippedCore(): Promise<typeof AppCore> {
+export async function loadShippedCore(): Promise<typeof AppCore> {
   const built = join(ROOT, 'dist/main/core/app-core.js');
   if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm run bench does) first.');
   return (await import(pathToFileURL(built).href)) as typeof AppCore;
@@ -34,7 +34,7 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,10,50').split(',').map(
 /** Added by node:http to every answer, so not copied from the API's answer. */
 const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
-interface Measured {
+export interface Measured {
   rps: number;
   /** CPU time of this process (where both servers run, idle but for the one under load) per request, in µs. */
   cpuPerRequestUs: number;
@@ -44,9 +44,16 @@ interface Measured {
   non2xx: number;
 }
 
-function autocannon(url: string, connections: number, headers: Record<string, string>): Promise<Measured> {
+/** A request other than a plain GET (the relay's POST with its form body). */
+export interface LoadRequest {
+  method: string;
+  body: string;
+}
+
+export function autocannon(url: string, connections: number, headers: Record<string, string>, request?: LoadRequest): Promise<Measured> {
   const args = [AUTOCANNON, '-j', '-c', String(connections), '-d', String(DURATION_S)];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+  if (request !== undefined) args.push('-m', request.method, '-b', request.body);
   args.push(url);
   return new Promise((done, fail) => {
     const cpuBefore = process.cpuUsage();
@@ -72,10 +79,10 @@ function autocannon(url: string, connections: number, headers: Record<string, st
   });
 }
 
-/** One GET with the header lines as sent (names in their own case), unlike fetch. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ rawHeaders: string[]; body: Buffer }> {
+/** One request with the header lines as answered (names in their own case), unlike fetch. */
+export function rawRequest(url: string, headers: Record<string, string>, request?: LoadRequest): Promise<{ rawHeaders: string[]; body: Buffer }> {
   return new Promise((done, fail) => {
-    const req = get(url, { headers }, (res) => {
+    const req = httpRequest(url, { headers, method: request?.method ?? 'GET' }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -85,17 +92,43 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ rawHead
       res.on('error', fail);
     });
     req.on('error', fail);
+    req.end(request?.body);
   });
 }
 
-function median(values: number[]): number {
+/**
+ * A bare node:http server answering exactly these bytes: the same body and header lines as the
+ * sample (node:http adds Date and Connection/Keep-Alive to both). Resolves with its base URL.
+ */
+export async function startBareServer(sample: { rawHeaders: string[]; body: Buffer }): Promise<{ url: string; close(): Promise<void> }> {
+  const bareHeaders: string[] = [];
+  for (let i = 0; i + 1 < sample.rawHeaders.length; i += 2) {
+    const name = sample.rawHeaders[i] as string;
+    if (!PER_ANSWER_HEADERS.has(name.toLowerCase())) bareHeaders.push(name, sample.rawHeaders[i + 1] as string);
+  }
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, bareHeaders);
+    res.end(sample.body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The run with the median req/s (its latencies belong to that run). */
-function medianRun(runs: Measured[]): Measured {
+export function medianRun(runs: Measured[]): Measured {
   const rps = median(runs.map((r) => r.rps));
   return runs.reduce((best, r) => (Math.abs(r.rps - rps) < Math.abs(best.rps - rps) ? r : best));
 }
@@ -127,21 +160,9 @@ export async function run(): Promise<void> {
   const headers = { Authorization: `Bearer ${key}` };
   const apiUrl = `http://127.0.0.1:${port}/v1/profiles/bench/token`;
 
-  // The exact bytes the API answers, for the bare server: the same body and the same header lines
-  // (node:http adds Date and Connection/Keep-Alive to both).
-  const sample = await rawGet(apiUrl, headers);
-  const body = sample.body;
-  const bareHeaders: string[] = [];
-  for (let i = 0; i + 1 < sample.rawHeaders.length; i += 2) {
-    const name = sample.rawHeaders[i] as string;
-    if (!PER_ANSWER_HEADERS.has(name.toLowerCase())) bareHeaders.push(name, sample.rawHeaders[i + 1] as string);
-  }
-  const bare = createServer((_req, res) => {
-    res.writeHead(200, bareHeaders);
-    res.end(body);
-  });
-  await new Promise<void>((done) => bare.listen(0, '127.0.0.1', done));
-  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/v1/profiles/bench/token`;
+  // The exact bytes the API answers, for the bare server.
+  const bare = await startBareServer(await rawRequest(apiUrl, headers));
+  const bareUrl = `${bare.url}/v1/profiles/bench/token`;
   const upstreamBefore = provider.tokenRequestCount();
 
   try {
@@ -180,8 +201,7 @@ export async function run(): Promise<void> {
     console.log(`upstream token requests during the benchmark: ${provider.tokenRequestCount() - upstreamBefore}`);
   } finally {
     await core.stop();
-    bare.closeAllConnections();
-    await new Promise<void>((done) => bare.close(() => done()));
+    await bare.close();
     await provider.close();
   }
 }
