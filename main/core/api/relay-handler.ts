@@ -5,7 +5,7 @@
 // then checked with the server's own CallerAuth (its ClientKeyIndex and last-use writes), so the relay
 // has no key check of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROFILE_ID_PATTERN } from '../../../common/contract.js';
+import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';
 import { clientMayAccess, sameInConstantTime } from '../client-keys.js';
 import { noSuchProfileMessage } from '../../../common/errors.js';
 import { toTokentrayError } from '../errors.js';
@@ -36,6 +36,12 @@ import {
 /** When no valid token can be had and the engine gives no Retry-After of its own. */
 const DEFAULT_RETRY_AFTER_SEC = 5;
 
+/** The Content-Type line, read from the raw headers (req.headers builds an object of every header). */
+function contentTypeOf(raw: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).length === 12 && (raw[i] as string).toLowerCase() === 'content-type') return raw[i + 1];
+  return undefined;
+}
+
 export function registerRelayRoutes(area: ServerArea): void {
   const { router, engine, clock, auth, logger } = area;
   const delays = new FailureDelays({ ...DEFAULT_FAILURE_DELAYS, baseMs: area.relay.failureDelayMs, maxMs: area.relay.failureDelayMaxMs });
@@ -55,8 +61,11 @@ export function registerRelayRoutes(area: ServerArea): void {
     send(res, error.status, error.json, error.headers);
   }
 
-  /** The key behind the request's secret, or an invalid_client refusal after the growing delay. */
-  async function authenticate(request: RelayRequest, now: number): Promise<ClientKeyRecord> {
+  /**
+   * The key behind the request's secret, or (as a promise) an invalid_client refusal after the growing
+   * delay. The accepted case answers at once: no promise hop on the hot path.
+   */
+  function authenticate(request: RelayRequest, now: number): ClientKeyRecord | Promise<never> {
     const record = auth.findClient(request.secret, now);
     // The name is compared in constant time too: it is the other half of the credentials.
     if (record !== undefined && sameInConstantTime(record.name, request.clientId)) {
@@ -65,25 +74,46 @@ export function registerRelayRoutes(area: ServerArea): void {
       return record;
     }
     const waitMs = delays.fail(request.clientId, now);
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, waitMs));
-    // The same words for an unknown name, a wrong secret or a revoked key.
-    throw new OAuthError(
-      401,
-      'invalid_client',
-      'The client_id or client_secret was not accepted. Use a Tokentray client key as the secret and its name as the client_id.',
-      request.method === 'client_secret_basic' ? { 'WWW-Authenticate': BASIC_CHALLENGE } : {},
+    return new Promise<never>((_resolve, reject) =>
+      clock.setTimeout(
+        () =>
+          // The same words for an unknown name, a wrong secret or a revoked key.
+          reject(
+            new OAuthError(
+              401,
+              'invalid_client',
+              'The client_id or client_secret was not accepted. Use a Tokentray client key as the secret and its name as the client_id.',
+              request.method === 'client_secret_basic' ? { 'WWW-Authenticate': BASIC_CHALLENGE } : {},
+            ),
+          ),
+        waitMs,
+      ),
     );
   }
 
-  async function token(req: IncomingMessage, res: ServerResponse, id: string, authorization: string | undefined): Promise<void> {
+  /**
+   * What the relay needs of a stored profile (whether it can be relayed, its audience), worked out
+   * once per stored object: CallerAuth hands out the same object until the store changes.
+   */
+  const facts = new WeakMap<ProfileConfig, { refusal: string | null; audience: string | undefined }>();
+  function relayFacts(profile: ProfileConfig): { refusal: string | null; audience: string | undefined } {
+    let known = facts.get(profile);
+    if (known === undefined) {
+      known = { refusal: relayRefusal(profile.provider), audience: profileAudience(resolveProfile(profile)) };
+      facts.set(profile, known);
+    }
+    return known;
+  }
+
+  async function token(req: IncomingMessage, res: ServerResponse, id: string, authorization: string | undefined, type: string | undefined): Promise<void> {
     const limit = area.relay.bodyBytes;
     const body = await bufferUpTo(req, limit);
     if (!body.ended) throw new OAuthError(413, 'invalid_request', `The request body is larger than ${limit} bytes.`);
-    const type = req.headers['content-type'];
     const params = parseRelayBody(type, Buffer.concat(body.chunks, body.size));
     const json = (type ?? '').toLowerCase().includes('json');
     const request = readRelayRequest(authorization, params, json);
-    const record = await authenticate(request, clock.now());
+    const accepted = authenticate(request, clock.now());
+    const record = accepted instanceof Promise ? await accepted : accepted;
     // A key limited to other profiles learns nothing about this one, not even whether it exists:
     // the same answer as for a profile it may not use (as 403 comes before 404 on the rest of the API).
     if (!clientMayAccess(record, id)) {
@@ -93,9 +123,9 @@ export function registerRelayRoutes(area: ServerArea): void {
     if (profile === undefined) {
       throw new OAuthError(400, 'invalid_request', `${noSuchProfileMessage(id)} The token URL is /v1/profiles/{id}/oauth/token with an id from GET /v1/profiles.`);
     }
-    const refusal = relayRefusal(profile.provider);
+    const { refusal, audience } = relayFacts(profile);
     if (refusal !== null) throw new OAuthError(400, 'unauthorized_client', refusal);
-    const target = checkTarget(request, profileAudience(resolveProfile(profile)));
+    const target = checkTarget(request, audience);
     if (target !== null) throw target;
 
     const options = { client: record.name };
@@ -130,7 +160,7 @@ export function registerRelayRoutes(area: ServerArea): void {
   const tokenRoute = (ctx: RequestContext): Promise<void> => {
     const { req, res } = ctx;
     const id = ctx.params.id as string;
-    return token(req, res, id, ctx.front.authorization).catch((error: unknown) => {
+    return token(req, res, id, ctx.front.authorization, contentTypeOf(req.rawHeaders)).catch((error: unknown) => {
       if (error instanceof OAuthError) {
         sendError(req, res, error);
         return;
