@@ -130,6 +130,7 @@ describe('dashboard sessions end with Lock, logout and idleness, and so do their
       ['clients:add', [{ name: 'sneaky', profiles: null }]],
       ['settings:update', [{ leadTimeSec: 60 }]],
       ['vault:lock', []],
+      ['api:address', []],
     ] as const) {
       const refused = await rpc(s, lockScreen, channel, [...args]);
       assert.equal(refused.status, 401, channel);
@@ -152,6 +153,9 @@ describe('dashboard sessions end with Lock, logout and idleness, and so do their
     assert.notEqual(full.secret, lockScreen.secret);
     assert.equal((await rpc(s, lockScreen, 'vault:state')).status, 401, 'the lock-screen session ended with the unlock');
     assert.equal((await rpc(s, full, 'profiles:list')).status, 200);
+    // Where the API listens, for the dashboard's "Use from an OAuth client" panel (common/relay.ts).
+    const address = JSON.parse((await rpc(s, full, 'api:address')).body) as Result<{ baseUrl: string | null }>;
+    assert.deepEqual(address, { ok: true, value: { baseUrl: `http://127.0.0.1:${s.port}` } });
     const stream = await openEvents(s.port, full.headers);
     assert.equal(stream.status, 200);
     stream.close();
