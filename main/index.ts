@@ -13,6 +13,7 @@ import { configMovedAsideNotice } from './core/notices.js';
 import { setupNotifications } from './core/notification-wiring.js';
 import { NotificationPolicy } from './core/notification-policy.js';
 import { setupStartAtLogin } from './core/start-at-login.js';
+import { createLogger } from './core/logger.js';
 import type { Logger } from './core/types.js';
 import { isAppUrl } from './core/window-policy.js';
 import { createAutoStart } from './electron/auto-start.js';
@@ -26,19 +27,18 @@ import { createTestHooks, installTestHooks, testHooksEnabled } from './electron/
 import { setupTray } from './electron/tray-setup.js';
 import { DashboardWindow, hardenSession, hardenWebContents, registerAppScheme, serveAppProtocol } from './electron/window.js';
 import { resolveConfigDir } from './node/config-dir.js';
+import { packageRoot } from './node/package-root.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './node/vault-choice.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './node/local-socket.js';
 import { removeRuntimeFile, writeRuntimeFile } from './node/runtime-file.js';
 
-// dist/main/index.js -> the project (or app.asar) root, where dist/ and assets/ live.
-const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The project (or app.asar) root, where dist/ and assets/ live.
+const appRoot = packageRoot(fileURLToPath(import.meta.url));
 const assetsDir = path.join(appRoot, 'assets');
 
-/** One line per message on stderr; fields name profiles and kinds, never a token or secret. */
-function createLogger(scope: string): Logger {
-  const write = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(`${new Date().toISOString()} ${level} [${scope}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
-  return { debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error') };
+/** One line per message on stderr, with the time; fields name profiles and kinds, never a token or secret. */
+function logger(scope: string): Logger {
+  return createLogger({ scope: `[${scope}]`, clock: () => Date.now(), write: (line) => process.stderr.write(line) });
 }
 
 function flagValue(argv: readonly string[], name: string): string | undefined {
@@ -47,7 +47,7 @@ function flagValue(argv: readonly string[], name: string): string | undefined {
   return argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
-const log = createLogger('main');
+const log = logger('main');
 const argv = process.argv;
 const configDir = resolveConfigDir(flagValue(argv, '--config-dir'));
 // Chromium's own data sits beside our config, so the single-instance lock is per config directory.
@@ -85,7 +85,7 @@ async function run(): Promise<void> {
   hardenSession(session.defaultSession);
   serveAppProtocol(session.defaultSession, path.join(appRoot, 'dist', 'renderer'));
 
-  const { store, movedAside } = openElectronStore(configDir, createLogger('store'));
+  const { store, movedAside } = openElectronStore(configDir, logger('store'));
   const guard = new ClipboardGuard({ clipboard: electronClipboard, clock: systemClock, getClearSec: () => store.getSettings().clipboardClearSec });
   let copier: CredentialCopier | null = null;
   const vault = await openVault(store.getSettings().vault);
@@ -93,7 +93,7 @@ async function run(): Promise<void> {
     store,
     vault,
     version: app.getVersion(),
-    logger: createLogger('engine'),
+    logger: logger('engine'),
     clipboard: { copy: async (profileId, what) => (copier ? copier.copy(profileId, what, 'dashboard') : false) },
   });
   copier = new CredentialCopier({ engine: core.engine, store, guard });

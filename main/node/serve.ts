@@ -1,14 +1,13 @@
 // `tokentray serve` (headless mode: the engine, the loopback API and the dashboard without Electron)
 // and `tokentray dashboard` (a fresh one-time login link for it). SPEC section 5, issue 5.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createCore, type Core } from '../core/app-core.js';
 import { isTokentrayError } from '../core/errors.js';
-import type { Logger } from '../core/types.js';
+import { createLogger } from '../core/logger.js';
 import { findRunningApp } from './app-client.js';
 import { openFileStore } from './file-store.js';
+import { packageRoot, packageVersion } from './package-root.js';
 import { KeytarVault } from './keytar-vault.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './local-socket.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './vault-choice.js';
@@ -24,47 +23,6 @@ export interface ServeOptions {
   /** --vault keychain|file|auto (else TOKENTRAY_VAULT, the setting, auto). */
   vault?: string;
   env?: NodeJS.ProcessEnv;
-}
-
-/** The package root: the nearest folder above this file with Tokentray's package.json (src or dist). */
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'tokentray') return dir;
-      } catch {
-        // Not ours; keep looking.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return dirname(from);
-    dir = parent;
-  }
-}
-
-export function packageVersion(root: string = packageRoot()): string {
-  try {
-    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown }).version;
-    return typeof version === 'string' ? version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** Warnings and errors to stderr as one line each, fields included (they never hold secrets). */
-function stderrLogger(stderr: Writable): Logger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    const extra = fields === undefined ? '' : ` ${JSON.stringify(fields)}`;
-    stderr.write(`tokentray serve: ${level}: ${message}${extra}\n`);
-  };
-  return {
-    debug: () => {},
-    info: () => {},
-    warn: (message, fields) => line('warning', message, fields),
-    error: (message, fields) => line('error', message, fields),
-  };
 }
 
 function say(stream: Writable, message: string, hint?: string): void {
@@ -119,7 +77,8 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return isTokentrayError(error) && error.kind === 'usage' ? 2 : 5;
   }
 
-  const logger = stderrLogger(stderr);
+  // Warnings and errors only, one line each; fields never hold secrets.
+  const logger = createLogger({ scope: 'tokentray serve:', level: 'warn', write: (line) => stderr.write(line) });
   const dashboardDir = join(root, 'dist', 'renderer');
   let core: Core;
   let port: number;

@@ -1,6 +1,7 @@
 // What every CLI command shares: its streams, the config directory, the store and the vault, the
 // in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
@@ -143,17 +144,11 @@ export class CliContext {
 
   /** Quiet unless TOKENTRAY_DEBUG is set; fields name profile ids, never secrets (STYLE.md). */
   get logger(): Logger {
-    const debug = Boolean(this.io.env.TOKENTRAY_DEBUG);
-    const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-      if (!debug) return;
-      this.io.stderr.write(`[${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
-    };
-    return {
-      debug: (m, f) => write('debug', m, f),
-      info: (m, f) => write('info', m, f),
-      warn: (m, f) => write('warn', m, f),
-      error: (m, f) => write('error', m, f),
-    };
+    return createLogger({
+      scope: 'tokentray:',
+      level: this.io.env.TOKENTRAY_DEBUG ? 'debug' : 'silent',
+      write: (line) => this.io.stderr.write(line),
+    });
   }
 
   out(text: string): void {

@@ -1,10 +1,9 @@
 // The `tokentray` command (SPEC section 5): commander with exitOverride so every outcome becomes an
 // exit code here (0 ok, 2 usage, 3 no such profile, 4 provider, 5 keychain/app, 1 else), and no
 // command ever calls process.exit itself.
-import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { packageRoot, packageVersion } from '../package-root.js';
 import { registerClientCommands } from './client-commands.js';
 import { CliContext, EXIT, reportError, writeError, type CliIo, type CommonOptions } from './context.js';
 import { registerProfileCommands } from './profile-commands.js';
@@ -59,7 +58,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
 export function buildProgram(io: CliIo, run: Runner): Command {
   const program = new Command('tokentray')
     .description('Keeps API access tokens fresh: profiles, tokens and headers from the command line.')
-    .version(readVersion(), '-V, --version')
+    .version(packageVersion(packageRoot(fileURLToPath(import.meta.url))), '-V, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -80,18 +79,4 @@ export function buildProgram(io: CliIo, run: Runner): Command {
 function applyExitOverride(command: Command): void {
   command.exitOverride();
   for (const sub of command.commands) applyExitOverride(sub);
-}
-
-function readVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i += 1) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'tokentray' && pkg.version) return pkg.version;
-    } catch {
-      // keep walking up
-    }
-    dir = path.dirname(dir);
-  }
-  return '0.0.0';
 }
