@@ -10,6 +10,7 @@ import { clientMayAccess, sameInConstantTime } from '../client-keys.js';
 import { noSuchProfileMessage } from '../../../common/errors.js';
 import { toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
+import { secondsLeft } from '../wire.js';
 import type { ClientKeyRecord, Token } from '../types.js';
 import { visibleActivity } from './activity.js';
 import { bufferUpTo } from './body.js';
@@ -36,6 +37,8 @@ import {
 /** When no valid token can be had and the engine gives no Retry-After of its own. */
 const DEFAULT_RETRY_AFTER_SEC = 5;
 
+const RELAY_HEADER_LIST: readonly string[] = Object.entries(RELAY_HEADERS).flat();
+
 /** The Content-Type line, read from the raw headers (req.headers builds an object of every header). */
 function contentTypeOf(raw: readonly string[]): string | undefined {
   for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).length === 12 && (raw[i] as string).toLowerCase() === 'content-type') return raw[i + 1];
@@ -49,6 +52,20 @@ export function registerRelayRoutes(area: ServerArea): void {
   function send(res: ServerResponse, status: number, payload: string, extra?: Readonly<Record<string, string>>): void {
     res.writeHead(status, { ...RELAY_HEADERS, ...extra, 'Content-Length': Buffer.byteLength(payload) });
     res.end(payload);
+  }
+
+  // The hot path (issue 15 item 6): a profile's token goes out many times a second with the same
+  // expires_in, so its answer text and header list are made once per token and expires_in value, as
+  // the /token answer's are (problem.ts sendJsonText). node:http only reads the list.
+  let lastAnswer: { token: Token | null; left: number | null; headers: string[]; payload: string } = { token: null, left: null, headers: [], payload: '' };
+  function sendToken(res: ServerResponse, token: Token, now: number): void {
+    const left = secondsLeft(token, now);
+    if (lastAnswer.token !== token || lastAnswer.left !== left) {
+      const payload = relayTokenJson(token, now);
+      lastAnswer = { token, left, payload, headers: [...RELAY_HEADER_LIST, 'Content-Length', String(Buffer.byteLength(payload))] };
+    }
+    res.writeHead(200, lastAnswer.headers);
+    res.end(lastAnswer.payload);
   }
 
   function sendError(req: IncomingMessage, res: ServerResponse, error: OAuthError): void {
@@ -146,7 +163,7 @@ export function registerRelayRoutes(area: ServerArea): void {
     if (issued.tokenType.toLowerCase() !== 'bearer') {
       throw new OAuthError(400, 'unauthorized_client', 'This profile\'s credential is not a bearer token, so it cannot be relayed as an OAuth token.');
     }
-    send(res, 200, relayTokenJson(issued, clock.now()));
+    sendToken(res, issued, clock.now());
   }
 
   const metadata = (ctx: RequestContext): void => {
