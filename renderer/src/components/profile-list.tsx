@@ -69,6 +69,8 @@ const NONE: ProfileStatus[] = [];
 export const FIRST_CARDS = 12;
 /** Script time one later chunk of cards aims at, well under a 50 ms long task (issue 16). */
 const CHUNK_BUDGET_MS = 25;
+/** The script time above leaves out style and layout of the new cards: never more than this at once. */
+const MAX_CHUNK = 100;
 
 /** Runs `work` in a task of its own, after the browser had its chance to paint; returns the cancel. */
 function postTask(work: () => void): () => void {
@@ -99,7 +101,7 @@ function useProgressiveCount(total: number, atLeast: number): number {
     if (c.startedAt > 0 && count > c.from) {
       // Committed just now, in the task that asked for it: size the next chunk from its pace.
       const perCard = Math.max(0.01, (performance.now() - c.startedAt) / (count - c.from));
-      c.size = Math.min(500, Math.max(4, Math.floor(CHUNK_BUDGET_MS / perCard)));
+      c.size = Math.min(MAX_CHUNK, Math.max(4, Math.floor(CHUNK_BUDGET_MS / perCard)));
     }
     c.startedAt = 0;
     if (count >= total) {
@@ -347,21 +349,27 @@ function Countdown(props: { status: ProfileStatus; localExpiry: string | null })
   const textRef = useRef<HTMLSpanElement>(null);
   const barRef = useRef<HTMLDivElement>(null);
   const fillRef = useRef<HTMLDivElement>(null);
+  // What was last put on the page: a tick compares with it instead of reading the DOM (an inline
+  // style read serializes the value), and writes only what changed.
+  const shown = useRef<LifetimeReading | null>(null);
   useTick((now) => {
     const reading = readLifetime(status, now);
-    writeText(textRef.current, reading.text);
+    const last = shown.current;
+    shown.current = reading;
+    if (reading.text !== last?.text) writeText(textRef.current, reading.text);
     const bar = barRef.current;
-    if (bar && bar.getAttribute('aria-valuenow') !== String(reading.percent)) {
+    if (bar && reading.percent !== last?.percent) {
       bar.setAttribute('aria-valuenow', String(reading.percent));
       bar.setAttribute('aria-valuetext', reading.valueText);
     }
     const fill = fillRef.current;
     if (fill) {
-      if (fill.style.transform !== reading.transform) fill.style.transform = reading.transform;
-      if (fill.className !== reading.fillClass) fill.className = reading.fillClass;
+      if (reading.transform !== last?.transform) fill.style.transform = reading.transform;
+      if (reading.fillClass !== last?.fillClass) fill.className = reading.fillClass;
     }
   });
   const reading = readLifetime(status, Date.now());
+  shown.current = reading;
   return (
     <>
       <div className="lifetime-text">

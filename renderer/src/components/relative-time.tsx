@@ -8,10 +8,18 @@ import { formatRelative } from '../format.js';
 export function RelativeTime(props: { iso: string | null | undefined }): ReactNode {
   const { iso } = props;
   const ref = useRef<HTMLSpanElement>(null);
-  useTick((now) => writeText(ref.current, formatRelative(iso, now)));
+  // The text last put on the page: a tick that reads the same touches no DOM at all.
+  const shown = useRef('');
+  useTick((now) => {
+    const text = formatRelative(iso, now);
+    if (text === shown.current) return;
+    shown.current = text;
+    writeText(ref.current, text);
+  });
+  shown.current = formatRelative(iso, Date.now());
   return (
     <span className="relative-time" ref={ref}>
-      {formatRelative(iso, Date.now())}
+      {shown.current}
     </span>
   );
 }

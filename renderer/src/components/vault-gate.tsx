@@ -2,7 +2,7 @@
 // for it, the dashboard shows "Create a passphrase" or "Unlock" instead of the views. The same
 // component runs in the browser (HTTP) and in the app's window (IPC): it only speaks the bridge's
 // `vault:*` verbs. Settings show the backend and its file, with a Lock action (VaultSettings).
-import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, VaultInfo } from '../../../common/contract.js';
 import { useDashboard } from '../context.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
@@ -32,7 +32,8 @@ export function VaultGate(props: { children: ReactNode }): ReactNode {
     setGate(result.ok ? { state: 'ready', info: result.value } : { state: 'error', error: result.error });
   }, [bridge]);
 
-  useEffect(() => {
+  // Asked as the page mounts, not after its first paint: every view waits for this answer (issue 16).
+  useLayoutEffect(() => {
     void load();
   }, [load]);
 
