@@ -283,23 +283,17 @@ export interface TokentrayBridge {
   onEvent(listener: (event: EngineEvent) => void): () => void;
 }
 
-/** Headless mode: the dashboard's RPC endpoint mirrors the IPC channels one to one. */
-export const HTTP_RPC_PREFIX = '/ui/rpc/';
-/** POST {"token"}: the redemption of a one-time login link, by the dashboard page's own script. */
-export const HTTP_LOGIN_PATH = '/ui/login';
-/**
- * The dashboard page a login link opens, `/login#token=...`: a client-side route of the dashboard
- * itself (its assets are relative, so it must sit at the top level), whose script redeems the token.
- */
-export const DASHBOARD_LOGIN_PAGE = '/login';
-export const HTTP_LOGOUT_PATH = '/ui/logout';
-export const HTTP_EVENTS_PATH = '/v1/events';
-/** The second factor only: cookies ignore ports, so this alone opens nothing (issue 13). */
-export const SESSION_COOKIE = 'tokentray_session';
-/** The origin-bound session secret the page keeps in sessionStorage and sends on every request. */
-export const SESSION_HEADER = 'X-Tokentray-Session';
-/** The sessionStorage key the page keeps it under. */
-export const SESSION_STORAGE_KEY = 'tokentray.session';
+/** The headless dashboard's paths and session names, without zod (see common/dashboard-http.ts). */
+export {
+  DASHBOARD_LOGIN_PAGE,
+  HTTP_EVENTS_PATH,
+  HTTP_LOGIN_PATH,
+  HTTP_LOGOUT_PATH,
+  HTTP_RPC_PREFIX,
+  SESSION_COOKIE,
+  SESSION_HEADER,
+  SESSION_STORAGE_KEY,
+} from './dashboard-http.js';
 
 /** The channel names without zod, for the preload bundle (see common/ipc-channels.ts). */
 export { IPC_CHANNELS } from './ipc-channels.js';

@@ -2,16 +2,18 @@
 // views puts focus on the new view's heading so keyboard and screen-reader users know where they are.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ActivityView } from './components/activity-log.js';
-import { ProfileFormView } from './components/profile-form.js';
 import { ProfilesView } from './components/profile-list.js';
-import { RelayPanel } from './components/relay-panel.js';
 import { LoggedOut, LogoutButton } from './components/session-end.js';
-import { SettingsView } from './components/settings-view.js';
 import { TokenInspector } from './components/token-inspector.js';
 import { VaultGate } from './components/vault-gate.js';
 import { useDashboard } from './context.js';
+import { lazyView } from './lazy-view.js';
 import { routeHref, useRoute, type Route } from './router.js';
 import { useDashboardState } from './store.js';
+
+const ProfileFormView = lazyView('the form', () => import('./components/profile-form.js').then((m) => m.ProfileFormView));
+const RelayPanel = lazyView('the relay view', () => import('./components/relay-panel.js').then((m) => m.RelayPanel));
+const SettingsView = lazyView('settings', () => import('./components/settings-view.js').then((m) => m.SettingsView));
 
 const NAV: Array<{ label: string; route: Route; views: Route['view'][] }> = [
   { label: 'Profiles', route: { view: 'profiles' }, views: ['profiles', 'add', 'edit', 'inspect', 'relay'] },

@@ -1,5 +1,4 @@
 // Entry point: pick the transport (preload bridge or HTTP), start the store, render.
-import './zod-jitless.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createClipboard, selectBridge } from './api/index.js';

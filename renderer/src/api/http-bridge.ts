@@ -6,6 +6,7 @@
 // nothing; sessionStorage belongs to this origin, port included, so no page on another port can read
 // the secret. The event stream is read with fetch() rather than EventSource, because EventSource
 // cannot send a header and the secret must never go into a URL.
+import type { EngineEvent, ErrorInfo, IpcChannel, IpcRequest, IpcResponses, Result, TokentrayBridge } from '../../../common/contract.js';
 import {
   DASHBOARD_LOGIN_PAGE,
   HTTP_EVENTS_PATH,
@@ -14,14 +15,7 @@ import {
   HTTP_RPC_PREFIX,
   SESSION_HEADER,
   SESSION_STORAGE_KEY,
-  type EngineEvent,
-  type ErrorInfo,
-  type IpcChannel,
-  type IpcRequest,
-  type IpcResponses,
-  type Result,
-  type TokentrayBridge,
-} from '../../../common/contract.js';
+} from '../../../common/dashboard-http.js';
 import { kindOfProblemType } from '../../../common/errors.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';

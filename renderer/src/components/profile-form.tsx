@@ -1,6 +1,7 @@
 // Add and edit a profile (SPEC section 6): pick a provider, then that provider's fields with the
 // seed defaults as placeholders, secrets masked, and the same validateProfile the engine and CLI use,
 // with each message next to its field. "Test" requests a token without saving.
+import '../zod-jitless.js';
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, ProfileConfig, ProfileSecrets, TestResult } from '../../../common/contract.js';
 import {

@@ -3,6 +3,7 @@
 // profile (shown once, as in settings), and short examples with copy buttons. The URLs and examples
 // come from common/relay.ts, the same words `tokentray relay ID` prints; where the API listens comes
 // from `api:address` (the same loopback port in the app and headless mode).
+import '../zod-jitless.js';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { clientNameSchema, type ErrorInfo, type ProfileConfig } from '../../../common/contract.js';
 import { relayAudience, relayEndpoints, relayExamples, relayRefusal, type RelayEndpoints } from '../../../common/relay.js';

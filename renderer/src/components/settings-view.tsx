@@ -1,5 +1,6 @@
 // Settings (SPEC section 6): loopback port, notification lead time, clipboard clearing, start at
 // login; and the loopback client keys, whose key is shown once at creation and never again.
+import '../zod-jitless.js';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import {
   clientNameSchema,
