@@ -1,7 +1,8 @@
 // Domain objects become contract objects here and nowhere else (SPEC section 4): the token answer
-// shared by the loopback API, the dashboard's RPC and the CLI, the client key's public record, and the
-// one rounding of expires_in that every surface (API, relay, profile test) uses.
-import type { ClientKeyInfo, TokenResponse } from '../../common/contract.js';
+// shared by the loopback API, the dashboard's RPC and the CLI, a profile's status, the client key's
+// public record, and the one rounding of expires_in that every surface (API, relay, profile test) uses.
+import type { ClientKeyInfo, ProfileConfig, ProfileState, ProfileStatus, TokenResponse } from '../../common/contract.js';
+import type { TokentrayError } from './errors.js';
 import type { ClientKeyRecord, Token } from './types.js';
 
 export function toTokenResponse(token: Token, now: number): TokenResponse {
@@ -67,4 +68,34 @@ export function tokenResponseJson(token: Token, now: number): string {
     json,
   });
   return json;
+}
+
+/** What the engine knows of a profile at one moment, in its own terms (epoch ms, errors as values). */
+export interface StatusFacts {
+  profile: Pick<ProfileConfig, 'id' | 'name' | 'provider'>;
+  state: ProfileState;
+  token: Token | null;
+  lastRefreshAt: number | null;
+  nextAttemptAt: number | null;
+  failure: { error: TokentrayError; at: number } | null;
+  requestsLastHour: number;
+  requestsLastDay: number;
+}
+
+/** GET /v1/profiles entries and the dashboard rows: ISO times, no secrets, no tokens. */
+export function toProfileStatus(facts: StatusFacts): ProfileStatus {
+  const { token } = facts;
+  return {
+    id: facts.profile.id,
+    name: facts.profile.name,
+    provider: facts.profile.provider,
+    state: facts.state,
+    expiresAt: token?.expiresAt != null ? new Date(token.expiresAt).toISOString() : null,
+    obtainedAt: token !== null ? new Date(token.obtainedAt).toISOString() : null,
+    lastRefreshAt: facts.lastRefreshAt === null ? null : new Date(facts.lastRefreshAt).toISOString(),
+    nextRefreshAt: facts.nextAttemptAt === null ? null : new Date(facts.nextAttemptAt).toISOString(),
+    lastError: facts.failure === null ? null : facts.failure.error.toInfo(new Date(facts.failure.at)),
+    requestsLastHour: facts.requestsLastHour,
+    requestsLastDay: facts.requestsLastDay,
+  };
 }

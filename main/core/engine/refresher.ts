@@ -10,6 +10,7 @@ import { resolveProfile } from '../profiles.js';
 import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import { isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
+import { toProfileStatus } from '../wire.js';
 import { RequestCounter } from './request-counter.js';
 
 /**
@@ -130,20 +131,16 @@ export class Refresher {
 
   /** A status at `now`; reading it changes nothing. */
   status(now: number, nextAttemptAt: number | null, state: ProfileState = this.state(now)): ProfileStatus {
-    const token = this.current;
-    return {
-      id: this.config.id,
-      name: this.config.name,
-      provider: this.config.provider,
+    return toProfileStatus({
+      profile: this.config,
       state,
-      expiresAt: token?.expiresAt != null ? new Date(token.expiresAt).toISOString() : null,
-      obtainedAt: token !== null ? new Date(token.obtainedAt).toISOString() : null,
-      lastRefreshAt: this.lastRefreshAt === null ? null : new Date(this.lastRefreshAt).toISOString(),
-      nextRefreshAt: nextAttemptAt === null ? null : new Date(nextAttemptAt).toISOString(),
-      lastError: this.failure === null ? null : this.failure.toInfo(new Date(this.failureAt)),
+      token: this.current,
+      lastRefreshAt: this.lastRefreshAt,
+      nextAttemptAt,
+      failure: this.failure === null ? null : { error: this.failure, at: this.failureAt },
       requestsLastHour: this.requests.lastHour(now),
       requestsLastDay: this.requests.lastDay(now),
-    };
+    });
   }
 
   /**
