@@ -15,7 +15,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { type Browser, type CDPSession, type Page } from 'playwright-core';
+import { launchChromium } from '../test/support/chromium.js';
 import type { ProfileStatus, Result } from '../common/contract.js';
 import { PROVIDERS } from '../common/providers.js';
 import { DASHBOARD_CSP } from '../main/core/api/static-files.js';
@@ -30,16 +31,7 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
 const SETTLE_MS = 1500;
 const NAMES = 'ul.profile-list > li h2';
 
-/** The same launch as test/e2e/dashboard.test.ts, at a laptop's window size. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+/** A laptop's window size. */
 const VIEWPORT = { width: 1280, height: 800 };
 
 /**
@@ -276,7 +268,7 @@ export async function run(): Promise<void> {
   await mkdir(join(plainDir, 'assets'));
   if (css) await copyFile(join(DIST, 'assets', css), join(plainDir, 'assets', css));
   const servers: FakeDashboardServer[] = [];
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     for (const count of SIZES) {
       const statuses = freshStatuses(count);

@@ -13,7 +13,8 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import type { ActivityEntry, ProfileConfig, Result } from '../../common/contract.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
 import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
@@ -91,10 +92,7 @@ describe('accessibility of every dashboard view (axe-core in Chromium)', () => {
         'clients:list': () => ok([{ name: 'deploy', profiles: null, createdAt: new Date(now - 86_400_000).toISOString(), lastUsedAt: new Date(now - 30_000).toISOString() }]),
       },
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });

@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { cliCommand } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
@@ -96,10 +97,7 @@ describe('dashboard in Chromium against tokentray serve', () => {
     configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-dashboard-'));
     provider = await startProviderServer('camunda-console', { lifetimeSec: LIFETIME_SEC });
     served = await startServe(configDir);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1100, height: 860 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
     context.on('request', (r) => requests.push(r.url()));

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import type { Result } from '../../common/contract.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
 import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
@@ -41,10 +42,7 @@ describe('a thousand profiles, rendered progressively (Chromium)', () => {
         'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: COUNT }),
       },
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });

@@ -11,7 +11,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { ipcRequestSchemas } from '../../common/contract.js';
 import { openEvents, startHarness, type Harness } from '../integration/api-harness.js';
 
@@ -81,10 +82,7 @@ describe('dashboard session bound to its origin, in Chromium', () => {
     await h.addProfile('redpanda', 'victim');
     origin = `http://127.0.0.1:${h.port}`;
     attacker = await startAttacker(origin);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     context.on('request', (r) => {
       if (r.url().startsWith(`${origin}/ui/rpc/`)) rpcHeaders.push(r.headers());

@@ -12,7 +12,8 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { cliCommand, runCli } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
@@ -83,10 +84,7 @@ describe('a locked file vault in headless mode, in Chromium', () => {
     assert.equal(added.code, 0, added.stderr);
     key = added.stdout.trim();
     served = await startServe(configDir);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1000, height: 800 } })).newPage();
   });
 
