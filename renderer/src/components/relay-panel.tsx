@@ -5,8 +5,9 @@
 // from `api:address` (the same loopback port in the app and headless mode).
 import '../zod-jitless.js';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import { clientNameSchema, type ErrorInfo, type ProfileConfig } from '../../../common/contract.js';
+import type { ErrorInfo, ProfileConfig } from '../../../common/contract.js';
 import { relayAudience, relayEndpoints, relayExamples, relayRefusal, type RelayEndpoints } from '../../../common/relay.js';
+import { createClientKey } from '../api/client-keys.js';
 import { useDashboard } from '../context.js';
 import { useDashboardState } from '../store.js';
 import { ErrorNote, LoadError, Loading, ProviderMark } from './bits.js';
@@ -107,24 +108,17 @@ function RelayUsage(props: { profile: ProfileConfig; endpoints: RelayEndpoints }
 
   const create = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    const parsed = clientNameSchema.safeParse(keyName.trim());
-    if (!parsed.success) {
-      setNameError('Use 1-64 letters, digits, dots, underscores or dashes.');
-      return;
-    }
-    setNameError(null);
     setError(null);
     setBusy(true);
     // Limited to this profile: the key can fetch no other profile's token (SPEC section 4).
-    const result = await bridge.invoke('clients:add', { name: parsed.data, profiles: [profile.id] });
+    const outcome = await createClientKey(bridge, keyName, [profile.id]);
     setBusy(false);
-    if (!result.ok) {
-      setError(result.error);
-      return;
-    }
-    setCreated({ name: result.value.client.name, key: result.value.key });
-    setLastName(result.value.client.name);
-    announce(`Client key ${result.value.client.name} created for ${profile.id}. Copy it now: it is shown only once.`);
+    setNameError(outcome.kind === 'invalid-name' ? outcome.message : null);
+    if (outcome.kind === 'failed') setError(outcome.error);
+    if (outcome.kind !== 'created') return;
+    setCreated({ name: outcome.client.name, key: outcome.key });
+    setLastName(outcome.client.name);
+    announce(`Client key ${outcome.client.name} created for ${profile.id}. Copy it now: it is shown only once.`);
   };
 
   const urlRow = (label: string, value: string, what: string, copyLabel: string, testId: string): ReactNode => (

@@ -3,12 +3,12 @@
 import '../zod-jitless.js';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import {
-  clientNameSchema,
   settingsSchema,
   type ClientKeyInfo,
   type ErrorInfo,
   type Settings,
 } from '../../../common/contract.js';
+import { createClientKey } from '../api/client-keys.js';
 import { useNow } from '../clock.js';
 import { useDashboard } from '../context.js';
 import { formatRelative } from '../format.js';
@@ -188,29 +188,21 @@ function ClientKeys(): ReactNode {
 
   const create = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    const parsed = clientNameSchema.safeParse(name.trim());
-    if (!parsed.success) {
-      setNameError('Use 1-64 letters, digits, dots, underscores or dashes.');
-      return;
-    }
-    setNameError(null);
     setBusy(true);
     setActionError(null);
-    const result = await bridge.invoke('clients:add', { name: parsed.data, profiles: limitTo && limitTo.length > 0 ? limitTo : null });
+    const outcome = await createClientKey(bridge, name, limitTo && limitTo.length > 0 ? limitTo : null);
     setBusy(false);
-    if (!result.ok) {
-      setActionError(result.error);
-      return;
-    }
-    setCreated({ name: result.value.client.name, key: result.value.key });
+    setNameError(outcome.kind === 'invalid-name' ? outcome.message : null);
+    if (outcome.kind === 'failed') setActionError(outcome.error);
+    if (outcome.kind !== 'created') return;
+    const { client, key } = outcome;
+    setCreated({ name: client.name, key });
     setName('');
     setLimitTo(null);
     setList((current) =>
-      current.state === 'ready'
-        ? { state: 'ready', value: [...current.value.filter((c) => c.name !== result.value.client.name), result.value.client] }
-        : current,
+      current.state === 'ready' ? { state: 'ready', value: [...current.value.filter((c) => c.name !== client.name), client] } : current,
     );
-    announce(`Client key ${result.value.client.name} created. Copy it now: it is shown only once.`);
+    announce(`Client key ${client.name} created. Copy it now: it is shown only once.`);
   };
 
   const revoke = async (clientName: string): Promise<void> => {
