@@ -5,7 +5,7 @@
 // The keychain is gnome-keyring on a private D-Bus session started here, as in the vault benchmark.
 // BENCH_CLI_RUNS pairs per command (default 10); BENCH_CLI_ROOT runs another build (a checkout with
 // bin/ and dist/, e.g. main before a change) against the same setup.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../test/support/servers/index.js';
+import { rerunUnderPrivateKeyring } from './private-keyring.js';
 
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 10);
 const ROOT = process.env.BENCH_CLI_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -122,20 +123,7 @@ function startServe(configDir: string, env: NodeJS.ProcessEnv): Promise<{ stop: 
 }
 
 export async function run(): Promise<void> {
-  if (!process.env.DBUS_SESSION_BUS_ADDRESS || !process.env.TOKENTRAY_BENCH_KEYRING) {
-    // A private D-Bus session and a throwaway unlocked gnome-keyring, never a person's own keyring.
-    const script = `import(${JSON.stringify(new URL('./cli.bench.ts', import.meta.url).href)}).then((m) => m.run())`;
-    const shell = [
-      'export XDG_DATA_HOME="$(mktemp -d -t tokentray-bench-keyring.XXXXXX)"',
-      'trap \'rm -rf "$XDG_DATA_HOME"\' EXIT',
-      'eval "$(printf %s bench | gnome-keyring-daemon --unlock --components=secrets)"',
-      'export GNOME_KEYRING_CONTROL TOKENTRAY_BENCH_KEYRING=1',
-      `"${process.execPath}" --import tsx --input-type=module -e '${script}'`,
-    ].join('\n');
-    const result = spawnSync('dbus-run-session', ['--', 'bash', '-c', shell], { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`the CLI benchmark failed (exit ${result.status ?? result.signal})`);
-    return;
-  }
+  if (rerunUnderPrivateKeyring(new URL('./cli.bench.ts', import.meta.url).href, 'CLI')) return;
   if (!existsSync(BIN) || !existsSync(path.join(ROOT, 'dist', 'main', 'node', 'cli', 'main.js'))) throw new Error(`no built CLI at ${ROOT} (npm run build)`);
   if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed for the peak RSS figures`);
 

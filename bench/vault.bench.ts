@@ -2,7 +2,6 @@
 // of 1,000 profiles with it, as ratios to the keychain backend (gnome-keyring through keytar, on a
 // private D-Bus session started here) and to plain fs.writeFile / fs.readFile of the same bytes, all in
 // the same run. No pass/fail: the numbers are for the issue notes.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Token } from '../main/core/types.js';
 import { DEFAULT_SCRYPT, FileVault, VAULT_FILE_NAME } from '../main/node/file-vault.js';
 import { KeytarVault } from '../main/node/keytar-vault.js';
+import { rerunUnderPrivateKeyring } from './private-keyring.js';
 
 const PROFILES = Number(process.env.BENCH_VAULT_PROFILES ?? 1000);
 const UNLOCKS = Number(process.env.BENCH_VAULT_UNLOCKS ?? 5);
@@ -40,21 +40,7 @@ function line(what: string, file: number, keychain: number, plain: number, plain
 }
 
 export async function run(): Promise<void> {
-  if (!process.env.DBUS_SESSION_BUS_ADDRESS || !process.env.TOKENTRAY_BENCH_KEYRING) {
-    // The keychain side needs a Secret Service: a private D-Bus session and a throwaway unlocked
-    // gnome-keyring, as scripts/test.sh gives the tests. Never a person's own keyring.
-    const script = `import(${JSON.stringify(new URL('./vault.bench.ts', import.meta.url).href)}).then((m) => m.run())`;
-    const shell = [
-      'export XDG_DATA_HOME="$(mktemp -d -t tokentray-bench-keyring.XXXXXX)"',
-      'trap \'rm -rf "$XDG_DATA_HOME"\' EXIT',
-      'eval "$(printf %s bench | gnome-keyring-daemon --unlock --components=secrets)"',
-      'export GNOME_KEYRING_CONTROL TOKENTRAY_BENCH_KEYRING=1',
-      `"${process.execPath}" --import tsx --input-type=module -e '${script}'`,
-    ].join('\n');
-    const result = spawnSync('dbus-run-session', ['--', 'bash', '-c', shell], { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`the vault benchmark failed (exit ${result.status ?? result.signal})`);
-    return;
-  }
+  if (rerunUnderPrivateKeyring(new URL('./vault.bench.ts', import.meta.url).href, 'vault')) return;
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tokentray-bench-vault-'));
   const service = `tokentray-bench-${process.pid}`;

@@ -7,14 +7,12 @@
 // the dashboard's RPC protocol served by test/renderer/fake-dashboard-server.ts, so every profile
 // state and provider is on screen at once.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import type { ActivityEntry, ProfileConfig, Result } from '../../common/contract.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
 import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
@@ -54,9 +52,7 @@ describe('accessibility of every dashboard view (axe-core in Chromium)', () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-    }
+    ensureDashboardBuilt(ROOT);
     await mkdir(ARTIFACTS, { recursive: true });
     const now = Date.now();
     const statuses = syntheticStatuses(12, now);

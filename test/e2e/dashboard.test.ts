@@ -4,14 +4,13 @@
 // refresh on screen, break the token server, inspect the JWT, create and revoke a client key; the
 // page talks only to its own origin and keeps its CSP. Screenshots of every view, light and dark.
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
@@ -90,9 +89,7 @@ describe('dashboard in Chromium against tokentray serve', () => {
   let documentCsp: string | undefined;
 
   before(async () => {
-    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-    }
+    ensureDashboardBuilt(ROOT);
     await mkdir(ARTIFACTS, { recursive: true });
     configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-dashboard-'));
     provider = await startProviderServer('camunda-console', { lifetimeSec: LIFETIME_SEC });

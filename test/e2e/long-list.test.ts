@@ -5,13 +5,11 @@
 // last profile focuses it on a fresh load. The list's page loads one script, without the validating
 // views and their zod.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import type { Result } from '../../common/contract.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
 import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
@@ -28,9 +26,7 @@ describe('a thousand profiles, rendered progressively (Chromium)', () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-    }
+    ensureDashboardBuilt(ROOT);
     const statuses = syntheticStatuses(COUNT);
     server = await startFakeDashboardServer({
       staticDir: join(ROOT, 'dist/renderer'),

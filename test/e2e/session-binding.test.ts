@@ -5,19 +5,16 @@
 // contract's) and no event stream, and the attacker's page itself can neither read the secret nor
 // call the API. The logged-in tab keeps working, also after a reload; a new tab is told how to log in.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { ipcRequestSchemas } from '../../common/contract.js';
 import { openEvents, startHarness, type Harness } from '../integration/api-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const DASHBOARD_DIR = join(ROOT, 'dist/renderer');
 
 interface Attacker {
   url: string;
@@ -75,10 +72,7 @@ describe('dashboard session bound to its origin, in Chromium', () => {
   const rpcHeaders: Record<string, string>[] = [];
 
   before(async () => {
-    if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-    }
-    h = await startHarness({ dashboardDir: DASHBOARD_DIR });
+    h = await startHarness({ dashboardDir: ensureDashboardBuilt(ROOT) });
     await h.addProfile('redpanda', 'victim');
     origin = `http://127.0.0.1:${h.port}`;
     attacker = await startAttacker(origin);

@@ -6,14 +6,13 @@
 // session: another browser's tab loses its live updates), a wrong passphrase (slowed down), and
 // Unlock again in the tab that locked; then Log out, after which that tab's session opens nothing.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand, runCli } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
@@ -73,9 +72,7 @@ describe('a locked file vault in headless mode, in Chromium', () => {
     fetch(`${served.origin}${path}`, { ...init, headers: { Authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
 
   before(async () => {
-    if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-    }
+    ensureDashboardBuilt(ROOT);
     await mkdir(ARTIFACTS, { recursive: true });
     configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-vault-'));
     provider = await startProviderServer('redpanda');
