@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The `tokentray` command: the built CLI (npm run build writes dist/). The fast path goes first: when
+// The `tokentray` command: the built CLI (npm run build bundles it to dist/cli/). The fast path goes first: when
 // the running app answers on its socket, `token`, `headers`, `exec` and `status` are done with one
 // request and the full CLI is never loaded (issue 12); otherwise it returns null and the full CLI runs.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dist = new URL('../dist/main/node/cli/', import.meta.url);
+const dist = new URL('../dist/cli/', import.meta.url);
 const entry = new URL('main.js', dist);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('tokentray: not built yet. Run `npm run build` in the project folder first.\n');

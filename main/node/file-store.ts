@@ -23,10 +23,21 @@ export interface CorruptReport {
 
 export const CONFIG_FILE_NAME = 'config.json';
 
+export interface FileStoreOptions extends ConfBackedStoreOptions {
+  /**
+   * Whether conf checks every read and write against its own JSON schema too (default true). The
+   * one-shot CLI turns it off: compiling that schema with ajv costs it more than starting node, and the
+   * check is a second one (the store validates every read and write with the contract's schemas, and
+   * moveAsideIfBroken checks the whole file before it is opened).
+   */
+  confSchema?: boolean;
+}
+
 export function openFileStore(
   configDir: string,
-  options: ConfBackedStoreOptions = {},
+  options: FileStoreOptions = {},
 ): { store: ConfBackedStore; corrupt: CorruptReport | null } {
+  const { confSchema = true, ...storeOptionsRest } = options;
   const dir = path.resolve(configDir);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -40,7 +51,9 @@ export function openFileStore(
   const corrupt = moveAsideIfBroken(file);
   let backend: ConfLike;
   try {
-    backend = new Conf(storeOptions(dir) as ConstructorParameters<typeof Conf>[0]) as unknown as ConfLike;
+    const { schema, ...withoutSchema } = storeOptions(dir);
+    const confOptions = confSchema ? { ...withoutSchema, schema } : withoutSchema;
+    backend = new Conf(confOptions as ConstructorParameters<typeof Conf>[0]) as unknown as ConfLike;
   } catch (error) {
     throw new TokentrayError('config', `The config file ${file} cannot be opened.`, {
       hint: 'Check the permissions of the config directory.',
@@ -53,7 +66,7 @@ export function openFileStore(
   } catch {
     // Not fatal: the next write by conf sets 0600.
   }
-  return { store: new ConfBackedStore(backend, options), corrupt };
+  return { store: new ConfBackedStore(backend, storeOptionsRest), corrupt };
 }
 
 /**

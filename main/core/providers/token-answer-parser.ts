@@ -1,6 +1,7 @@
 // A token endpoint's answer, validated before it becomes a Token (SPEC section 1): an answer without
 // access_token, or with a negative, zero or non-numeric expires_in, is an error, never a token.
-import { decodeJwt } from 'jose';
+// The subpath: the package root loads all of jose (some fifty modules), a cost on every CLI start.
+import { decodeJwt } from 'jose/jwt/decode';
 import { z } from 'zod';
 import { TokentrayError } from '../errors.js';
 import type { ResolvedProfile, Token } from '../types.js';

@@ -4,15 +4,9 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { packageRoot, packageVersion } from '../package-root.js';
-import { registerClientCommands } from './client-commands.js';
 import { CliContext, EXIT, reportError, writeError, type CliIo, type CommonOptions } from './context.js';
-import { registerProfileCommands } from './profile-commands.js';
-import { registerRelayCommands } from './relay-commands.js';
 import { findSecretInArgv } from './secret-input.js';
-import { registerServeCommands } from './serve-commands.js';
 import type { Runner } from './shared.js';
-import { registerTokenCommands } from './token-commands.js';
-import { registerVaultCommands } from './vault-commands.js';
 
 export type { CliIo } from './context.js';
 
@@ -45,7 +39,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     }
   };
 
-  const program = buildProgram(streams, run);
+  const program = await buildProgram(streams, run, argv[0]);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -55,7 +49,24 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
   return exitCode;
 }
 
-export function buildProgram(io: CliIo, run: Runner): Command {
+type Register = (program: Command, io: CliIo, run: Runner) => void;
+
+/**
+ * Each module of commands, in the order --help lists them, with the top-level commands it defines.
+ * Loaded on demand (issue 12): `tokentray token b` loads only the token commands, not the server,
+ * the profile service or the vault migration; an unknown or missing command loads them all.
+ */
+const COMMAND_MODULES: readonly { commands: readonly string[]; load: () => Promise<Register> }[] = [
+  { commands: ['profile'], load: async () => (await import('./profile-commands.js')).registerProfileCommands },
+  { commands: ['token', 'headers', 'exec', 'status'], load: async () => (await import('./token-commands.js')).registerTokenCommands },
+  { commands: ['clients'], load: async () => (await import('./client-commands.js')).registerClientCommands },
+  { commands: ['relay'], load: async () => (await import('./relay-commands.js')).registerRelayCommands },
+  { commands: ['serve', 'dashboard'], load: async () => (await import('./serve-commands.js')).registerServeCommands },
+  { commands: ['vault'], load: async () => (await import('./vault-commands.js')).registerVaultCommands },
+];
+
+/** The program with every command, or with only the module defining `command` when one does. */
+export async function buildProgram(io: CliIo, run: Runner, command?: string): Promise<Command> {
   const program = new Command('tokentray')
     .description('Keeps API access tokens fresh: profiles, tokens and headers from the command line.')
     .version(packageVersion(packageRoot(fileURLToPath(import.meta.url))), '-V, --version')
@@ -65,12 +76,9 @@ export function buildProgram(io: CliIo, run: Runner): Command {
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(text.replace(/^error: /, 'tokentray: ')),
     });
-  registerProfileCommands(program, io, run);
-  registerTokenCommands(program, io, run);
-  registerClientCommands(program, io, run);
-  registerRelayCommands(program, io, run);
-  registerServeCommands(program, io, run);
-  registerVaultCommands(program, io, run);
+  const owner = COMMAND_MODULES.find((m) => command !== undefined && m.commands.includes(command));
+  const registers = await Promise.all((owner === undefined ? COMMAND_MODULES : [owner]).map((m) => m.load()));
+  for (const register of registers) register(program, io, run);
   applyExitOverride(program);
   return program;
 }

@@ -1,6 +1,5 @@
 // `tokentray serve` and `tokentray dashboard`: the loopback-API work implements them in main/node/serve.ts.
 import type { Command } from 'commander';
-import { printDashboardLink, runServe } from '../serve.js';
 import { CliExit, usageError, type CliIo, type CommonOptions } from './context.js';
 import { withCommonOptions, type Runner } from './shared.js';
 
@@ -17,6 +16,8 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
             throw usageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
           }
         }
+        // Loaded here: the whole server is for `serve` only.
+        const { runServe } = await import('../serve.js');
         const code = await runServe({
           configDir: context.configDir,
           ...(port === undefined ? {} : { port }),
@@ -33,6 +34,7 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
     .description('print a fresh one-time login link for the running headless server')
     .action((options: CommonOptions) =>
       run(options, async (context) => {
+        const { printDashboardLink } = await import('../serve.js');
         const code = await printDashboardLink({ configDir: context.configDir, stdout: io.stdout as never, stderr: io.stderr as never });
         throw new CliExit(code);
       }),
