@@ -23,7 +23,7 @@ import type { VaultState } from '../../common/contract.js';
 import { AccountVault } from '../core/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
 import { vaultLockedError, type LockableVault } from '../core/vault-control.js';
-import { isProcessAlive } from './runtime-file.js';
+import { withLockFile } from './lock-file.js';
 
 export const VAULT_FILE_NAME = 'vault.json';
 export const VAULT_FORMAT = 'tokentray-vault';
@@ -538,60 +538,17 @@ export class FileVault extends AccountVault implements LockableVault {
     }
   }
 
-  /**
-   * A lock file created with O_EXCL holds our pid; one whose process is gone, or older than
-   * LOCK_STALE_MS (a writer holds it for milliseconds), is stale and taken over.
-   */
-  async #withFileLock<T>(body: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    let delay = 5;
-    for (;;) {
-      try {
-        const handle = await fsp.open(this.#lockPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-        try {
-          await handle.writeFile(`${process.pid}\n`);
-        } finally {
-          await handle.close();
-        }
-        break;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          await fsp.mkdir(this.#dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
-          continue;
-        }
-        if (code !== 'EEXIST') throw ioError('locked', this.location, error);
-        if (await this.#removeIfStale()) continue;
-        if (Date.now() > deadline) {
-          throw new TokentrayError('vault_busy', `Another process has held the vault's lock (${this.#lockPath}) for too long.`, {
-            hint: 'Wait for the other Tokentray command to finish; if none runs, remove that lock file.',
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 100);
-      }
-    }
-    try {
-      return await body();
-    } finally {
-      await fsp.rm(this.#lockPath, { force: true }).catch(() => undefined);
-    }
-  }
-
-  async #removeIfStale(): Promise<boolean> {
-    try {
-      const [text, stat] = await Promise.all([fsp.readFile(this.#lockPath, 'utf8'), fsp.stat(this.#lockPath)]);
-      const pid = Number.parseInt(text, 10);
-      const dead = Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid);
-      // An empty file is a writer between create and write: only its age can make it stale.
-      if (dead || Date.now() - stat.mtimeMs > LOCK_STALE_MS) {
-        await fsp.rm(this.#lockPath, { force: true });
-        return true;
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    }
-    return false;
+  /** Another process's writes wait for ours (main/node/lock-file.ts). */
+  #withFileLock<T>(body: () => Promise<T>): Promise<T> {
+    return withLockFile(this.#lockPath, body, {
+      waitMs: LOCK_WAIT_MS,
+      staleMs: LOCK_STALE_MS,
+      onBusy: () =>
+        new TokentrayError('vault_busy', `Another process has held the vault's lock (${this.#lockPath}) for too long.`, {
+          hint: 'Wait for the other Tokentray command to finish; if none runs, remove that lock file.',
+        }),
+      onIoError: (error) => ioError('locked', this.location, error),
+    });
   }
 
   #startWatching(): void {

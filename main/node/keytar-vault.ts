@@ -1,10 +1,14 @@
 // The OS keychain through keytar (SPEC section 3): one entry per profile and secret field, plus the
 // cached current token, under one service name. A locked or absent keychain is a clear
 // 'keychain_unavailable' error; there is no plaintext fallback, ever.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { AccountVault } from '../core/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
 import type { LockableVault } from '../core/vault-control.js';
+import { withLockFile } from './lock-file.js';
 
 /** The part of keytar's API we use (keytar is a CommonJS native module). */
 export interface KeytarLike {
@@ -61,13 +65,18 @@ export class KeytarVault extends AccountVault implements LockableVault {
   readonly service: string;
   readonly #keytar: KeytarLike | undefined;
   readonly #retryDelaysMs: readonly number[];
-  #deletes: Promise<void> = Promise.resolve();
+  #queue: Promise<void> = Promise.resolve();
+  readonly #lockPath: string;
 
   constructor(options: KeytarVaultOptions = {}) {
     super();
     this.service = options.service ?? (process.env.TOKENTRAY_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE);
     this.#keytar = options.keytar;
     this.#retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    // Per user and service, in the user's runtime folder where there is one.
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+    const digest = createHash('sha256').update(this.service).digest('hex').slice(0, 12);
+    this.#lockPath = path.join(process.env.XDG_RUNTIME_DIR || os.tmpdir(), `tokentray-keychain-${uid}-${digest}.lock`);
   }
 
   // The OS unlocks the keychain, not Tokentray: from here it is always `unlocked` (a locked one fails
@@ -100,7 +109,7 @@ export class KeytarVault extends AccountVault implements LockableVault {
 
   /** Every account under the service (the probe's excepted), for `vault status` and migration. */
   async accounts(): Promise<string[]> {
-    const entries = await this.#call((k) => k.findCredentials(this.service));
+    const entries = await this.#exclusive(() => this.#call((k) => k.findCredentials(this.service)));
     return entries.map((e) => e.account).filter((a) => a !== PROBE_ACCOUNT).sort();
   }
 
@@ -110,7 +119,7 @@ export class KeytarVault extends AccountVault implements LockableVault {
    */
   async probe(): Promise<void> {
     await this.#call((k) => k.setPassword(this.service, PROBE_ACCOUNT, 'ok'));
-    await this.#call((k) => k.deletePassword(this.service, PROBE_ACCOUNT));
+    await this.#exclusive(() => this.#call((k) => k.deletePassword(this.service, PROBE_ACCOUNT)));
   }
 
   /**
@@ -121,21 +130,14 @@ export class KeytarVault extends AccountVault implements LockableVault {
     await this.#call((k) => k.getPassword(this.service, PROBE_ACCOUNT));
   }
 
-  /**
-   * One at a time within this process: findCredentials loads every secret of the service, and an item
-   * deleted by a concurrent call between its search and its load crashes keytar (libsecret
-   * "secret_value_get_text: assertion 'value' failed", then a NULL read), seen with 40 at once.
-   */
   deleteProfile(profileId: string): Promise<void> {
-    const run = this.#deletes.then(async () => {
+    return this.#exclusive(async () => {
       const prefix = `${profileId}:`;
       const entries = await this.#call((k) => k.findCredentials(this.service));
       for (const { account } of entries) {
         if (account.startsWith(prefix)) await this.#call((k) => k.deletePassword(this.service, account));
       }
     });
-    this.#deletes = run.catch(() => undefined);
-    return run;
   }
 
   getItem(account: string): Promise<string | null> {
@@ -147,7 +149,25 @@ export class KeytarVault extends AccountVault implements LockableVault {
   }
 
   async deleteItem(account: string): Promise<void> {
-    await this.#call((k) => k.deletePassword(this.service, account));
+    await this.#exclusive(() => this.#call((k) => k.deletePassword(this.service, account)));
+  }
+
+  /**
+   * findCredentials loads every secret of the service, and an item deleted between its search and
+   * its load crashes keytar (libsecret "secret_value_get_text: assertion 'value' failed", then a NULL
+   * read): seen with 40 deletes at once in one process, and with the CLI and a running app deleting
+   * at the same moment. So every search and every delete runs alone: one at a time in this process,
+   * and under a lock file shared by every Tokentray process of this user on the same service. A lock
+   * held too long (another user's file in a shared folder, a hung process) is waited out, then
+   * ignored: the lock may not make the keychain unusable.
+   */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => withLockFile(this.#lockPath, work, { waitMs: 10_000, staleMs: 30_000, onBusy: () => null }));
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   async #call<T>(operation: (keytar: KeytarLike) => Promise<T>): Promise<T> {
