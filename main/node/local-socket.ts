@@ -15,6 +15,7 @@ import type { Door } from '../core/api/middleware.js';
 import { HttpProblem } from '../core/api/problem.js';
 import { TokentrayError } from '../core/errors.js';
 import { appDataDir, APP_DIR_NAME } from './config-dir.js';
+import { withLockFile } from './lock-file.js';
 
 /** The socket of the default config directory; another config directory gets a name of its own. */
 export const DEFAULT_SOCKET_NAME = 'api.sock';
@@ -146,17 +147,26 @@ export async function listenOnLocalSocket(server: Server, file: string): Promise
     throw refused(`The socket path ${file} is too long for a Unix socket (${Buffer.byteLength(file)} bytes, at most ${MAX_SOCKET_PATH_BYTES}).`, 'Set TOKENTRAY_SOCKET to a shorter path.');
   }
   prepareSocketDir(path.dirname(file));
-  await claimSocketPath(file);
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(error.code === 'EADDRINUSE' ? refused(`Another Tokentray already answers on ${file}.`, 'Stop it first, or set TOKENTRAY_SOCKET to another path.') : error);
-    };
-    server.once('error', onError);
-    server.listen({ path: file, readableAll: false, writableAll: false }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  const inUse = (): TokentrayError => refused(`Another Tokentray already answers on ${file}.`, 'Stop it first, or set TOKENTRAY_SOCKET to another path.');
+  // Checking for a stale socket, removing it and listening is one step under a lock file, so two
+  // apps starting at once cannot both find it stale and the second unlink the first one's socket.
+  await withLockFile(
+    `${file}.lock`,
+    async () => {
+      await claimSocketPath(file);
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException): void => {
+          reject(error.code === 'EADDRINUSE' ? inUse() : error);
+        };
+        server.once('error', onError);
+        server.listen({ path: file, readableAll: false, writableAll: false }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      });
+    },
+    { waitMs: 5000, staleMs: 10_000, onBusy: inUse },
+  );
   // The directory already keeps others out; 0600 is the second lock, for systems that honour it.
   chmodSync(file, 0o600);
   const ours = lstatSync(file);

@@ -8,12 +8,13 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { listenOnLocalSocket } from '../../main/node/local-socket.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 
@@ -141,6 +142,25 @@ describe('the local socket refuses what is not safe', () => {
       await stop(served);
     }
     assert.ok(!existsSync(socketPath));
+  });
+
+  test('two apps starting at once over a stale socket: one serves, the other is refused, and the socket left is the one that answers', async () => {
+    const dir = await tempDir('tokentray-race-');
+    const socketPath = join(dir, 'api.sock');
+    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    await once(child, 'close');
+    const servers = [0, 1].map(() => createHttpServer((_req, res) => res.end('{"status":"ok"}')));
+    const outcomes = await Promise.allSettled(servers.map((server) => listenOnLocalSocket(server, socketPath)));
+    try {
+      assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+      const refusal = outcomes.find((o) => o.status === 'rejected');
+      assert.match(String((refusal as PromiseRejectedResult).reason?.message), /already answers/);
+      assert.equal((await get({ socketPath }, '/v1/health')).status, 200, 'the socket on disk is the winner\'s');
+      assert.ok(!existsSync(`${socketPath}.lock`), 'the lock is gone');
+    } finally {
+      for (const o of outcomes) if (o.status === 'fulfilled') await o.value.close();
+      for (const server of servers) server.close();
+    }
   });
 
   test('a live socket of another program stops the start, and is left alone', async () => {
