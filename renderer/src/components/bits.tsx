@@ -1,5 +1,5 @@
 // Small pieces every view uses: the provider mark, the state badge (colour AND words), an error with
-// its hint, and the loading / error states.
+// its hint, the loading / error states, and a client key shown once.
 import type { ReactNode } from 'react';
 import type { ErrorInfo, ProfileState } from '../../../common/contract.js';
 import { PROVIDERS, type ProviderId } from '../../../common/providers.js';
@@ -56,6 +56,39 @@ export function LoadError(props: { what: string; error: ErrorInfo; onRetry: () =
       <button type="button" className="button" onClick={props.onRetry}>
         Try again
       </button>
+    </div>
+  );
+}
+
+/**
+ * A client key just created: shown this once (SPEC section 4: the server keeps only its hash), with
+ * Copy and Done. The settings view and the relay panel both show it; `testId` names its parts.
+ */
+export function NewKeyNotice(props: {
+  name: string;
+  secret: string;
+  testId: string;
+  note?: string;
+  onCopy: () => void;
+  onDone: () => void;
+}): ReactNode {
+  return (
+    <div className="new-key" role="region" aria-label="New client key" data-testid={props.testId}>
+      <p>
+        <strong>Client key “{props.name}”.</strong> Copy it now: Tokentray keeps only a hash and cannot show it
+        again.{props.note ? ` ${props.note}` : ''}
+      </p>
+      <code className="token-text" data-testid={`${props.testId}-value`}>
+        {props.secret}
+      </code>
+      <div className="form-actions">
+        <button type="button" className="button primary" onClick={props.onCopy}>
+          Copy key
+        </button>
+        <button type="button" className="button" onClick={props.onDone}>
+          Done
+        </button>
+      </div>
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { relayAudience, relayEndpoints, relayExamples, relayRefusal, type RelayE
 import { createClientKey } from '../api/client-keys.js';
 import { useDashboard } from '../context.js';
 import { useDashboardState } from '../store.js';
-import { ErrorNote, LoadError, Loading, ProviderMark } from './bits.js';
+import { ErrorNote, LoadError, Loading, NewKeyNotice, ProviderMark } from './bits.js';
 
 type Loaded = { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; profile: ProfileConfig; baseUrl: string | null };
 
@@ -157,23 +157,14 @@ function RelayUsage(props: { profile: ProfileConfig; endpoints: RelayEndpoints }
         here may fetch this profile&apos;s token and no other.
       </p>
       {created ? (
-        <div className="new-key" role="region" aria-label="New client key" data-testid="relay-new-key">
-          <p>
-            <strong>Client key “{created.name}”.</strong> Copy it now: Tokentray keeps only a hash and cannot show it
-            again. The examples below include it until you press Done.
-          </p>
-          <code className="token-text" data-testid="relay-new-key-value">
-            {created.key}
-          </code>
-          <div className="form-actions">
-            <button type="button" className="button primary" onClick={() => void copy(created.key, 'Client key')}>
-              Copy key
-            </button>
-            <button type="button" className="button" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </div>
+        <NewKeyNotice
+          name={created.name}
+          secret={created.key}
+          testId="relay-new-key"
+          note="The examples below include it until you press Done."
+          onCopy={() => void copy(created.key, 'Client key')}
+          onDone={() => setCreated(null)}
+        />
       ) : (
         <form className="form inline-form" onSubmit={(e) => void create(e)} noValidate aria-label={`Create a client key for ${profile.id}`}>
           <div className={`field${nameError ? ' invalid' : ''}`}>

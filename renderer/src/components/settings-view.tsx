@@ -13,7 +13,7 @@ import { useNow } from '../clock.js';
 import { useDashboard } from '../context.js';
 import { formatRelative } from '../format.js';
 import { useDashboardState } from '../store.js';
-import { ErrorNote, LoadError, Loading } from './bits.js';
+import { ErrorNote, LoadError, Loading, NewKeyNotice } from './bits.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { VaultSettings } from './vault-gate.js';
 
@@ -235,23 +235,7 @@ function ClientKeys(): ReactNode {
       </p>
 
       {created ? (
-        <div className="new-key" role="region" aria-label="New client key" data-testid="new-key">
-          <p>
-            <strong>Client key “{created.name}”.</strong> Copy it now: Tokentray keeps only a hash and cannot show it
-            again.
-          </p>
-          <code className="token-text" data-testid="new-key-value">
-            {created.key}
-          </code>
-          <div className="form-actions">
-            <button type="button" className="button primary" onClick={() => void copyKey(created.key)}>
-              Copy key
-            </button>
-            <button type="button" className="button" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </div>
+        <NewKeyNotice name={created.name} secret={created.key} testId="new-key" onCopy={() => void copyKey(created.key)} onDone={() => setCreated(null)} />
       ) : null}
 
       {list.state === 'loading' ? <Loading what="client keys" /> : null}
