@@ -168,7 +168,8 @@ async function startCore(core: Core, wanted: number): Promise<void> {
     if (socketPath !== null) localSocket = await listenOnLocalSocket(core.server.createListener(localSocketDoor()), socketPath);
   } catch (error) {
     // The tray keeps working without it: the CLI then uses the TCP API with its client key.
-    log.warn('the local socket is not served', { kind: toTokentrayError(error).kind, message: toTokentrayError(error).message });
+    const { kind, message } = toTokentrayError(error);
+    log.warn('the local socket is not served', { kind, message });
   }
   const socket = localSocket === null ? {} : { socket: localSocket.path };
   await writeRuntimeFile(configDir, { port, pid: process.pid, version: app.getVersion(), startedAt: new Date().toISOString(), mode: 'tray', ...socket });

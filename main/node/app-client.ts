@@ -5,7 +5,7 @@
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import { TokentrayError } from '../core/errors.js';
 import type { Vault } from '../core/types.js';
-import { AppCallError, callApp, callFailure, healthIsOk, problemOf, type AppAnswer, type AppTarget } from './app-call.js';
+import { AppCallError, callApp, callFailure, healthIsOk, problemOf, type AppAnswer, type AppProblem, type AppTarget } from './app-call.js';
 import { readRuntimeFile } from './runtime-file.js';
 
 export interface RunningApp {
@@ -29,8 +29,7 @@ export interface FindRunningAppOptions {
   healthTimeoutMs?: number;
 }
 
-function problemError(answer: AppAnswer): TokentrayError {
-  const { kind, message, hint } = problemOf(answer);
+function appError({ kind, message, hint }: AppProblem): TokentrayError {
   return new TokentrayError(kind, message, hint === undefined ? {} : { hint });
 }
 
@@ -39,8 +38,7 @@ async function call(target: AppTarget, method: string, path: string, key: string
     return await callApp(target, method, path, key === null ? {} : { Authorization: `Bearer ${key}` }, timeoutMs);
   } catch (error) {
     if (!(error instanceof AppCallError)) throw error;
-    const { kind, message, hint } = callFailure(error);
-    throw new TokentrayError(kind, message, hint === undefined ? {} : { hint });
+    throw appError(callFailure(error));
   }
 }
 
@@ -97,7 +95,7 @@ export async function findRunningApp(configDir: string, options: FindRunningAppO
       key = await freshKey();
       answer = await call(target, method, path, key, 120_000);
     }
-    if (answer.status < 200 || answer.status >= 300) throw problemError(answer);
+    if (answer.status < 200 || answer.status >= 300) throw appError(problemOf(answer));
     return JSON.parse(answer.body) as T;
   };
   const profilePath = (id: string, what: string): string => `/v1/profiles/${encodeURIComponent(id)}/${what}`;

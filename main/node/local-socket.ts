@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { clientNameSchema } from '../../common/contract.js';
 import type { Caller } from '../core/api/caller-auth.js';
 import type { Door } from '../core/api/middleware.js';
 import { HttpProblem } from '../core/api/problem.js';
@@ -31,8 +32,7 @@ const MAX_SOCKET_PATH_BYTES = 103;
 export function resolveSocketPath(configDir: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
   if (env.TOKENTRAY_SOCKET) return path.resolve(env.TOKENTRAY_SOCKET);
   if (platform === 'win32') return null;
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  const dir = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'tokentray') : path.join(os.tmpdir(), `tokentray-${uid}`);
+  const dir = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'tokentray') : path.join(os.tmpdir(), `tokentray-${myUid() ?? 0}`);
   // Two apps with different config directories (tests, a second profile set) must not share a socket.
   const isDefault = path.resolve(configDir) === path.join(appDataDir(platform, env), APP_DIR_NAME);
   const name = isDefault ? DEFAULT_SOCKET_NAME : `api-${createHash('sha256').update(path.resolve(configDir)).digest('hex').slice(0, 12)}.sock`;
@@ -41,7 +41,6 @@ export function resolveSocketPath(configDir: string, env: NodeJS.ProcessEnv = pr
 
 /** The header a socket caller may name itself with in the activity log (default `cli`). */
 export const CLIENT_NAME_HEADER = 'X-Tokentray-Client';
-const CLIENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const LOCAL_CLI: Caller = Object.freeze({ name: 'cli', profiles: null });
 
 /**
@@ -56,7 +55,8 @@ export function localSocketDoor(): Door {
       for (let i = 0; i + 1 < raw.length; i += 2) {
         if ((raw[i] as string).toLowerCase() !== 'x-tokentray-client') continue;
         const name = (raw[i + 1] as string).trim();
-        if (!CLIENT_NAME.test(name)) {
+        // The same rule as a client key's name (the contract's), since both are names in the log.
+        if (!clientNameSchema.safeParse(name).success) {
           throw new HttpProblem(400, 'usage', `The ${CLIENT_NAME_HEADER} header must be 1-64 characters of letters, digits, . _ -.`);
         }
         return { name, profiles: null };

@@ -9,7 +9,6 @@ import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract
 import { clientMayAccess, sameInConstantTime } from '../client-keys.js';
 import { noSuchProfileMessage } from '../../../common/errors.js';
 import { toTokentrayError } from '../errors.js';
-import { resolveProfile } from '../profiles.js';
 import { secondsLeft } from '../wire.js';
 import type { ClientKeyRecord, Token } from '../types.js';
 import { visibleActivity } from './activity.js';
@@ -116,7 +115,7 @@ export function registerRelayRoutes(area: ServerArea): void {
   function relayFacts(profile: ProfileConfig): { refusal: string | null; audience: string | undefined } {
     let known = facts.get(profile);
     if (known === undefined) {
-      known = { refusal: relayRefusal(profile.provider), audience: profileAudience(resolveProfile(profile)) };
+      known = { refusal: relayRefusal(profile.provider), audience: profileAudience(profile) };
       facts.set(profile, known);
     }
     return known;

@@ -6,7 +6,7 @@
 // after wrong secrets. No I/O here: relay-handler.ts wires it to the loopback server.
 import { clientNameSchema } from '../../../common/contract.js';
 import { relayEndpoints } from '../../../common/relay.js';
-import type { ResolvedProfile, Token } from '../types.js';
+import type { Token } from '../types.js';
 import { secondsLeft } from '../wire.js';
 import { BASE_HEADERS } from './problem.js';
 
@@ -200,11 +200,12 @@ export function checkTarget(request: RelayRequest, profileAudience: string | und
 /** The refusal's words live in common/relay.ts: the CLI and the dashboard's panel say the same. */
 export { relayRefusal } from '../../../common/relay.js';
 
-/** The audience the profile's tokens are requested for: the profile's, else its provider's default. */
-export function profileAudience(profile: ResolvedProfile): string | undefined {
-  const audience = profile.audience ?? profile.extraParams?.audience;
-  return audience === '' ? undefined : audience;
-}
+/**
+ * The audience the profile's tokens are requested for: the profile's, else its provider's default,
+ * else an `audience` extra parameter. One rule, in common/relay.ts, for the relay's check and for what
+ * the CLI and the dashboard tell clients to send.
+ */
+export { relayAudience as profileAudience } from '../../../common/relay.js';
 
 /** RFC 6749 section 5.1: expires_in counts whole seconds from now (rounded down), scope when known. */
 export function relayTokenJson(token: Token, now: number): string {

@@ -7,7 +7,6 @@
 import { resolveConfigDir } from '../config-dir.js';
 import { AppCallError, callApp, callFailure, healthIsOk, problemOf, type AppAnswer, type AppProblem } from '../app-call.js';
 import { readRuntimeFileSync } from '../runtime-file.js';
-import { NO_SUCH_PROFILE_HINT, noSuchProfileMessage } from '../../../common/errors.js';
 import { EXIT, errorText, exitCodeOf, headerLines, jsonText, NO_PROFILES_NOTE, statusTable } from './output.js';
 
 interface FastCommand {
@@ -102,11 +101,10 @@ export async function runFastPath(argv: readonly string[], io: FastIo = { stdout
       throw error;
     }
   };
+  // The app says "there is no profile" in the same words as the full CLI (common/errors.ts).
   const fail = (problem: AppProblem): number => {
-    // A profile the app does not know is reported as the full CLI reports it from the store.
-    const shown = problem.kind === 'not_found' && cmd.id !== null ? { kind: problem.kind, message: noSuchProfileMessage(cmd.id), hint: NO_SUCH_PROFILE_HINT } : problem;
-    io.stderr.write(errorText(shown.message, shown.hint));
-    return exitCodeOf(shown.kind);
+    io.stderr.write(errorText(problem.message, problem.hint));
+    return exitCodeOf(problem.kind);
   };
   const read = async <T>(path: string): Promise<{ value: T } | { problem: AppProblem }> => {
     const answer = await get(path);
