@@ -1,6 +1,7 @@
 // The dashboard at idle (issue 16): a tick of the clock writes the countdowns, bars and relative
-// times and renders no component; an engine event re-renders the one card it is about; a hidden
-// page holds no timer and catches up the moment it is shown again. Time is node's mock clock.
+// times and renders no component; an engine event rewrites the one card it is about (cards are plain
+// DOM, so what a card "renders" is what it writes: MutationObserver records show it); a hidden page
+// holds no timer and catches up the moment it is shown again. Time is node's mock clock.
 import './setup-dom.js';
 import './render-counter.js';
 import assert from 'node:assert/strict';
@@ -45,6 +46,18 @@ async function renderList(profiles: ProfileStatus[]) {
 
 const countdown = (card: HTMLElement) => within(card).getByTestId('countdown').textContent;
 
+/** Counts the mutations under `element` until the returned function is called, which returns them. */
+function recordMutations(element: HTMLElement, options: MutationObserverInit = { subtree: true, childList: true, characterData: true, attributes: true }) {
+  const records: MutationRecord[] = [];
+  const observer = new window.MutationObserver((list) => records.push(...list));
+  observer.observe(element, options);
+  return (): MutationRecord[] => {
+    records.push(...observer.takeRecords());
+    observer.disconnect();
+    return records;
+  };
+}
+
 describe('the clock at idle', () => {
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'], now: START });
@@ -87,9 +100,13 @@ describe('the clock at idle', () => {
     assert.deepEqual([...touched].sort(), ['bar', 'bar-fill level-ok', 'countdown', 'relative-time'].sort());
 
     resetRenders();
+    const stopA = recordMutations(card('a'));
+    const stopB = recordMutations(card('b'));
     act(() => bridge.emit({ type: 'profile', previous: 'fresh', recovered: false, status: { ...status('a', 600), requestsLastHour: 5 } }));
     for (let i = 0; i < 3; i += 1) await act(async () => {});
-    assert.equal(renders().ProfileCard, 1, 'only the card whose status changed rendered');
+    assert.ok(stopA().length > 0, 'the card whose status changed was written');
+    assert.deepEqual(stopB(), [], 'only the card whose status changed rendered');
+    assert.equal(renders().ProfileCard, undefined, 'cards are no components');
     assert.match(within(card('a')).getByText(/in the last hour/).textContent ?? '', /^5 in the last hour/);
   });
 
@@ -97,13 +114,18 @@ describe('the clock at idle', () => {
     const { card } = await renderList([status('a', 70)]);
     assert.equal(card('a').getAttribute('data-state'), 'fresh');
     resetRenders();
+    // The card's state and its name: written once for the expiry, never by the ticks before it.
+    const stopState = recordMutations(card('a'), { attributes: true, attributeFilter: ['data-state'] });
+    const stopName = recordMutations(card('a').querySelector('h2') as HTMLElement, { subtree: true, childList: true, characterData: true });
     await act(async () => mock.timers.tick(9_000));
     assert.equal(card('a').getAttribute('data-state'), 'fresh');
     assert.equal(countdown(card('a')), 'Expires in 1 s');
     await act(async () => mock.timers.tick(1_100));
     assert.equal(card('a').getAttribute('data-state'), 'expired');
     assert.match(countdown(card('a')) ?? '', /^Expired (0|1) s ago$/);
-    assert.equal(renders().ProfileCard, 1);
+    assert.equal(stopState().length, 1, 'one write of the state');
+    assert.deepEqual(stopName(), [], 'the rest of the card is not rewritten each second');
+    assert.deepEqual(renders(), {}, 'no component rendered');
   });
 
   it('a countdown turns over with the clock\'s second, in step with the expiry time shown beside it', async () => {

@@ -107,6 +107,35 @@ describe('profile list', () => {
     await screen.findByRole('heading', { name: 'No profiles yet' });
   });
 
+  it('an action waits with the card\'s buttons disabled, and its failure shows in the card and is said', async () => {
+    let answer: (value: unknown) => void = () => {};
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([fresh, { ...fresh, id: 'dev', name: 'Dev' }]),
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+      'profiles:refresh': () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }) as never,
+    });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    const card = (await screen.findByRole('heading', { name: 'Prod' })).closest('li') as HTMLElement;
+    const other = screen.getByRole('heading', { name: 'Dev' }).closest('li') as HTMLElement;
+    fireEvent.click(within(card).getByRole('button', { name: 'Refresh now' }));
+    assert.deepEqual(bridge.callsTo('profiles:refresh'), [['prod']]);
+    const buttons = within(card).getAllByRole('button');
+    assert.ok(within(card).getByRole('button', { name: 'Refreshing…' }));
+    assert.deepEqual(buttons.filter((b) => !(b as HTMLButtonElement).disabled), [], 'every button of the card waits');
+    assert.equal(within(other).getAllByRole('button').filter((b) => (b as HTMLButtonElement).disabled).length, 0, 'other cards do not');
+    await act(async () => answer({ ok: false, error: { kind: 'network', message: 'The token endpoint did not answer.', hint: 'Check the network.' } }));
+    const alert = await within(card).findByRole('alert');
+    assert.match(alert.textContent ?? '', /^Refresh failed: The token endpoint did not answer\.What to do: Check the network\.$/);
+    assert.equal(screen.getByTestId('announcer').textContent, 'Refresh failed for Prod: The token endpoint did not answer.');
+    assert.ok(within(card).getByRole('button', { name: 'Refresh now' }));
+    assert.equal(buttons.filter((b) => (b as HTMLButtonElement).disabled).length, 0, 'the buttons are back');
+    assert.equal(within(other).queryByRole('alert'), null);
+  });
+
   it('pause sends profiles:pause and shows the answer at once', async () => {
     const bridge = createFakeBridge({
       'profiles:list': () => ok([fresh]),
