@@ -3,7 +3,8 @@
 // and one setInterval updating every countdown, lifetime bar and relative time. Measured in one run:
 //   - main-thread busy time, script time and layouts per second while idle (CDP Performance.getMetrics
 //     deltas over an idle window);
-//   - first render, navigation start to every profile name laid out (median of RUNS);
+//   - first render, navigation start to every profile name laid out (median of RUNS, the two
+//     pages loaded in turns);
 //   - the longest task while loading (PerformanceObserver 'longtask');
 //   - the JS heap after load and a full GC (HeapProfiler.collectGarbage);
 //   - the size of the dashboard's own files (dist/renderer).
@@ -24,7 +25,7 @@ import { startFakeDashboardServer, type FakeDashboardServer } from '../test/rend
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist/renderer');
-const RUNS = 3;
+const RUNS = 5;
 const SIZES = (process.env.BENCH_PROFILES ?? '200,1000').split(',').map(Number).filter((n) => n > 0);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
 /** Time for the page to settle after load before the idle window starts (fonts, first events). */
@@ -175,21 +176,28 @@ async function load(browser: Browser, url: string, count: number): Promise<{ pag
   return { page, at, longest };
 }
 
-async function measure(browser: Browser, url: string, count: number): Promise<Measured> {
-  const times: number[] = [];
-  const longest: number[] = [];
-  // One warm-up load (HTTP cache, V8 code cache), then RUNS measured ones; the last page stays open.
-  let last: Page | null = null;
+/** Median ms to every name laid out and the longest task, RUNS loads of each page taken in turns. */
+async function firstRenders(browser: Browser, urls: string[], count: number): Promise<Array<{ firstRenderMs: number; longestTaskMs: number }>> {
+  const times = urls.map((): number[] => []);
+  const longest = urls.map((): number[] => []);
+  // One warm-up load of each (HTTP cache, V8 code cache), then RUNS measured rounds. The pages load
+  // in turns, so a moment when the machine is busy slows both alike instead of one of them.
   for (let run = 0; run <= RUNS; run += 1) {
-    const loaded = await load(browser, url, count);
-    if (run > 0) {
-      times.push(loaded.at);
-      longest.push(loaded.longest);
+    for (const [i, url] of urls.entries()) {
+      const loaded = await load(browser, url, count);
+      if (run > 0) {
+        times[i]?.push(loaded.at);
+        longest[i]?.push(loaded.longest);
+      }
+      await loaded.page.close();
     }
-    if (run < RUNS) await loaded.page.close();
-    else last = loaded.page;
   }
-  const page = last as Page;
+  return urls.map((_, i) => ({ firstRenderMs: median(times[i] ?? []), longestTaskMs: Math.max(...(longest[i] ?? [])) }));
+}
+
+/** Idle cost and heap of one freshly loaded page. */
+async function idleAndHeap(browser: Browser, url: string, count: number): Promise<Omit<Measured, 'firstRenderMs' | 'longestTaskMs'>> {
+  const { page } = await load(browser, url, count);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
   await sleep(SETTLE_MS);
@@ -204,8 +212,6 @@ async function measure(browser: Browser, url: string, count: number): Promise<Me
   const heap = await metrics(cdp);
   await page.close();
   return {
-    firstRenderMs: median(times),
-    longestTaskMs: Math.max(...longest),
     busyMsPerSec: perSec('TaskDuration') * 1000,
     scriptMsPerSec: perSec('ScriptDuration') * 1000,
     threadCpuMsPerSec: perSec('ThreadTime') * 1000,
@@ -288,8 +294,10 @@ export async function run(): Promise<void> {
       });
       const plain = await startFakeDashboardServer({ staticDir: plainDir, handlers: {} });
       servers.push(app, plain);
-      const plainMeasured = await measure(browser, `${plain.url}/plain-${count}.html`, count);
-      const appMeasured = await measure(browser, `${app.url}/#/profiles`, count);
+      const urls = [`${plain.url}/plain-${count}.html`, `${app.url}/#/profiles`] as const;
+      const [plainFirst, appFirst] = await firstRenders(browser, [...urls], count);
+      const plainMeasured = { ...(plainFirst as Measured), ...(await idleAndHeap(browser, urls[0], count)) };
+      const appMeasured = { ...(appFirst as Measured), ...(await idleAndHeap(browser, urls[1], count)) };
       report(count, appMeasured, plainMeasured);
     }
   } finally {

@@ -1,6 +1,7 @@
 // The dashboard shell: navigation, the live-connection banner and one view at a time. Moving between
 // views puts focus on the new view's heading so keyboard and screen-reader users know where they are.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Result, VaultInfo } from '../../common/contract.js';
 import { ActivityView } from './components/activity-log.js';
 import { ProfilesView } from './components/profile-list.js';
 import { LoggedOut, LogoutButton } from './components/session-end.js';
@@ -8,6 +9,7 @@ import { TokenInspector } from './components/token-inspector.js';
 import { VaultGate } from './components/vault-gate.js';
 import { useDashboard } from './context.js';
 import { lazyView } from './lazy-view.js';
+import type { Settling } from './settling.js';
 import { routeHref, useRoute, type Route } from './router.js';
 import { useDashboardState } from './store.js';
 
@@ -21,7 +23,8 @@ const NAV: Array<{ label: string; route: Route; views: Route['view'][] }> = [
   { label: 'Settings', route: { view: 'settings' }, views: ['settings'] },
 ];
 
-export function App(): ReactNode {
+/** `firstVault`: the vault's state, asked before the first render (main.tsx). */
+export function App(props: { firstVault?: Settling<Result<VaultInfo>> } = {}): ReactNode {
   const [route, navigate] = useRoute();
   const key = routeHref(route);
   const first = useRef(true);
@@ -44,7 +47,7 @@ export function App(): ReactNode {
   if (loggedOut) return <LoggedOut />;
   // The lock screen stands in for everything while the file vault waits for its passphrase.
   return (
-    <VaultGate>
+    <VaultGate {...(props.firstVault ? { first: props.firstVault } : {})}>
       <div className="shell">
         <a className="skip-link" href="#main">
           Skip to content

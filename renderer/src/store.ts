@@ -25,6 +25,7 @@ export class DashboardStore {
   private readonly unsubscribes: Array<() => void> = [];
   /** Profiles changed by events while a list request was in flight: the event is newer. */
   private touchedDuringLoad: Map<string, ProfileStatus | null> | null = null;
+  private firstProfiles: Promise<void> = Promise.resolve();
 
   constructor(private readonly bridge: DashboardBridge) {
     this.state = {
@@ -48,8 +49,14 @@ export class DashboardStore {
         }),
       );
     }
-    void this.reloadAll();
+    this.firstProfiles = this.loadProfiles();
+    void Promise.all([this.firstProfiles, this.loadActivity(), this.loadSettings()]);
     return () => this.stop();
+  }
+
+  /** Settles when the first list of profiles, asked by start(), is in (or failed). */
+  profilesLoaded(): Promise<void> {
+    return this.firstProfiles;
   }
 
   stop(): void {

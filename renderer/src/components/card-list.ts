@@ -117,6 +117,9 @@ export class CardList {
     const started = performance.now();
     const now = Date.now();
     const { target, list } = this;
+    // New cards past the end of the list go in one fragment, inserted once: one insertion into the
+    // page instead of one per card.
+    let batch: DocumentFragment | null = null;
     while (this.next < target.length) {
       if (this.next >= atLeast && performance.now() - started > budgetMs) break;
       const status = target[this.next] as ProfileStatus;
@@ -127,11 +130,19 @@ export class CardList {
       } else if (card.status !== status) {
         card.update(status, now);
       }
-      const at = this.placed ? this.placed.nextSibling : list.firstChild;
-      if (card.element !== at) list.insertBefore(card.element, at);
+      const atEnd = batch !== null || (this.placed ? this.placed.nextSibling === null : list.firstChild === null);
+      if (atEnd && card.element.parentNode === null) {
+        (batch ??= document.createDocumentFragment()).append(card.element);
+      } else {
+        if (batch) list.append(batch);
+        batch = null;
+        const at = this.placed ? this.placed.nextSibling : list.firstChild;
+        if (card.element !== at) list.insertBefore(card.element, at);
+      }
       this.placed = card.element;
       this.next += 1;
     }
+    if (batch) list.append(batch);
     const filling = this.next < target.length;
     if (list.getAttribute('aria-busy') !== String(filling)) list.setAttribute('aria-busy', String(filling));
     if (filling) {

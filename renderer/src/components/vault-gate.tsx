@@ -3,7 +3,8 @@
 // component runs in the browser (HTTP) and in the app's window (IPC): it only speaks the bridge's
 // `vault:*` verbs. Settings show the backend and its file, with a Lock action (VaultSettings).
 import { createContext, useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { ErrorInfo, VaultInfo } from '../../../common/contract.js';
+import type { ErrorInfo, Result, VaultInfo } from '../../../common/contract.js';
+import type { Settling } from '../settling.js';
 import { useDashboard } from '../context.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
 
@@ -23,18 +24,34 @@ export function useVault(): VaultGateValue | null {
 
 type GateState = { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; info: VaultInfo };
 
-export function VaultGate(props: { children: ReactNode }): ReactNode {
+const gateOf = (result: Result<VaultInfo>): GateState =>
+  result.ok ? { state: 'ready', info: result.value } : { state: 'error', error: result.error };
+
+/**
+ * `first` is the page's first question about the vault, asked before anything rendered (main.tsx):
+ * when its answer is already in, the gate starts with it and the page never shows "Loading the
+ * vault" (issue 16). Without it, the gate asks as it mounts.
+ */
+export function VaultGate(props: { children: ReactNode; first?: Settling<Result<VaultInfo>> }): ReactNode {
   const { bridge, store } = useDashboard();
-  const [gate, setGate] = useState<GateState>({ state: 'loading' });
+  const { first } = props;
+  const [gate, setGate] = useState<GateState>(() => (first?.settled ? gateOf(first.settled.value) : { state: 'loading' }));
 
-  const load = useCallback(async () => {
-    const result = await bridge.invoke('vault:state');
-    setGate(result.ok ? { state: 'ready', info: result.value } : { state: 'error', error: result.error });
-  }, [bridge]);
+  const load = useCallback(
+    async (pending?: Promise<Result<VaultInfo>>) => {
+      setGate(gateOf(await (pending ?? bridge.invoke('vault:state'))));
+    },
+    [bridge],
+  );
 
-  // Asked as the page mounts, not after its first paint: every view waits for this answer (issue 16).
+  // Without an argument, for the settings view: one function for the gate's life (it is an effect's
+  // dependency there).
+  const refresh = useCallback(() => load(), [load]);
+
+  // Asked as the page mounts, not after its first paint: every view waits for this answer.
   useLayoutEffect(() => {
-    void load();
+    if (!first?.settled) void load(first?.promise);
+    // Once, with the gate: `first` is the page's first answer and never changes.
   }, [load]);
 
   const opened = useCallback(
@@ -56,7 +73,7 @@ export function VaultGate(props: { children: ReactNode }): ReactNode {
   if (gate.state === 'loading') return <Loading what="the vault" />;
   if (gate.state === 'error') return <LoadError what="the vault's state" error={gate.error} onRetry={() => void load()} />;
   if (gate.info.state !== 'unlocked') return <LockScreen info={gate.info} onOpened={opened} />;
-  return <VaultContext.Provider value={{ info: gate.info, lock, refresh: load }}>{props.children}</VaultContext.Provider>;
+  return <VaultContext.Provider value={{ info: gate.info, lock, refresh }}>{props.children}</VaultContext.Provider>;
 }
 
 /** A rough, local hint (nothing is sent anywhere): length counts most, then variety. */

@@ -1,0 +1,151 @@
+// The page's first answers (issue 16): main.tsx asks for the vault's state and the profiles before
+// anything renders and renders once they are in, so a fast answer never shows "Loading the vault" and
+// the gate does not ask a second time; a slow one gets the loading screen and is used when it comes.
+import './setup-dom.js';
+import assert from 'node:assert/strict';
+import { afterEach, describe, it, mock } from 'node:test';
+import { act, cleanup, screen } from './testing.js';
+import type { Result, VaultInfo } from '../../common/contract.js';
+import { VaultGate, VaultSettings } from '../../renderer/src/components/vault-gate.js';
+import { settledOrAfter, settling } from '../../renderer/src/settling.js';
+import { DashboardStore } from '../../renderer/src/store.js';
+import { createFakeBridge, ok } from './fake-bridge.js';
+import { renderWithBridge } from './render.js';
+
+afterEach(() => cleanup());
+
+const unlocked: VaultInfo = { backend: 'file', state: 'unlocked', location: '/tmp/vault.json', entries: 3 };
+const locked: VaultInfo = { ...unlocked, state: 'locked', entries: null };
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 3; i += 1) await act(async () => {});
+};
+
+describe('settling', () => {
+  it('shows a promise\'s value once it is in, and nothing before', async () => {
+    let resolve: (value: number) => void = () => {};
+    const tracked = settling(new Promise<number>((r) => (resolve = r)));
+    assert.equal(tracked.settled, null);
+    resolve(7);
+    await tracked.promise;
+    assert.deepEqual(tracked.settled, { value: 7 });
+    const failed = settling(Promise.reject(new Error('no')));
+    await failed.promise.catch(() => undefined);
+    assert.equal(failed.settled, null, 'a rejection is not a value');
+  });
+
+  it('settledOrAfter waits for the promise or the time, whichever comes first, and never rejects', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      let done = false;
+      void settledOrAfter(new Promise(() => {}), 150).then(() => (done = true));
+      mock.timers.tick(149);
+      await Promise.resolve();
+      assert.equal(done, false);
+      mock.timers.tick(1);
+      await Promise.resolve();
+      assert.equal(done, true, 'the time ran out');
+    } finally {
+      mock.timers.reset();
+    }
+    await settledOrAfter(Promise.reject(new Error('down')), 10_000);
+    await settledOrAfter(Promise.resolve(1), 10_000);
+  });
+});
+
+describe('the store\'s first list', () => {
+  it('profilesLoaded settles once the list asked by start() is in, and after a failure too', async () => {
+    let answer: (value: unknown) => void = () => {};
+    const bridge = createFakeBridge({
+      'profiles:list': () => new Promise((r) => (answer = r)) as never,
+      'activity:list': () => ok([]),
+      'settings:get': () => ok({ port: 1, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
+    });
+    const store = new DashboardStore(bridge);
+    store.start();
+    let loaded = false;
+    void store.profilesLoaded().then(() => (loaded = true));
+    await flush();
+    assert.equal(loaded, false);
+    assert.equal(store.getState().profiles.state, 'loading');
+    answer({ ok: false, error: { kind: 'app_unavailable', message: 'Tokentray did not answer.' } });
+    await store.profilesLoaded();
+    assert.equal(store.getState().profiles.state, 'error');
+    store.stop();
+  });
+});
+
+describe('the vault gate with the page\'s first answer', () => {
+  it('an answer already in: the views on the first render, and no second question', async () => {
+    const bridge = createFakeBridge({ 'vault:state': () => ok(unlocked) });
+    const first = settling(Promise.resolve(ok(unlocked) as Result<VaultInfo>));
+    await first.promise;
+    renderWithBridge(
+      <VaultGate first={first}>
+        <h1>The views</h1>
+      </VaultGate>,
+      bridge,
+    );
+    assert.ok(screen.getByRole('heading', { name: 'The views' }), 'rendered at once');
+    assert.equal(screen.queryByText(/Loading the vault/), null);
+    await flush();
+    assert.equal(bridge.callsTo('vault:state').length, 0);
+  });
+
+  it('a locked vault already known: the lock screen at once', async () => {
+    const bridge = createFakeBridge({});
+    const first = settling(Promise.resolve(ok(locked) as Result<VaultInfo>));
+    await first.promise;
+    renderWithBridge(
+      <VaultGate first={first}>
+        <h1>The views</h1>
+      </VaultGate>,
+      bridge,
+    );
+    assert.ok(screen.getByRole('heading', { name: 'Unlock the vault' }));
+    assert.equal(screen.queryByRole('heading', { name: 'The views' }), null);
+  });
+
+  it('an answer still on its way: the loading screen, then that answer, still without a second question', async () => {
+    const bridge = createFakeBridge({ 'vault:state': () => ok(locked) });
+    let answer: (result: Result<VaultInfo>) => void = () => {};
+    const first = settling(new Promise<Result<VaultInfo>>((r) => (answer = r)));
+    renderWithBridge(
+      <VaultGate first={first}>
+        <h1>The views</h1>
+      </VaultGate>,
+      bridge,
+    );
+    assert.ok(screen.getByText(/Loading the vault/));
+    await act(async () => answer(ok(unlocked)));
+    await flush();
+    assert.ok(screen.getByRole('heading', { name: 'The views' }));
+    assert.equal(bridge.callsTo('vault:state').length, 0);
+  });
+
+  it('the settings view asks for the vault\'s state once when it opens, not on every render', async () => {
+    const bridge = createFakeBridge({ 'vault:state': () => ok(unlocked) });
+    const first = settling(Promise.resolve(ok(unlocked) as Result<VaultInfo>));
+    await first.promise;
+    renderWithBridge(
+      <VaultGate first={first}>
+        <VaultSettings />
+      </VaultGate>,
+      bridge,
+    );
+    for (let i = 0; i < 10; i += 1) await act(async () => {});
+    assert.equal(bridge.callsTo('vault:state').length, 1, 'one refresh for the entry count');
+  });
+
+  it('without a first answer the gate asks itself, as before', async () => {
+    const bridge = createFakeBridge({ 'vault:state': () => ok(unlocked) });
+    renderWithBridge(
+      <VaultGate>
+        <h1>The views</h1>
+      </VaultGate>,
+      bridge,
+    );
+    assert.ok(screen.getByText(/Loading the vault/));
+    await screen.findByRole('heading', { name: 'The views' });
+    assert.equal(bridge.callsTo('vault:state').length, 1);
+  });
+});
