@@ -4,12 +4,13 @@
 import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
+import type { ReactNode } from 'react';
 import { act, cleanup, screen } from './testing.js';
 import type { Result, VaultInfo } from '../../common/contract.js';
 import { VaultGate, VaultSettings } from '../../renderer/src/components/vault-gate.js';
-import { settledOrAfter, settling } from '../../renderer/src/settling.js';
+import { settledOrAfter, settling, type Settling } from '../../renderer/src/settling.js';
 import { DashboardStore } from '../../renderer/src/store.js';
-import { createFakeBridge, ok } from './fake-bridge.js';
+import { createFakeBridge, ok, type FakeBridge } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
 
 afterEach(() => cleanup());
@@ -74,17 +75,22 @@ describe('the store\'s first list', () => {
   });
 });
 
+/** The gate around `children`, with the page's first answer `first` (none: the gate asks itself). */
+function renderGate(bridge: FakeBridge, first: Settling<Result<VaultInfo>> | null, children: ReactNode = <h1>The views</h1>) {
+  return renderWithBridge(first ? <VaultGate first={first}>{children}</VaultGate> : <VaultGate>{children}</VaultGate>, bridge);
+}
+
+/** A first answer that is already in. */
+async function answered(info: VaultInfo): Promise<Settling<Result<VaultInfo>>> {
+  const first = settling(Promise.resolve(ok(info) as Result<VaultInfo>));
+  await first.promise;
+  return first;
+}
+
 describe('the vault gate with the page\'s first answer', () => {
   it('an answer already in: the views on the first render, and no second question', async () => {
     const bridge = createFakeBridge({ 'vault:state': () => ok(unlocked) });
-    const first = settling(Promise.resolve(ok(unlocked) as Result<VaultInfo>));
-    await first.promise;
-    renderWithBridge(
-      <VaultGate first={first}>
-        <h1>The views</h1>
-      </VaultGate>,
-      bridge,
-    );
+    renderGate(bridge, await answered(unlocked));
     assert.ok(screen.getByRole('heading', { name: 'The views' }), 'rendered at once');
     assert.equal(screen.queryByText(/Loading the vault/), null);
     await flush();
@@ -93,14 +99,7 @@ describe('the vault gate with the page\'s first answer', () => {
 
   it('a locked vault already known: the lock screen at once', async () => {
     const bridge = createFakeBridge({});
-    const first = settling(Promise.resolve(ok(locked) as Result<VaultInfo>));
-    await first.promise;
-    renderWithBridge(
-      <VaultGate first={first}>
-        <h1>The views</h1>
-      </VaultGate>,
-      bridge,
-    );
+    renderGate(bridge, await answered(locked));
     assert.ok(screen.getByRole('heading', { name: 'Unlock the vault' }));
     assert.equal(screen.queryByRole('heading', { name: 'The views' }), null);
   });
@@ -109,12 +108,7 @@ describe('the vault gate with the page\'s first answer', () => {
     const bridge = createFakeBridge({ 'vault:state': () => ok(locked) });
     let answer: (result: Result<VaultInfo>) => void = () => {};
     const first = settling(new Promise<Result<VaultInfo>>((r) => (answer = r)));
-    renderWithBridge(
-      <VaultGate first={first}>
-        <h1>The views</h1>
-      </VaultGate>,
-      bridge,
-    );
+    renderGate(bridge, first);
     assert.ok(screen.getByText(/Loading the vault/));
     await act(async () => answer(ok(unlocked)));
     await flush();
@@ -124,26 +118,14 @@ describe('the vault gate with the page\'s first answer', () => {
 
   it('the settings view asks for the vault\'s state once when it opens, not on every render', async () => {
     const bridge = createFakeBridge({ 'vault:state': () => ok(unlocked) });
-    const first = settling(Promise.resolve(ok(unlocked) as Result<VaultInfo>));
-    await first.promise;
-    renderWithBridge(
-      <VaultGate first={first}>
-        <VaultSettings />
-      </VaultGate>,
-      bridge,
-    );
+    renderGate(bridge, await answered(unlocked), <VaultSettings />);
     for (let i = 0; i < 10; i += 1) await act(async () => {});
     assert.equal(bridge.callsTo('vault:state').length, 1, 'one refresh for the entry count');
   });
 
   it('without a first answer the gate asks itself, as before', async () => {
     const bridge = createFakeBridge({ 'vault:state': () => ok(unlocked) });
-    renderWithBridge(
-      <VaultGate>
-        <h1>The views</h1>
-      </VaultGate>,
-      bridge,
-    );
+    renderGate(bridge, null);
     assert.ok(screen.getByText(/Loading the vault/));
     await screen.findByRole('heading', { name: 'The views' });
     assert.equal(bridge.callsTo('vault:state').length, 1);
