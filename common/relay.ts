@@ -98,6 +98,9 @@ function camundaAudienceVariable(provider: ProviderId): string {
   return 'ZEEBE_TOKEN_AUDIENCE';
 }
 
+/** Ends the curl example's here-document; a JSON text on one line can never be this line. */
+const CURL_BODY_END = 'JSON';
+
 /** POSIX shell single quotes: safe for any value, including a key with `$` or `'`. */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -122,10 +125,14 @@ export function relayExamples(endpoints: RelayEndpoints, profile: RelayProfile, 
   if (audience !== undefined) body.audience = audience;
   body.client_id = clientId;
   body.client_secret = secret;
+  // The body, key included, goes on standard input from a quoted here-document: never in curl's
+  // arguments, which every user of the machine can read (ps, /proc), and never expanded by the shell.
   const curl = [
     `curl -sS -X POST ${shellQuote(endpoints.tokenUrl)} \\`,
     `  -H 'Content-Type: application/json' \\`,
-    `  --data-raw ${shellQuote(JSON.stringify(body))}`,
+    `  --data-binary @- <<'${CURL_BODY_END}'`,
+    JSON.stringify(body),
+    CURL_BODY_END,
   ].join('\n');
 
   const postman = [

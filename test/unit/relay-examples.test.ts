@@ -2,7 +2,10 @@
 // token URL as the server's RFC 8414 metadata, the audience the relay itself checks, and examples that
 // carry the real URL, key name and key (shell-quoted) or plain placeholders.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { PROVIDER_IDS } from '../../common/providers.js';
 import { apiBaseUrl, CLIENT_SECRET_PLACEHOLDER, relayAudience, relayEndpoints, relayExamples, shellQuote } from '../../common/relay.js';
@@ -44,14 +47,49 @@ describe('relay endpoints and examples (common/relay.ts)', () => {
     assert.match(withKey.camundaEnv, /^export ZEEBE_TOKEN_AUDIENCE='zeebe\.camunda\.io'$/m);
     assert.match(withKey.postman, /^Access Token URL: http:\/\/127\.0\.0\.1:47210\/v1\/profiles\/ops\/oauth\/token$/m);
     assert.match(withKey.postman, /^Client ID: worker$/m);
-    // The curl example is a real shell command: run through sh -n for syntax and echo for the body.
+    // The curl example is a real shell command: run through sh -n for syntax, then with curl as a
+    // shell function that shows its arguments and its standard input.
     execFileSync('sh', ['-n', '-c', withKey.curl]);
-    const dataArg = withKey.curl.split('--data-raw ')[1] as string;
-    const body = JSON.parse(execFileSync('sh', ['-c', `printf %s ${dataArg}`], { encoding: 'utf8' })) as Record<string, string>;
+    const run = spawnSync('sh', ['-c', `curl() { printf '%s\\n' "$@" >&2; cat; }\n${withKey.curl}`], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const body = JSON.parse(run.stdout) as Record<string, string>;
     assert.deepEqual(body, { grant_type: 'client_credentials', audience: 'zeebe.camunda.io', client_id: 'worker', client_secret: "k'$x" });
+    assert.ok(!run.stderr.includes("k'$x"), 'the key is not among curl\'s arguments');
+    assert.match(run.stderr, /^http:\/\/127\.0\.0\.1:47210\/v1\/profiles\/ops\/oauth\/token$/m);
 
     const none = relayExamples(endpoints, { id: 'ops', provider: 'redpanda' });
     assert.doesNotMatch(none.camundaEnv, /AUDIENCE/);
     assert.equal(shellQuote("a'b"), `'a'\\''b'`);
+  });
+
+  it('the curl example, run by the shell with the real curl, sends exactly its JSON body', async () => {
+    const received: Array<{ url: string; type: string; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', type: req.headers['content-type'] ?? '', body });
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"access_token":"t","token_type":"Bearer","expires_in":60}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const examples = relayExamples(relayEndpoints(apiBaseUrl(port), 'ops'), { id: 'ops', provider: 'camunda-operate' }, { clientId: 'worker', clientSecret: "s3cr$t'\\\"" });
+      // Asynchronously: the server answering it runs in this process.
+      const { stdout } = await promisify(execFile)('sh', ['-c', examples.curl], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal((JSON.parse(stdout) as { access_token: string }).access_token, 't');
+      assert.equal(received.length, 1);
+      assert.equal(received[0]?.url, '/v1/profiles/ops/oauth/token');
+      assert.equal(received[0]?.type, 'application/json');
+      assert.deepEqual(JSON.parse(received[0]?.body ?? ''), {
+        grant_type: 'client_credentials',
+        audience: 'operate.camunda.io',
+        client_id: 'worker',
+        client_secret: "s3cr$t'\\\"",
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
