@@ -9,9 +9,9 @@ import { ClipboardGuard, CredentialCopier } from './core/clipboard-guard.js';
 import { createCore, type Core } from './core/app-core.js';
 import { systemClock } from './core/clock.js';
 import { toTokentrayError } from './core/errors.js';
-import { configMovedAsideNotice } from './core/notices.js';
+import { configMovedAsideNotice, socketRefusedNotice } from './core/notices.js';
 import { setupNotifications } from './core/notification-wiring.js';
-import { NotificationPolicy } from './core/notification-policy.js';
+import { NotificationPolicy, type NotificationModel } from './core/notification-policy.js';
 import { setupStartAtLogin } from './core/start-at-login.js';
 import { createLogger } from './core/logger.js';
 import type { Logger } from './core/types.js';
@@ -126,7 +126,7 @@ async function run(): Promise<void> {
     installTestHooks(createTestHooks({ presenter: tray.presenter, policy, engine, readClipboard: () => electronClipboard.readText() }));
   }
 
-  await startCore(core, store.getSettings().port);
+  await startCore(core, store.getSettings().port, (notice) => notifier.show(notice));
   startAtLogin.apply();
   tray.render();
   notifications.announceCurrent();
@@ -154,7 +154,7 @@ async function openVault(setting: Parameters<typeof resolveVaultChoice>[0]['sett
 let localSocket: LocalSocket | null = null;
 
 /** Starts the engine, the API and the user-only socket, and tells other programs where through runtime.json. */
-async function startCore(core: Core, wanted: number): Promise<void> {
+async function startCore(core: Core, wanted: number, notify: (notice: NotificationModel) => void): Promise<void> {
   let port: number;
   try {
     port = await core.start(wanted);
@@ -168,8 +168,9 @@ async function startCore(core: Core, wanted: number): Promise<void> {
     if (socketPath !== null) localSocket = await listenOnLocalSocket(core.server.createListener(localSocketDoor()), socketPath);
   } catch (error) {
     // The tray keeps working without it: the CLI then uses the TCP API with its client key.
-    const { kind, message } = toTokentrayError(error);
-    log.warn('the local socket is not served', { kind, message });
+    const problem = toTokentrayError(error);
+    log.warn('the local socket is not served', { kind: problem.kind, message: problem.message });
+    notify(socketRefusedNotice(problem));
   }
   const socket = localSocket === null ? {} : { socket: localSocket.path };
   await writeRuntimeFile(configDir, { port, pid: process.pid, version: app.getVersion(), startedAt: new Date().toISOString(), mode: 'tray', ...socket });

@@ -21,3 +21,16 @@ export function copyFailedNotice(profileId: string, error: Pick<ErrorInfo, 'mess
     body: `${error.message}${error.hint ? ` ${error.hint}` : ''}`,
   };
 }
+
+/**
+ * The local socket was not served (SPEC section 4: a symlink, someone else's folder, another app
+ * on it): the tray app keeps working and programs use the TCP API with a client key, but the
+ * person should know why `tokentray token` now needs the key (issue 12).
+ */
+export function socketRefusedNotice(error: Pick<ErrorInfo, 'message' | 'hint'>): NotificationModel {
+  return {
+    kind: 'socket-refused',
+    title: 'Tokentray: local socket not served',
+    body: `${error.message} Programs use the loopback API with a client key instead.${error.hint ? ` ${error.hint}` : ''}`,
+  };
+}

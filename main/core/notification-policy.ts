@@ -12,7 +12,8 @@ export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' |
 
 /**
  * A desktop notification: the policy's, or one of the notices that are not about expiry
- * (notices.ts: a failed tray copy, a config file moved aside), each under its own kind.
+ * (notices.ts: a failed tray copy, a config file moved aside, a local socket refused), each under
+ * its own kind.
  */
 export type NotificationModel =
   | {
@@ -22,7 +23,7 @@ export type NotificationModel =
       title: string;
       body: string;
     }
-  | { kind: 'config-moved-aside'; profileId?: undefined; title: string; body: string };
+  | { kind: 'config-moved-aside' | 'socket-refused'; profileId?: undefined; title: string; body: string };
 
 type Problem = Exclude<NotificationKind, 'recovered'>;
 type Condition = Problem | 'none';

@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { toTokentrayError } from '../../main/core/errors.js';
+import { socketRefusedNotice } from '../../main/core/notices.js';
 import { listenOnLocalSocket } from '../../main/node/local-socket.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
@@ -208,5 +210,22 @@ describe('the local socket refuses what is not safe', () => {
     }
     assert.equal(await readFile(join(dir, 'target'), 'utf8'), '', 'the symlink target was not touched');
     assert.equal(await readFile(join(dir, 'plain-file.sock'), 'utf8'), 'not a socket');
+  });
+
+  test('the tray app, refused a socket, says so in a notification with the reason, the fallback and the hint', async () => {
+    const dir = await tempDir('tokentray-refused-');
+    await writeFile(join(dir, 'target'), '');
+    await symlink(join(dir, 'target'), join(dir, 'link.sock'));
+    const server = createHttpServer();
+    const refusal = await listenOnLocalSocket(server, join(dir, 'link.sock')).then(
+      () => assert.fail('a symlinked socket path was served'),
+      (error: unknown) => toTokentrayError(error),
+    );
+    const notice = socketRefusedNotice(refusal);
+    assert.equal(notice.kind, 'socket-refused');
+    assert.equal(notice.profileId, undefined);
+    assert.equal(notice.title, 'Tokentray: local socket not served');
+    assert.match(notice.body, /^The socket path .*link\.sock is a symbolic link; it is not used\. Programs use the loopback API with a client key instead\. Remove it if no Tokentray runs/);
+    assert.equal(await readFile(join(dir, 'target'), 'utf8'), '', 'nothing written through the link');
   });
 });
