@@ -177,23 +177,26 @@ async function load(browser: Browser, url: string, count: number): Promise<{ pag
   return { page, at, longest };
 }
 
+type FirstRender = Pick<Measured, 'firstRenderMs' | 'longestTaskMs'>;
+
 /** Median ms to every name laid out and the longest task, RUNS loads of each page taken in turns. */
-async function firstRenders(browser: Browser, urls: string[], count: number): Promise<Array<{ firstRenderMs: number; longestTaskMs: number }>> {
-  const times = urls.map((): number[] => []);
-  const longest = urls.map((): number[] => []);
+async function firstRenders(browser: Browser, urls: readonly [string, string], count: number): Promise<[FirstRender, FirstRender]> {
+  const times: [number[], number[]] = [[], []];
+  const longest: [number[], number[]] = [[], []];
   // One warm-up load of each (HTTP cache, V8 code cache), then RUNS measured rounds. The pages load
   // in turns, so a moment when the machine is busy slows both alike instead of one of them.
   for (let run = 0; run <= RUNS; run += 1) {
-    for (const [i, url] of urls.entries()) {
-      const loaded = await load(browser, url, count);
+    for (const i of [0, 1] as const) {
+      const loaded = await load(browser, urls[i], count);
       if (run > 0) {
-        times[i]?.push(loaded.at);
-        longest[i]?.push(loaded.longest);
+        times[i].push(loaded.at);
+        longest[i].push(loaded.longest);
       }
       await loaded.page.close();
     }
   }
-  return urls.map((_, i) => ({ firstRenderMs: median(times[i] ?? []), longestTaskMs: Math.max(...(longest[i] ?? [])) }));
+  const summary = (i: 0 | 1): FirstRender => ({ firstRenderMs: median(times[i]), longestTaskMs: Math.max(...longest[i]) });
+  return [summary(0), summary(1)];
 }
 
 /** Idle cost and heap of one freshly loaded page. */
@@ -296,9 +299,9 @@ export async function run(): Promise<void> {
       const plain = await startFakeDashboardServer({ staticDir: plainDir, handlers: {} });
       servers.push(app, plain);
       const urls = [`${plain.url}/plain-${count}.html`, `${app.url}/#/profiles`] as const;
-      const [plainFirst, appFirst] = await firstRenders(browser, [...urls], count);
-      const plainMeasured = { ...(plainFirst as Measured), ...(await idleAndHeap(browser, urls[0], count)) };
-      const appMeasured = { ...(appFirst as Measured), ...(await idleAndHeap(browser, urls[1], count)) };
+      const [plainFirst, appFirst] = await firstRenders(browser, urls, count);
+      const plainMeasured: Measured = { ...plainFirst, ...(await idleAndHeap(browser, urls[0], count)) };
+      const appMeasured: Measured = { ...appFirst, ...(await idleAndHeap(browser, urls[1], count)) };
       report(count, appMeasured, plainMeasured);
     }
   } finally {

@@ -6,8 +6,9 @@ import { createClipboard, selectBridge } from './api/index.js';
 import { App } from './app.js';
 import { DashboardProvider } from './context.js';
 import { localTimeFormat } from './format.js';
-import { settledOrAfter, settling, soon } from './settling.js';
+import { settledOrAfter, settling } from './settling.js';
 import { DashboardStore, profileCollator } from './store.js';
+import { postTask } from './tasks.js';
 import './styles.css';
 
 /**
@@ -27,10 +28,10 @@ const clipboard = createClipboard(bridge);
 // The list needs a collator and a date formatter, and the first of each costs tens of ms (ICU
 // loading its data): made in a task of their own as soon as the first questions are sent, while
 // their answers are on their way, instead of after they arrived (issue 16).
-soon(() => {
+postTask(() => {
   profileCollator();
   localTimeFormat();
-});
+}, 'user-blocking');
 
 const container = document.getElementById('root');
 if (container) {

@@ -29,12 +29,3 @@ export function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<v
   });
 }
 
-/**
- * Runs `work` in a task of its own, ahead of other waiting tasks where the browser can (a 0 ms
- * timer can wait behind the page's loading tasks), with a timer where it cannot.
- */
-export function soon(work: () => void): void {
-  const scheduler = (globalThis as { scheduler?: { postTask?: (cb: () => void, o: object) => Promise<unknown> } }).scheduler;
-  if (typeof scheduler?.postTask === 'function') void scheduler.postTask(work, { priority: 'user-blocking' }).catch(() => {});
-  else setTimeout(work, 0);
-}

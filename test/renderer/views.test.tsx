@@ -5,9 +5,11 @@ import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { useState } from 'react';
-import { act, cleanup, fireEvent, screen, waitFor, within } from './testing.js';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from './testing.js';
 import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
 import { ActivityView } from '../../renderer/src/components/activity-log.js';
+import { ErrorNote, ProviderMark, StateBadge } from '../../renderer/src/components/bits.js';
+import { errorNote } from '../../renderer/src/components/profile-card.js';
 import { ProfilesView } from '../../renderer/src/components/profile-list.js';
 import { TokenInspector } from '../../renderer/src/components/token-inspector.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
@@ -149,6 +151,45 @@ describe('profile list', () => {
     assert.deepEqual(bridge.callsTo('profiles:pause'), [['prod', true]]);
     await screen.findByRole('button', { name: 'Resume' });
     assert.ok(screen.getByText('Paused'));
+  });
+});
+
+/** An element as tag, sorted attributes and children, adjacent text merged: markup, whatever wrote it. */
+function canonical(element: Element): string {
+  const copy = element.cloneNode(true) as Element;
+  copy.normalize();
+  const walk = (node: Node): string => {
+    if (node.nodeType === 3) return JSON.stringify(node.nodeValue);
+    const el = node as Element;
+    const attributes = [...el.attributes].map((a) => `${a.name}=${JSON.stringify(a.value)}`).sort();
+    return `<${el.tagName.toLowerCase()} ${attributes.join(' ')}>${[...el.childNodes].map(walk).join('')}</>`;
+  };
+  return walk(copy);
+}
+
+describe('the plain-DOM card and the shared components (issue 16)', () => {
+  it('write the same mark, state badge and error note', async () => {
+    const error = { kind: 'invalid_client' as const, message: 'Rejected.', hint: 'Check the secret.' };
+    const bridge = createFakeBridge({
+      'profiles:list': () => ok([{ ...fresh, provider: 'acquia' as const, state: 'error' as const, lastError: error }]),
+      'activity:list': () => ok([]),
+      'settings:get': () => settings,
+    });
+    renderWithBridge(<ProfilesView navigate={noop} />, bridge, { start: true });
+    const card = (await screen.findByRole('heading', { name: 'Prod' })).closest('li') as HTMLElement;
+    const shared = render(
+      <div>
+        <ProviderMark provider="acquia" />
+        <StateBadge state="error" />
+        <ErrorNote error={error} title="Last error:" />
+        <ErrorNote error={{ kind: 'network', message: 'No answer.' }} title="Copy failed:" />
+      </div>,
+    ).container.firstElementChild as HTMLElement;
+    const [mark, badge, note, noHint] = [...shared.children] as [Element, Element, Element, Element];
+    assert.equal(canonical(card.querySelector('.mark') as Element), canonical(mark));
+    assert.equal(canonical(card.querySelector('.badge') as Element), canonical(badge));
+    assert.equal(canonical(within(card).getByTestId('last-error').querySelector('.error-note') as Element), canonical(note));
+    assert.equal(canonical(errorNote({ kind: 'network', message: 'No answer.' }, 'Copy failed:')), canonical(noHint));
   });
 });
 

@@ -8,6 +8,7 @@ import type { ErrorInfo, ProfileStatus } from '../../../common/contract.js';
 import type { CopyKind } from '../api/index.js';
 import { onDidTick } from '../clock.js';
 import type { Dashboard } from '../context.js';
+import { postTask } from '../tasks.js';
 import { ProfileCard, type CardAction } from './profile-card.js';
 
 /** Script time one task of card making aims at, well under a 50 ms long task. */
@@ -27,18 +28,6 @@ const COPY_LABELS: Record<CopyKind, string> = {
   header: 'Authorization header copied to the clipboard.',
   curl: 'curl example copied to the clipboard.',
 };
-
-/** Runs `work` in a task of its own, after the browser had its chance to paint; returns the cancel. */
-function postTask(work: () => void): () => void {
-  const scheduler = (globalThis as { scheduler?: { postTask?: (cb: () => void, o: object) => Promise<unknown> } }).scheduler;
-  if (typeof scheduler?.postTask === 'function') {
-    const controller = new AbortController();
-    scheduler.postTask(work, { priority: 'user-visible', signal: controller.signal }).catch(() => {});
-    return () => controller.abort();
-  }
-  const timer = setTimeout(work, 0);
-  return () => clearTimeout(timer);
-}
 
 export interface CardListHost {
   dashboard: Pick<Dashboard, 'bridge' | 'clipboard' | 'store' | 'announce'>;
@@ -81,10 +70,6 @@ export class CardList {
       this.stopTicks?.();
       this.stopTicks = null;
     }
-  }
-
-  get complete(): boolean {
-    return this.next >= this.target.length;
   }
 
   /** Deletes a profile (after the view's confirmation); true when it is gone. */
@@ -149,7 +134,7 @@ export class CardList {
       this.cancelFill = postTask(() => {
         this.cancelFill = null;
         this.fill(0, CHUNK_BUDGET_MS);
-      });
+      }, 'user-visible');
     }
   }
 

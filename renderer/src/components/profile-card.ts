@@ -50,7 +50,7 @@ interface LifetimeReading {
   fillClass: string;
 }
 
-export function readLifetime(status: ProfileStatus, now: number): LifetimeReading {
+function readLifetime(status: ProfileStatus, now: number): LifetimeReading {
   const left = lifetimeLeft(status, now);
   const expiresAt = status.expiresAt ? Date.parse(status.expiresAt) : null;
   let text: string;
@@ -199,8 +199,9 @@ export class ProfileCard {
    * changed. The one moment the clock changes a card's state, its token expiring, writes it again.
    */
   tick(now: number): void {
-    if (displayState(this.status, now) !== this.state) {
-      this.state = displayState(this.status, now);
+    const state = displayState(this.status, now);
+    if (state !== this.state) {
+      this.state = state;
       this.writeState();
     }
     this.writeLifetime(now);
