@@ -19,10 +19,10 @@ import { extname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Browser, type CDPSession, type Page } from 'playwright-core';
 import { launchChromium } from '../test/support/chromium.js';
-import type { ProfileStatus, Result } from '../common/contract.js';
+import type { ProfileStatus } from '../common/contract.js';
 import { PROVIDERS } from '../common/providers.js';
 import { DASHBOARD_CSP } from '../main/core/api/static-files.js';
-import { startFakeDashboardServer, type FakeDashboardServer } from '../test/renderer/fake-dashboard-server.js';
+import { profileListHandlers, startFakeDashboardServer, type FakeDashboardServer } from '../test/renderer/fake-dashboard-server.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist/renderer');
@@ -283,19 +283,8 @@ export async function run(): Promise<void> {
     for (const count of SIZES) {
       const statuses = freshStatuses(count);
       await writeFile(join(plainDir, `plain-${count}.html`), plainPage(statuses, `/assets/${css}`));
-      const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-      const app = await startFakeDashboardServer({
-        staticDir: DIST,
-        csp: DASHBOARD_CSP,
-        handlers: {
-          // Rebased on every call so each load sees tokens obtained moments ago.
-          'profiles:list': () => ok(freshStatuses(count)),
-          'activity:list': () => ok([]),
-          'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
-          // The dashboard asks first whether the vault is unlocked (its lock screen, issue 11).
-          'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: null }),
-        },
-      });
+      // Rebased on every call so each load sees tokens obtained moments ago.
+      const app = await startFakeDashboardServer({ staticDir: DIST, csp: DASHBOARD_CSP, handlers: profileListHandlers(() => freshStatuses(count)) });
       const plain = await startFakeDashboardServer({ staticDir: plainDir, handlers: {} });
       servers.push(app, plain);
       const urls = [`${plain.url}/plain-${count}.html`, `${app.url}/#/profiles`] as const;

@@ -10,14 +10,12 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
-import type { Result } from '../../common/contract.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
-import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
+import { profileListHandlers, startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const COUNT = 1000;
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
 describe('a thousand profiles, rendered progressively (Chromium)', () => {
   let server: FakeDashboardServer;
@@ -28,16 +26,7 @@ describe('a thousand profiles, rendered progressively (Chromium)', () => {
   before(async () => {
     ensureDashboardBuilt(ROOT);
     const statuses = syntheticStatuses(COUNT);
-    server = await startFakeDashboardServer({
-      staticDir: join(ROOT, 'dist/renderer'),
-      csp: DASHBOARD_CSP,
-      handlers: {
-        'profiles:list': () => ok(statuses),
-        'activity:list': () => ok([]),
-        'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
-        'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: COUNT }),
-      },
-    });
+    server = await startFakeDashboardServer({ staticDir: join(ROOT, 'dist/renderer'), csp: DASHBOARD_CSP, handlers: profileListHandlers(() => statuses) });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -151,6 +151,21 @@ export async function startFakeDashboardServer(options: {
   };
 }
 
+/**
+ * What the profile list's page asks for, answered: `profiles()` as the list, no activity, default
+ * settings and an unlocked keychain. For the long-list e2e test and the renderer benchmark.
+ */
+export function profileListHandlers(profiles: () => ProfileStatus[]): Record<string, RpcHandler> {
+  const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+  return {
+    'profiles:list': () => ok(profiles()),
+    'activity:list': () => ok([]),
+    'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
+    // The dashboard asks first whether the vault is unlocked (its lock screen, issue 11).
+    'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: null }),
+  };
+}
+
 /** N plausible profile statuses spread over every provider and state, for previews and benchmarks. */
 export function syntheticStatuses(count: number, now = Date.now()): ProfileStatus[] {
   const providers = ['redpanda', 'camunda-console', 'acquia', 'sendcloud-oauth2', 'oauth2', 'camunda-operate-cookie'] as const;
