@@ -4,7 +4,8 @@
 //   - main-thread busy time, script time and layouts per second while idle (CDP Performance.getMetrics
 //     deltas over an idle window);
 //   - first render, navigation start to every profile name laid out (median of RUNS, the two
-//     pages loaded in turns);
+//     pages loaded in turns), and each round's ratio of the two (median, middle half, and how
+//     many rounds were within the goal), which the machine's busy moments touch least;
 //   - the longest task while loading (PerformanceObserver 'longtask');
 //   - the JS heap after load and a full GC (HeapProfiler.collectGarbage);
 //   - the size of the dashboard's own files (dist/renderer).
@@ -32,6 +33,8 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
 /** Time for the page to settle after load before the idle window starts (fonts, first events). */
 const SETTLE_MS = 1500;
 const NAMES = 'ul.profile-list > li h2';
+/** Issue 16's goal for the first render at 200 profiles, as a ratio to the plain page. */
+const FIRST_RENDER_GOAL = 1.5;
 
 /** A laptop's window size. */
 const VIEWPORT = { width: 1280, height: 800 };
@@ -179,14 +182,23 @@ async function load(browser: Browser, url: string, count: number): Promise<{ pag
 
 type FirstRender = Pick<Measured, 'firstRenderMs' | 'longestTaskMs'>;
 
-/** Median ms to every name laid out and the longest task, RUNS loads of each page taken in turns. */
-async function firstRenders(browser: Browser, urls: readonly [string, string], count: number): Promise<[FirstRender, FirstRender]> {
+/**
+ * Median ms to every name laid out and the longest task, RUNS loads of each page taken in turns,
+ * and each round's ratio of the second page's time to the first's: the two loads of a round sit
+ * side by side in time, so a round's ratio is the least touched by the machine's own busy moments.
+ */
+async function firstRenders(
+  browser: Browser,
+  urls: readonly [string, string],
+  count: number,
+): Promise<{ pages: [FirstRender, FirstRender]; roundRatios: number[] }> {
   const times: [number[], number[]] = [[], []];
   const longest: [number[], number[]] = [[], []];
   // One warm-up load of each (HTTP cache, V8 code cache), then RUNS measured rounds. The pages load
-  // in turns, so a moment when the machine is busy slows both alike instead of one of them.
+  // in turns, so a moment when the machine is busy slows both alike instead of one of them, and
+  // which goes first alternates, so neither always follows the other's page closing.
   for (let run = 0; run <= RUNS; run += 1) {
-    for (const i of [0, 1] as const) {
+    for (const i of run % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
       const loaded = await load(browser, urls[i], count);
       if (run > 0) {
         times[i].push(loaded.at);
@@ -196,7 +208,8 @@ async function firstRenders(browser: Browser, urls: readonly [string, string], c
     }
   }
   const summary = (i: 0 | 1): FirstRender => ({ firstRenderMs: median(times[i]), longestTaskMs: Math.max(...longest[i]) });
-  return [summary(0), summary(1)];
+  const roundRatios = times[1].map((time, round) => time / (times[0][round] ?? Number.NaN));
+  return { pages: [summary(0), summary(1)], roundRatios };
 }
 
 /** Idle cost and heap of one freshly loaded page. */
@@ -247,7 +260,22 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 
-function report(count: number, app: Measured, plain: Measured): void {
+/** The value at quantile `q` (0..1) of `values`, nearest rank. */
+const quantile = (values: number[], q: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))] ?? Number.NaN;
+};
+
+/** Each round's first-render ratio: median, middle half, and how many rounds were within `goal`. */
+function roundsLine(ratios: number[], goal: number): string {
+  const within = ratios.filter((r) => r <= goal).length;
+  return (
+    `first render, each round's ratio: median ${median(ratios).toFixed(2)}x, middle half ${quantile(ratios, 0.25).toFixed(2)}-` +
+    `${quantile(ratios, 0.75).toFixed(2)}x, ${within} of ${ratios.length} rounds within ${goal}x`
+  );
+}
+
+function report(count: number, app: Measured, plain: Measured, roundRatios: number[]): void {
   const rows: Array<[string, string, string, string]> = [
     ['main thread busy while idle, per second', ms(app.busyMsPerSec), ms(plain.busyMsPerSec), ratio(app.busyMsPerSec, plain.busyMsPerSec)],
     ['  of which script, per second', ms(app.scriptMsPerSec), ms(plain.scriptMsPerSec), ratio(app.scriptMsPerSec, plain.scriptMsPerSec)],
@@ -262,6 +290,7 @@ function report(count: number, app: Measured, plain: Measured): void {
   ];
   console.log(`\n${count} profiles            | dashboard | plain page | ratio`);
   for (const [name, a, p, r] of rows) console.log(`${name.padEnd(48)} | ${a.padStart(9)} | ${p.padStart(10)} | ${r}`);
+  console.log(roundsLine(roundRatios, FIRST_RENDER_GOAL));
 }
 
 export async function run(): Promise<void> {
@@ -288,10 +317,11 @@ export async function run(): Promise<void> {
       const plain = await startFakeDashboardServer({ staticDir: plainDir, handlers: {} });
       servers.push(app, plain);
       const urls = [`${plain.url}/plain-${count}.html`, `${app.url}/#/profiles`] as const;
-      const [plainFirst, appFirst] = await firstRenders(browser, urls, count);
+      const { pages, roundRatios } = await firstRenders(browser, urls, count);
+      const [plainFirst, appFirst] = pages;
       const plainMeasured: Measured = { ...plainFirst, ...(await idleAndHeap(browser, urls[0], count)) };
       const appMeasured: Measured = { ...appFirst, ...(await idleAndHeap(browser, urls[1], count)) };
-      report(count, appMeasured, plainMeasured);
+      report(count, appMeasured, plainMeasured, roundRatios);
     }
   } finally {
     await browser.close();
