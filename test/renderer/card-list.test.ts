@@ -6,29 +6,11 @@
 import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { ProfileStatus } from '../../common/contract.js';
 import { createClipboard } from '../../renderer/src/api/index.js';
 import { CardList, CHUNK_BUDGET_MS, FIRST_BUDGET_MS, FIRST_CARDS, WHOLE_LIST_MS } from '../../renderer/src/components/card-list.js';
 import { DashboardStore } from '../../renderer/src/store.js';
 import { createFakeBridge } from './fake-bridge.js';
-
-const NOW = Date.parse('2026-03-02T10:00:00.000Z');
-
-function statuses(count: number): ProfileStatus[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `p-${String(i).padStart(4, '0')}`,
-    name: `Service ${String(i).padStart(4, '0')}`,
-    provider: 'redpanda',
-    state: 'fresh',
-    obtainedAt: new Date(NOW - 60_000).toISOString(),
-    expiresAt: new Date(NOW + 3_540_000).toISOString(),
-    lastRefreshAt: new Date(NOW - 60_000).toISOString(),
-    nextRefreshAt: new Date(NOW + 2_640_000).toISOString(),
-    lastError: null,
-    requestsLastHour: 0,
-    requestsLastDay: 1,
-  }));
-}
+import { syntheticStatuses } from './fake-dashboard-server.js';
 
 /**
  * performance.now() as a machine that takes `msPerCard` for each card: fill() reads the clock once
@@ -56,7 +38,7 @@ function fill(count: number, msPerCard: number): { perTask: number[]; list: HTML
     dashboard: { bridge, clipboard: createClipboard(bridge, async () => {}), store: new DashboardStore(bridge), announce: () => {} },
     confirmDelete: () => {},
   });
-  cards.show(statuses(count));
+  cards.show(syntheticStatuses(count));
   const busyAfterFirst = list.getAttribute('aria-busy');
   mock.timers.runAll();
   cards.dispose();
@@ -72,7 +54,8 @@ describe('the card list fills in as few tasks as a long task allows', () => {
   });
 
   it('makes 200 cards in one task when the rest fits within WHOLE_LIST_MS at the rate so far', () => {
-    // 0.6 ms a card: the first budget ends after about 84 cards, and the other 116 take about 70 ms.
+    // 0.6 ms a card: the first budget runs out at about a hundred cards, and at that rate the rest
+    // end well within WHOLE_LIST_MS.
     const { perTask, list, busyAfterFirst } = fill(200, 0.6);
     assert.ok(200 * 0.6 <= WHOLE_LIST_MS && 200 * 0.6 > FIRST_BUDGET_MS, 'the case this test is about');
     assert.deepEqual(perTask, [200]);
@@ -98,7 +81,8 @@ describe('the card list fills in as few tasks as a long task allows', () => {
   });
 
   it('never lets one task run past WHOLE_LIST_MS, however slow the machine', () => {
-    // 4 ms a card: 200 cards would take 800 ms, so every task stops at its budget.
+    // 4 ms a card: 200 cards would take 800 ms, so only the last few dozen fit in one task, and no
+    // task runs past WHOLE_LIST_MS.
     const { perTask } = fill(200, 4);
     assert.ok(perTask.length > 1);
     const [first, ...chunks] = perTask as [number, ...number[]];
