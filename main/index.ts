@@ -177,7 +177,7 @@ async function startCore(core: Core, wanted: number, notify: (notice: Notificati
 }
 
 function showDashboardUnlessHidden(): void {
-  const hidden = argv.includes('--hidden') || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAsHidden);
+  const hidden = argv.includes('--hidden') || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
   if (!hidden) dashboard.show();
 }
 

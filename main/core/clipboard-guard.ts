@@ -8,7 +8,8 @@ import type { ConfigStore, Engine, Token } from './types.js';
 
 /** The two calls we need from Electron's clipboard (or a fake in tests). */
 export interface ClipboardLike {
-  readText(): string;
+  /** Electron 40+ reads asynchronously; the tests' fakes answer at once. */
+  readText(): string | Promise<string>;
   writeText(text: string): void;
 }
 
@@ -58,8 +59,15 @@ export class ClipboardGuard {
   #clear(pending: { text: string; timer: TimerHandle | null }): void {
     if (this.#pending !== pending) return;
     this.#cancel();
+    const current = this.#clipboard.readText();
+    if (typeof current === 'string') this.#settle(pending.text, current);
+    else void current.then((text) => this.#settle(pending.text, text), () => this.#settle(pending.text, null));
+  }
+
+  /** Clears only what we copied: anything the person copied since stays. */
+  #settle(copied: string, current: string | null): void {
     let cleared = false;
-    if (this.#clipboard.readText() === pending.text) {
+    if (current === copied && this.#pending === null) {
       this.#clipboard.writeText('');
       cleared = true;
     }

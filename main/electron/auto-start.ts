@@ -70,8 +70,8 @@ export class LoginItemAutoStart implements AutoStart {
   }
 
   setEnabled(enabled: boolean): void {
-    // openAsHidden: start in the tray, not with the dashboard in the person's face.
-    this.#app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: true });
+    // --hidden (Windows passes args; macOS reports wasOpenedAtLogin instead): start in the tray.
+    this.#app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
   }
 }
 

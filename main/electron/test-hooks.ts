@@ -20,7 +20,7 @@ export interface TestHooks {
   menu(): TrayMenuItem[] | null;
   icon(): string | null;
   /** What the system clipboard holds now. */
-  clipboardText(): string;
+  clipboardText(): Promise<string>;
   /** Every notification the policy decided on, in order. */
   notifications(): NotificationModel[];
   /** Resolves once at least `count` notifications were decided on. */
@@ -33,7 +33,7 @@ export interface TestHookDeps {
   presenter: TrayPresenter;
   policy: NotificationPolicy;
   engine: Pick<Engine, 'status' | 'onDidEmit'>;
-  readClipboard: () => string;
+  readClipboard: () => string | Promise<string>;
 }
 
 export function createTestHooks(deps: TestHookDeps): TestHooks {
@@ -62,7 +62,7 @@ export function createTestHooks(deps: TestHookDeps): TestHooks {
     clickMenuItem: (itemId) => deps.presenter.trigger(itemId),
     menu: () => deps.presenter.model?.menu ?? null,
     icon: () => deps.presenter.model?.icon ?? null,
-    clipboardText: () => deps.readClipboard(),
+    clipboardText: async () => deps.readClipboard(),
     notifications: () => [...seen],
     waitForNotifications: (count, timeoutMs = 60_000) =>
       until(

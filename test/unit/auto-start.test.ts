@@ -49,6 +49,6 @@ describe('start at login', () => {
     assert.equal(autoStart.isEnabled(), false);
     autoStart.setEnabled(true);
     assert.equal(autoStart.isEnabled(), true);
-    assert.deepEqual(calls, [{ openAtLogin: true, openAsHidden: true }]);
+    assert.deepEqual(calls, [{ openAtLogin: true, args: ['--hidden'] }]);
   });
 });
