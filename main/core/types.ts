@@ -13,6 +13,7 @@ import type {
 } from '../../common/contract.js';
 import type { ProviderDefaults, ProviderId, SecretField } from '../../common/providers.js';
 import type { Clock } from './clock.js';
+import type { TokentrayError } from './errors.js';
 
 /** The engine's state channel: every EngineEvent but activity entries. */
 export type EngineStateEvent = Exclude<EngineEvent, { type: 'activity' }>;
@@ -149,6 +150,12 @@ export interface Engine {
   refresh(id: string, options?: TokenRequestOptions): Promise<Token>;
   /** Marks the current token unusable (e.g. the API answered 401) so the next demand refreshes. */
   invalidate(id: string): void;
+  /**
+   * What the profile's API said of its token through the proxy: an error only a different token
+   * request can cure (Acquia's additional authentication, seed 002) becomes the profile's last error;
+   * null, a good answer, clears it.
+   */
+  noteApiAnswer(id: string, error: TokentrayError | null): void;
   setPaused(id: string, paused: boolean): Promise<ProfileStatus>;
 
   status(id: string): ProfileStatus | undefined;

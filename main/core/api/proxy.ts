@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { resolveProfile } from '../profiles.js';
 import type { ConfigStore, Engine, Logger, Token } from '../types.js';
 import { bufferUpTo } from './body.js';
-import { noSuchProfile } from '../errors.js';
+import { noSuchProfile, type TokentrayError } from '../errors.js';
+import { errorFromApiAnswer } from '../providers/http-errors.js';
 import { BASE_HEADERS, HttpProblem, problemFromError, sendProblem } from './problem.js';
 
 /** RFC 9110 section 7.6.1 hop-by-hop fields, plus the legacy Proxy-Connection. */
@@ -42,6 +43,12 @@ const STRIP_REQUEST = new Set([
   'sec-fetch-dest',
   'sec-fetch-user',
 ]);
+
+/** Tokentray's own headers (the dashboard's session, the caller's name) never leave the machine. */
+const OWN_HEADER_PREFIX = 'x-tokentray-';
+
+/** An API's error answer up to this size is read to find what the profile should show (seed 002). */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** Methods that may be replayed after a refresh (PUT/DELETE only when their body was buffered). */
 const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -105,6 +112,7 @@ function forwardHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || STRIP_REQUEST.has(name) || connectionListed.has(name)) continue;
+    if (name.startsWith(OWN_HEADER_PREFIX)) continue;
     out[name] = value;
   }
   return out;
@@ -184,7 +192,27 @@ export class ProfileProxy {
     for (;;) {
       const upstreamRes = await this.send(req, res, url, method, { ...baseHeaders, ...token.headers }, buffered, prefix);
       if (upstreamRes === null) return;
-      if (upstreamRes.statusCode === 401) {
+      const status = upstreamRes.statusCode ?? 502;
+      let head: Buffer[] = [];
+      let whole = false;
+      let apiError: TokentrayError | undefined;
+      if (status >= 400) {
+        // Error answers are small; the start of one says whether the token itself is the problem.
+        let partial;
+        try {
+          partial = await bufferUpTo(upstreamRes, ERROR_BODY_LIMIT);
+        } catch {
+          res.destroy();
+          return;
+        }
+        head = partial.chunks;
+        whole = partial.ended;
+        if (partial.ended) apiError = errorFromApiAnswer(status, Buffer.concat(head, partial.size).toString('utf8'), url.host);
+      }
+      if (apiError !== undefined) engine.noteApiAnswer(target.profileId, apiError);
+      else if (status < 400) engine.noteApiAnswer(target.profileId, null);
+      // A token refused for want of a scope is refused again after a refresh: no retry for it.
+      if (status === 401 && apiError === undefined) {
         const next = this.reauthenticate(target, token);
         if (replayable && !retried) {
           retried = true;
@@ -195,8 +223,13 @@ export class ProfileProxy {
         // Not replayable (or already retried): the caller gets this 401, the next request a fresh token.
         next.catch(() => undefined);
       }
-      res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes.headers));
+      res.writeHead(status, responseHeaders(upstreamRes.headers));
+      if (whole) {
+        res.end(Buffer.concat(head));
+        return;
+      }
       try {
+        for (const chunk of head) res.write(chunk);
         await pipeline(upstreamRes, res);
       } catch {
         // The caller went away or the API cut the stream: nothing more can be said on this response.

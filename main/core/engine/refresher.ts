@@ -72,6 +72,8 @@ export class Refresher {
   /** The last failure, shown until an attempt succeeds (it outlives backoff and profile changes). */
   private failure: TokentrayError | null = null;
   private failureAt = 0;
+  /** What the API said of the token through the proxy (seed 002), until it answers well again. */
+  private apiFailure: { error: TokentrayError; at: number } | null = null;
   private lastRefreshAt: number | null = null;
   /** The keychain cache: not read yet, being read, or read (one-shot use reads it on demand). */
   private cache: 'unread' | Promise<void> | 'read' = 'unread';
@@ -137,10 +139,29 @@ export class Refresher {
       token: this.current,
       lastRefreshAt: this.lastRefreshAt,
       nextAttemptAt,
-      failure: this.failure === null ? null : { error: this.failure, at: this.failureAt },
+      failure: this.lastFailure(),
       requestsLastHour: this.requests.lastHour(now),
       requestsLastDay: this.requests.lastDay(now),
     });
+  }
+
+  /** The newer of the last refresh failure and the API's refusal of the token. */
+  private lastFailure(): { error: TokentrayError; at: number } | null {
+    const refresh = this.failure === null ? null : { error: this.failure, at: this.failureAt };
+    const api = this.apiFailure;
+    if (api === null) return refresh;
+    return refresh === null || api.at >= refresh.at ? api : refresh;
+  }
+
+  /** Records the API's verdict on the token; true when what the status shows changed. */
+  noteApiAnswer(error: TokentrayError | null, now: number): boolean {
+    if (error === null) {
+      if (this.apiFailure === null) return false;
+      this.apiFailure = null;
+      return true;
+    }
+    this.apiFailure = { error, at: now };
+    return true;
   }
 
   /**
@@ -255,6 +276,8 @@ export class Refresher {
       return profile.paused === true ? 'paused' : 'resumed';
     }
     if (changed) {
+      // New settings (a scope added, say) make the API's old verdict on the old token moot.
+      this.apiFailure = null;
       this.transition({ type: 'cancel', error: null });
       this.cache = 'read';
       this.drop();

@@ -237,6 +237,17 @@ export class TokenEngine implements Engine {
     this.refreshers.get(id)?.invalidate();
   }
 
+  noteApiAnswer(id: string, error: TokentrayError | null): void {
+    const refresher = this.refreshers.get(id);
+    if (refresher === undefined || !refresher.noteApiAnswer(error, this.clock.now())) return;
+    if (error !== null) this.logger.warn('the API refused the token', { profile: id, kind: error.kind });
+    // The state may be the same while lastError is not: the status goes out either way.
+    const now = this.clock.now();
+    const state = refresher.state(now);
+    refresher.emitted = state;
+    this.emit({ type: 'profile', status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state), previous: state, recovered: false });
+  }
+
   // ---------------------------------------------------------------- status, activity, events
 
   status(id: string): ProfileStatus | undefined {

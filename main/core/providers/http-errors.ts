@@ -109,6 +109,20 @@ export function oauthErrorCode(body: string): string | undefined {
   return code;
 }
 
+/**
+ * An error answer from a profile's API (through the proxy) that only a different token request can
+ * cure, in the same words as the token endpoint's: Acquia's Federated Authentication organizations
+ * refuse API calls with `additional_authentication_required` or "This resource requires additional
+ * authentication." when the token lacks scope organization:<uuid> (seed 002). Else undefined.
+ */
+export function errorFromApiAnswer(status: number, body: string, host: string): TokentrayError | undefined {
+  if (status < 400) return undefined;
+  const named = oauthErrorCode(body) === 'additional_authentication_required' || /requires additional authentication/i.test(body);
+  const known = OAUTH_ERRORS.additional_authentication_required;
+  if (!named || known === undefined) return undefined;
+  return new TokentrayError(known.kind, known.message(host, 'client'), { status, hint: known.hint });
+}
+
 /** An error answer (or a 2xx answer carrying an OAuth `error`) as a TokentrayError. */
 export function errorFromResponse(
   status: number,
