@@ -79,7 +79,8 @@ describe('profile list', () => {
         },
       }),
     );
-    assert.ok(within(card).getByText('Error'));
+    // The tray's word for it too (common/states.ts): one word per state everywhere.
+    assert.ok(within(card).getByText('Failing'));
     assert.match(within(card).getByTestId('last-error').textContent ?? '', /rejected\..*What to do: Check the secret\./);
 
     act(() => bridge.emit({ type: 'profile-removed', id: 'prod' }));

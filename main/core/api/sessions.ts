@@ -11,6 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SESSION_COOKIE, SESSION_HEADER } from '../../../common/contract.js';
+import { SESSION_HINT } from '../../../common/dashboard-http.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { HttpProblem } from './problem.js';
 
@@ -216,8 +217,6 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** A session lives in one tab's sessionStorage: another tab, or a copied URL, needs its own link. */
-const SESSION_HINT = 'A dashboard session belongs to the browser tab that opened its login link; a new tab needs a new link. Run `tokentray dashboard`.';
 const SESSION_HEADER_NAME = SESSION_HEADER.toLowerCase();
 
 /** Whether the request names a dashboard session at all (the header secret); the cookie alone does not. */

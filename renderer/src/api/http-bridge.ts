@@ -14,9 +14,10 @@ import {
   HTTP_LOGOUT_PATH,
   HTTP_RPC_PREFIX,
   SESSION_HEADER,
+  SESSION_HINT,
   SESSION_STORAGE_KEY,
 } from '../../../common/dashboard-http.js';
-import { kindOfProblemType } from '../../../common/errors.js';
+import { readProblem } from '../../../common/problem.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -55,8 +56,6 @@ export interface HttpBridgeOptions {
   reconnectMs?: number;
 }
 
-const SESSION_HINT =
-  'A dashboard session belongs to the browser tab that opened its login link; a new tab needs a new link. Run `tokentray dashboard` and open the link it prints.';
 
 function defaultStorage(): SessionStore | null {
   try {
@@ -293,19 +292,7 @@ async function readResult<T>(response: Response): Promise<Result<T>> {
   if (response.status === 401 || response.status === 403) {
     return failure({ kind: 'session', message: 'This dashboard session has ended.', hint: SESSION_HINT, status: response.status });
   }
-  // A problem+json answer (docs/http-api.md) carries title, detail and maybe a hint.
-  const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  return failure({
-    kind: kindOfProblemType(problem.type) ?? 'internal',
-    message:
-      typeof problem.detail === 'string'
-        ? problem.detail
-        : typeof problem.title === 'string'
-          ? problem.title
-          : `Tokentray answered with HTTP ${response.status}.`,
-    ...(typeof problem.hint === 'string' ? { hint: problem.hint } : {}),
-    status: response.status,
-  });
+  return failure({ ...readProblem(body, response.status), status: response.status });
 }
 
 function isResult(body: unknown): boolean {
