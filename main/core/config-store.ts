@@ -14,6 +14,7 @@ import {
 } from '../../common/contract.js';
 import { TokentrayError } from './errors.js';
 import type { ClientKeyRecord, ConfigStore, Logger } from './types.js';
+import { Emitter } from '../../common/emitter.js';
 
 /** The part of conf / electron-store's API the store uses. */
 export interface ConfLike {
@@ -198,7 +199,7 @@ export interface ConfBackedStoreOptions {
 export class ConfBackedStore implements ConfigStore {
   readonly #backend: ConfLike;
   readonly #logger: Logger | undefined;
-  readonly #listeners = new Set<() => void>();
+  readonly #changes = new Emitter();
   #unwatch: (() => void) | undefined;
   #snapshot: string | undefined;
 
@@ -291,11 +292,11 @@ export class ConfBackedStore implements ConfigStore {
   }
 
   onDidChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
+    const off = this.#changes.on(listener);
     this.#startWatching();
     return () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) {
+      off();
+      if (this.#changes.size === 0) {
         this.#unwatch?.();
         this.#unwatch = undefined;
       }
@@ -306,7 +307,7 @@ export class ConfBackedStore implements ConfigStore {
   close(): void {
     this.#unwatch?.();
     this.#unwatch = undefined;
-    this.#listeners.clear();
+    this.#changes.clear();
     this.#backend._closeWatcher?.();
   }
 
@@ -318,7 +319,7 @@ export class ConfBackedStore implements ConfigStore {
       const snapshot = this.#safeSnapshot();
       if (snapshot === undefined || snapshot === this.#snapshot) return;
       this.#snapshot = snapshot;
-      for (const listener of [...this.#listeners]) listener();
+      this.#changes.emit();
     };
     const events = this.#backend.events;
     if (events) {

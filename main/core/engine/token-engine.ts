@@ -28,6 +28,7 @@ import type { RefreshRules } from './lifetime.js';
 import { ProfileService } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
+import { Emitter } from '../../../common/emitter.js';
 
 export interface TokenEngineOptions extends RefreshRules {
   /** How long a demand waits for a refresh before failing with no_valid_token. */
@@ -79,8 +80,8 @@ export class TokenEngine implements Engine {
   private readonly refreshers = new Map<string, Refresher>();
   private readonly profiles: ProfileService;
   private readonly log: ActivityLog;
-  private readonly stateListeners = new Set<(event: EngineStateEvent) => void>();
-  private readonly activityListeners = new Set<(entry: ActivityEntry) => void>();
+  private readonly stateEvents = new Emitter<EngineStateEvent>((error) => this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind }));
+  private readonly activityEvents = new Emitter<ActivityEntry>((error) => this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind }));
   private readonly host: RefresherHost;
   private readonly schedulerHost: SchedulerHost;
   private running = false;
@@ -278,17 +279,11 @@ export class TokenEngine implements Engine {
   }
 
   onDidChangeState(listener: (event: EngineStateEvent) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => {
-      this.stateListeners.delete(listener);
-    };
+    return this.stateEvents.on(listener);
   }
 
   onDidRecordActivity(listener: (entry: ActivityEntry) => void): () => void {
-    this.activityListeners.add(listener);
-    return () => {
-      this.activityListeners.delete(listener);
-    };
+    return this.activityEvents.on(listener);
   }
 
   onDidEmit(listener: (event: EngineEvent) => void): () => void {
@@ -311,15 +306,8 @@ export class TokenEngine implements Engine {
   private append(kind: ActivityKind, profileId: string | undefined, client: string | undefined, detail: string | undefined): void {
     this.log.append(this.clock.now(), kind, profileId, client, detail);
     // Thousands of tokens a second may be handed out: build the entry only when someone listens.
-    if (this.activityListeners.size === 0) return;
-    const entry = this.log.newest() as ActivityEntry;
-    for (const listener of this.activityListeners) {
-      try {
-        listener(entry);
-      } catch (error) {
-        this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind });
-      }
-    }
+    if (this.activityEvents.size === 0) return;
+    this.activityEvents.emit(this.log.newest() as ActivityEntry);
   }
 
   private refresherFor(id: string): Refresher {
@@ -433,14 +421,7 @@ export class TokenEngine implements Engine {
   }
 
   private emit(event: EngineStateEvent): void {
-    if (this.stateListeners.size === 0) return;
-    for (const listener of [...this.stateListeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind });
-      }
-    }
+    this.stateEvents.emit(event);
   }
 }
 

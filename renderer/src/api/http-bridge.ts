@@ -18,6 +18,7 @@ import {
   SESSION_STORAGE_KEY,
 } from '../../../common/dashboard-http.js';
 import { readProblem } from '../../../common/problem.js';
+import { Emitter } from '../../../common/emitter.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -117,12 +118,12 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
     })();
   }
 
-  const listeners = new Set<(event: EngineEvent) => void>();
-  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  const events = new Emitter<EngineEvent>();
+  const connection = new Emitter<ConnectionState>();
   let stream: AbortController | null = null;
 
   const setConnection = (state: ConnectionState): void => {
-    for (const listener of [...connectionListeners]) listener(state);
+    connection.emit(state);
   };
 
   const deliver = (data: string): void => {
@@ -133,7 +134,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       return;
     }
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') return;
-    for (const listener of [...listeners]) listener(event);
+    events.emit(event);
   };
 
   /** One server-sent event frame (WHATWG HTML 9.2.6): data lines joined, comments ignored. */
@@ -249,7 +250,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       const rotated = response.headers.get(SESSION_HEADER);
       if (rotated !== null && rotated !== '') {
         storage?.setItem(SESSION_STORAGE_KEY, rotated);
-        if (listeners.size > 0) {
+        if (events.size > 0) {
           disconnect();
           connect();
         }
@@ -257,16 +258,15 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       return readResult<IpcResponses[C]>(response);
     },
     onEvent(listener) {
-      listeners.add(listener);
+      const off = events.on(listener);
       connect();
       return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0) disconnect();
+        off();
+        if (events.size === 0) disconnect();
       };
     },
     onDidChangeConnection(listener) {
-      connectionListeners.add(listener);
-      return () => connectionListeners.delete(listener);
+      return connection.on(listener);
     },
     async logout() {
       await ready;
