@@ -1,4 +1,4 @@
-// Which desktop notification to show, and when (SPEC section 6): a token will expire within the
+// Which desktop notification to show, and when (docs/desktop.md): a token will expire within the
 // lead time and refreshing fails; a token expired; credentials rejected; recovered. One per profile
 // per change of state, never a stream: the policy remembers the last condition it announced per
 // profile and stays silent until that condition changes. Engine events come in, notification models
@@ -8,7 +8,7 @@ import type { EngineEvent, ProfileStatus, Settings } from '../../common/contract
 import type { Clock } from './clock.js';
 import { isCredentialErrorKind } from './errors.js';
 
-/** What the policy announces about a profile's token (SPEC section 6). */
+/** What the policy announces about a profile's token (docs/desktop.md). */
 export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' | 'recovered';
 
 /**

@@ -1,4 +1,4 @@
-// Domain objects become contract objects here and nowhere else (SPEC section 4): the token answer
+// Domain objects become contract objects here and nowhere else (docs/http-api.md): the token answer
 // shared by the loopback API, the dashboard's RPC and the CLI, a profile's status, the client key's
 // public record, and the one rounding of expires_in that every surface (API, relay, profile test) uses.
 import type { ClientKeyInfo, ProfileConfig, ProfileState, ProfileStatus, TokenResponse } from '../../common/contract.js';

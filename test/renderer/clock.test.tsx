@@ -1,4 +1,4 @@
-// The dashboard at idle (issue 16): a tick of the clock writes the countdowns, bars and relative
+// The dashboard at idle: a tick of the clock writes the countdowns, bars and relative
 // times and renders no component; an engine event rewrites the one card it is about (cards are plain
 // DOM, so what a card "renders" is what it writes: MutationObserver records show it); a hidden page
 // holds no timer and catches up the moment it is shown again. Time is node's mock clock.

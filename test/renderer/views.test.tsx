@@ -168,7 +168,7 @@ function canonical(element: Element): string {
   return walk(copy);
 }
 
-describe('the plain-DOM card and the shared components (issue 16)', () => {
+describe('the plain-DOM card and the shared components', () => {
   it('write the same mark, state badge and error note', async () => {
     const error = { kind: 'invalid_client' as const, message: 'Rejected.', hint: 'Check the secret.' };
     const bridge = createFakeBridge({

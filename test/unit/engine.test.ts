@@ -1,4 +1,4 @@
-// The token engine under a fake clock (SPEC section 2): scheduling at 75%, single flight, backoff,
+// The token engine under a fake clock (docs/refreshing.md): scheduling at 75%, single flight, backoff,
 // credential stops, pause, removal, changes by another process, events and clock jumps. The real
 // providers run against an in-process endpoint that answers like Acquia's (seed 002).
 import assert from 'node:assert/strict';

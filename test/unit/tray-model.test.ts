@@ -66,7 +66,7 @@ describe('tray tooltip', () => {
 });
 
 describe('tray menu model', () => {
-  it('has one submenu per profile with the SPEC 6 items, then dashboard, start at login and quit', () => {
+  it('has one submenu per profile with the docs/desktop.md items, then dashboard, start at login and quit', () => {
     const model = buildTrayModel([status('b', 'fresh', 'Beta'), status('a', 'error', 'Alpha')], settings);
     const labels = model.menu.map((item) => (item.type === 'separator' ? '---' : item.label));
     assert.deepEqual(labels, ['Alpha (failing)', 'Beta (fresh)', '---', 'Open dashboard', 'Start at login', '---', 'Quit Tokentray']);

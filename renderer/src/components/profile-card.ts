@@ -1,4 +1,4 @@
-// One profile's card (SPEC section 6) as plain DOM rather than a component (issue 16). A card is a
+// One profile's card (docs/desktop.md) as plain DOM rather than a component. A card is a
 // clone of one template, filled with textContent and attributes (never markup built from a status),
 // and holds only the few elements that follow the clock. A status change writes the card again; a
 // tick of the clock writes only what it shows in seconds, and only where the text changed. With
