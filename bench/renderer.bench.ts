@@ -56,6 +56,7 @@ export function freshStatuses(count: number, now = Date.now()): ProfileStatus[] 
       state: 'fresh',
       obtainedAt: new Date(obtained).toISOString(),
       expiresAt: new Date(obtained + lifetimeSec * 1000).toISOString(),
+      validUntil: new Date(obtained + lifetimeSec * 1000 - 5000).toISOString(),
       lastRefreshAt: new Date(obtained).toISOString(),
       nextRefreshAt: new Date(obtained + lifetimeSec * 750).toISOString(),
       lastError: null,

@@ -96,6 +96,11 @@ export interface ProfileStatus {
   provider: ProviderId;
   state: ProfileState;
   expiresAt: string | null;
+  /**
+   * The last moment the engine hands this token out (a safety margin before expiresAt); null with no
+   * token or one that never expires. Every surface judges "expired" by this one time.
+   */
+  validUntil: string | null;
   obtainedAt: string | null;
   lastRefreshAt: string | null;
   nextRefreshAt: string | null;

@@ -181,6 +181,7 @@ export function syntheticStatuses(count: number, now = Date.now()): ProfileStatu
       state,
       obtainedAt: new Date(obtained).toISOString(),
       expiresAt: new Date(obtained + lifetime * 1000).toISOString(),
+      validUntil: new Date(obtained + lifetime * 1000 - 5000).toISOString(),
       lastRefreshAt: new Date(obtained).toISOString(),
       nextRefreshAt: new Date(obtained + lifetime * 750).toISOString(),
       lastError:

@@ -24,6 +24,7 @@ const status = (id: string, provider: ProfileStatus['provider']): ProfileStatus 
   state: 'fresh',
   obtainedAt: null,
   expiresAt: null,
+  validUntil: null,
   lastRefreshAt: null,
   nextRefreshAt: null,
   lastError: null,

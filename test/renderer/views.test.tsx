@@ -25,6 +25,7 @@ const fresh: ProfileStatus = {
   state: 'fresh',
   obtainedAt: new Date(now - 60_000).toISOString(),
   expiresAt: new Date(now + 3_540_000).toISOString(),
+  validUntil: new Date(now + 3_535_000).toISOString(),
   lastRefreshAt: new Date(now - 60_000).toISOString(),
   nextRefreshAt: new Date(now + 2_640_000).toISOString(),
   lastError: null,

@@ -293,6 +293,27 @@ describe('TokenEngine scheduling', () => {
     await quiet.engine.stop();
   });
 
+  it('announces the next refresh in the event that reports a refresh, and one validUntil on the wire', async () => {
+    const { clock, engine, events } = await createHarness({ random: () => 0.5 });
+    await engine.start();
+    await clock.advance(0);
+    await clock.advance(226 * SEC); // the background refresh at 225 s
+    const fresh = events.filter((e) => e.type === 'profile' && e.status.state === 'fresh');
+    assert.equal(fresh.length, 2, 'the first token and its renewal');
+    for (const event of fresh) {
+      assert.ok(event.type === 'profile');
+      const { nextRefreshAt, obtainedAt, expiresAt, validUntil } = event.status;
+      assert.ok(nextRefreshAt !== null, 'a fresh status names its next refresh');
+      assert.equal(Date.parse(nextRefreshAt) - Date.parse(obtainedAt!), 225 * SEC);
+      // The engine stops handing out a token 5 s before it expires, and says so on the wire.
+      assert.equal(Date.parse(expiresAt!) - Date.parse(validUntil!), 5 * SEC);
+    }
+    const status = engine.status('aq')!;
+    await clock.advance(Date.parse(status.validUntil!) - clock.now() - 1);
+    assert.equal(engine.peekToken('aq')?.accessToken !== undefined, true, 'handed out until validUntil');
+    await engine.stop();
+  });
+
   it('emits expiring and expired from the timer when no refresh is possible (credentials pending)', async () => {
     const { clock, endpoint, engine, events } = await createHarness({ random: () => 0.5 });
     await engine.start();

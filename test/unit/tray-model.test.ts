@@ -20,6 +20,7 @@ function status(id: string, state: ProfileState, name = id.toUpperCase()): Profi
     provider: 'acquia',
     state,
     expiresAt: '2030-01-01T00:05:00.000Z',
+    validUntil: '2030-01-01T00:04:55.000Z',
     obtainedAt: '2030-01-01T00:00:00.000Z',
     lastRefreshAt: '2030-01-01T00:00:00.000Z',
     nextRefreshAt: '2030-01-01T00:03:45.000Z',

@@ -79,6 +79,15 @@ export interface StateFacts {
   leadMs: number;
 }
 
+/**
+ * Refreshing fails and the token expires within the lead time: the moment the desktop warns. It can
+ * begin while the state stays "expiring" (past the refresh point), so the engine reports it apart.
+ */
+export function failingWithinLead(facts: Pick<StateFacts, 'failing' | 'token' | 'leadMs'>, now: number): boolean {
+  const token = facts.token;
+  return facts.failing && isValid(token, now) && token.expiresAt !== null && now >= token.expiresAt - facts.leadMs;
+}
+
 /** The state shown for a profile at `now` (docs/desktop.md's tray states). */
 export function stateAt(facts: StateFacts, now: number): ProfileState {
   if (facts.paused) return 'paused';
@@ -87,7 +96,7 @@ export function stateAt(facts: StateFacts, now: number): ProfileState {
   const token = facts.token;
   if (isValid(token, now)) {
     if (facts.refreshAt !== null && now >= facts.refreshAt) return 'expiring';
-    if (facts.failing && token.expiresAt !== null && now >= token.expiresAt - facts.leadMs) return 'expiring';
+    if (failingWithinLead(facts, now)) return 'expiring';
     return 'fresh';
   }
   return facts.failing ? 'error' : 'expired';

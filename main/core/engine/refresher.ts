@@ -9,7 +9,7 @@ import { TokentrayError, toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
 import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
-import { isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
+import { failingWithinLead, isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
 import { toProfileStatus } from '../wire.js';
 import { RequestCounter } from './request-counter.js';
 
@@ -80,6 +80,8 @@ export class Refresher {
   private waiters: Waiter[] | null = null;
   /** The last state emitted; null before the first event. */
   emitted: ProfileState | null = null;
+  /** Whether the last status emitted was inside the failing lead window (failingWithinLead). */
+  emittedWarning = false;
   readonly requests = new RequestCounter();
 
   constructor(
@@ -129,6 +131,11 @@ export class Refresher {
       },
       now,
     );
+  }
+
+  /** Whether refreshing fails with the token's expiry within the lead time. */
+  warning(now: number): boolean {
+    return failingWithinLead({ failing: this.failure !== null, token: this.current, leadMs: this.host.leadMs() }, now);
   }
 
   /** A status at `now`; reading it changes nothing. */

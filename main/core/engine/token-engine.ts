@@ -332,10 +332,16 @@ export class TokenEngine implements Engine {
       void refresher.attempt();
       return;
     }
+    // Planned first, so the status emitted below carries the next refresh it announces (after a
+    // refresh the old plan was cleared, and the dashboard showed no next refresh until a reload).
+    this.scheduler.plan(refresher, now);
     const state = refresher.state(now);
-    if (state !== refresher.emitted) {
+    const warning = refresher.warning(now);
+    // The lead window can open while the state stays "expiring": it is news for the notifications.
+    if (state !== refresher.emitted || warning !== refresher.emittedWarning) {
       const previous = refresher.emitted;
       refresher.emitted = state;
+      refresher.emittedWarning = warning;
       this.emit({
         type: 'profile',
         status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state),
@@ -343,7 +349,6 @@ export class TokenEngine implements Engine {
         recovered: recovered && (state === 'fresh' || state === 'expiring'),
       });
     }
-    this.scheduler.plan(refresher, now);
   }
 
   /**
