@@ -1,8 +1,9 @@
 // `tokentray profile add|list|show|rm` (docs/cli.md), through the same profile service as the
 // dashboard: `add` validates everything first and changes nothing on invalid input; the secret goes to
-// the keychain, the rest to the JSON store.
+// the vault in use, the rest to the JSON store.
 import type { Command } from 'commander';
 import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
+import { ANY_VAULT, vaultPlace } from '../../../common/vault-place.js';
 import { PROVIDERS, isProviderId, secretFieldsOf, type FieldSpec, type SecretField } from '../../../common/providers.js';
 import { systemClock } from '../../core/clock.js';
 import { ProfileService } from '../../core/engine/profile-service.js';
@@ -34,7 +35,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
   withCommonOptions(profile.command('add').argument('<id>', 'profile id: 1-64 characters of a-z, 0-9 and -'), {
     json: true,
   })
-    .description('create a profile and store its secret in the OS keychain')
+    .description(`create a profile and store its secret in ${ANY_VAULT}`)
     .requiredOption('--provider <provider>', `one of: ${Object.keys(PROVIDERS).join(', ')}`)
     .option('--name <name>', 'display name (default: the id)')
     .option('--client-id <id>', 'client id / API key / public key')
@@ -81,14 +82,14 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
 
   withCommonOptions(profile.command('rm').argument('<id>'), { json: true })
     .alias('remove')
-    .description('remove a profile and its keychain entries')
+    .description(`remove a profile, and its secrets and cached token from ${ANY_VAULT}`)
     .action((id: string, options: CommonOptions) =>
       run(options, async (context) => {
         context.requireProfile(id);
-        // Keychain first: if it is unavailable the profile stays, so its secret is never orphaned.
+        // The vault first: if it is unavailable the profile stays, so its secret is never orphaned.
         await profileService(context).remove(id);
         if (options.json) return context.json({ removed: true, id });
-        context.io.stderr.write(`Removed profile "${id}" and its keychain entries.\n`);
+        context.io.stderr.write(`Removed profile "${id}" and its entries in ${await vaultInUse(context)}.\n`);
       }),
     );
 }
@@ -109,7 +110,12 @@ async function addProfile(context: CliContext, id: string, options: AddOptions):
   // The same save as the dashboard's: validated once, secrets first, rolled back on failure.
   const stored = await asUsageAsync(() => service.save(checked, secrets, 'create'));
   if (options.json) return context.json(stored);
-  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in the OS keychain.\n`);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in ${await vaultInUse(context)}.\n`);
+}
+
+/** The vault this command used (already chosen by the time a secret was read or written). */
+async function vaultInUse(context: CliContext): Promise<string> {
+  return vaultPlace((await context.chosenVault()).vault.backend);
 }
 
 function profileService(context: CliContext): ProfileService {
@@ -179,13 +185,13 @@ function labelOf(provider: string, field: SecretField): string {
   return spec?.label ?? field;
 }
 
-/** Which secret fields the keychain holds, without reading them out to the terminal. */
+/** Which secret fields the vault holds, without reading them out to the terminal. */
 async function secretPresence(context: CliContext, profile: ProfileConfig): Promise<Record<string, string>> {
   const result: Record<string, string> = {};
   for (const field of secretFieldsOf(profile.provider)) {
     try {
       const value = await context.vault.getSecret(profile.id, field);
-      const where = (await context.chosenVault()).vault.backend === 'file' ? 'the encrypted vault file' : 'the OS keychain';
+      const where = await vaultInUse(context);
       result[field] = value === null ? `missing from ${where}` : `stored in ${where}`;
     } catch (error) {
       if (!isTokentrayError(error)) throw error;
