@@ -27,6 +27,7 @@ import { createTestHooks, installTestHooks, testHooksEnabled } from './electron/
 import { setupTray } from './electron/tray-setup.js';
 import { DashboardWindow, hardenSession, hardenWebContents, registerAppScheme, serveAppProtocol } from './electron/window.js';
 import { resolveConfigDir } from './node/config-dir.js';
+import { HistoryFiles } from './node/history-files.js';
 import { packageRoot } from './node/package-root.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './node/vault-choice.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './node/local-socket.js';
@@ -94,6 +95,7 @@ async function run(): Promise<void> {
     vault,
     version: app.getVersion(),
     logger: logger('engine'),
+    history: new HistoryFiles(configDir),
     clipboard: { copy: async (profileId, what) => (copier ? copier.copy(profileId, what, 'dashboard') : false) },
   });
   copier = new CredentialCopier({ engine: core.engine, store, guard });

@@ -6,6 +6,7 @@ import { createCore, type Core } from '../core/app-core.js';
 import { isTokentrayError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { findRunningApp } from './app-client.js';
+import { HistoryFiles } from './history-files.js';
 import { openFileStore } from './file-store.js';
 import { packageRoot, packageVersion } from './package-root.js';
 import { KeytarVault } from './keytar-vault.js';
@@ -84,7 +85,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   let port: number;
   const wanted = options.port ?? store.getSettings().port;
   try {
-    core = await createCore({ store, vault, logger, version, dashboardDir });
+    core = await createCore({ store, vault, logger, version, dashboardDir, history: new HistoryFiles(configDir) });
     port = await core.start(wanted);
   } catch (error) {
     vault.close();
