@@ -1,8 +1,9 @@
-// Domain objects become contract objects here and nowhere else (SPEC section 4): the token answer
+// Domain objects become contract objects here and nowhere else (docs/http-api.md): the token answer
 // shared by the loopback API, the dashboard's RPC and the CLI, a profile's status, the client key's
 // public record, and the one rounding of expires_in that every surface (API, relay, profile test) uses.
 import type { ClientKeyInfo, ProfileConfig, ProfileState, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import type { TokentrayError } from './errors.js';
+import { validUntil } from './engine/lifetime.js';
 import type { ClientKeyRecord, Token } from './types.js';
 
 export function toTokenResponse(token: Token, now: number): TokenResponse {
@@ -87,12 +88,15 @@ export interface StatusFacts {
 /** A token's own times in ISO form, as statuses and the activity log show them. */
 export interface TokenTimes {
   expiresAt: string | null;
+  /** The last moment the engine hands the token out (lifetime.ts); null when it never expires. */
+  validUntil: string | null;
   obtainedAt: string;
 }
 
 export function tokenTimesOf(token: Token): TokenTimes {
   return {
     expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
+    validUntil: token.expiresAt === null ? null : new Date(validUntil(token)).toISOString(),
     obtainedAt: new Date(token.obtainedAt).toISOString(),
   };
 }
@@ -108,6 +112,7 @@ export function toProfileStatus(facts: StatusFacts): ProfileStatus {
     provider: facts.profile.provider,
     state: facts.state,
     expiresAt: times?.expiresAt ?? null,
+    validUntil: times?.validUntil ?? null,
     obtainedAt: times?.obtainedAt ?? null,
     // The last refresh is usually the moment the current token was obtained.
     lastRefreshAt:
