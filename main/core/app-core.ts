@@ -7,6 +7,7 @@ import type { SessionOptions } from './api/sessions.js';
 import { watchClientKeys } from './client-key-service.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
+import type { HistoryStore } from './engine/history.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
 import { createProviderRegistry } from './providers/index.js';
@@ -33,6 +34,8 @@ export interface CoreDeps {
   limits?: Partial<LoopbackLimits>;
   /** Tests shorten the dashboard sessions' link and idle windows. */
   sessions?: Partial<SessionOptions>;
+  /** Where the activity log and request counts outlive a restart (main/node/history-files.ts). */
+  history?: HistoryStore;
 }
 
 export interface Core {
@@ -78,6 +81,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     // A long-running process: refreshes run by themselves, on one timer per profile.
     scheduler: new BackgroundScheduler({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...(deps.history === undefined ? {} : { history: deps.history }),
   });
   const lockable = isLockable(deps.vault) ? deps.vault : null;
   // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
@@ -136,6 +140,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     server,
     vault: lockable,
     async start(port) {
+      // Earlier runs' entries come before anything this run records, locked vault or not.
+      await engine.restoreHistory();
       // A locked file vault does not hold the server back: the dashboard's lock screen needs it.
       if (lockable === null || lockable.state === 'unlocked') await startEngine();
       unsubscribeVault = lockable?.onDidChangeState(follow) ?? null;
@@ -156,6 +162,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       await server.close();
       await engineTurn;
       await stopEngine();
+      await engine.closeHistory();
     },
   };
 }

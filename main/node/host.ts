@@ -3,6 +3,7 @@
 // socket, start the services that run beside the core, write runtime.json; stop all of it in reverse.
 // The hosts differ only by the named policies below, so a rule changed here holds for both.
 import { isTokentrayError, TokentrayError, toTokentrayError } from '../core/errors.js';
+import { HistoryFiles } from './history-files.js';
 import { createCore, type Core, type CoreDeps } from '../core/app-core.js';
 import type { ConfBackedStore } from '../core/config-store.js';
 import type { ClipboardPort } from '../core/rpc.js';
@@ -219,6 +220,8 @@ async function composeCore(options: HostOptions, store: ConfBackedStore, vault: 
       vault,
       logger: options.logger,
       version: options.version,
+      // The activity log and request counts outlive a restart.
+      history: new HistoryFiles(options.configDir),
       ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
       ...(options.clipboard === undefined ? {} : { clipboard: options.clipboard }),
       ...options.core,

@@ -29,6 +29,8 @@ import { ProfileService } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
 import { Emitter } from '../../../common/emitter.js';
+import type { HistoryStore } from './history.js';
+import { RequestCounter } from './request-counter.js';
 
 export interface TokenEngineOptions extends RefreshRules {
   /** How long a demand waits for a refresh before failing with no_valid_token. */
@@ -64,6 +66,8 @@ export interface TokenEngineDeps {
    * default) for one-shot use, which reads cached tokens lazily and sets no timers.
    */
   scheduler?: Scheduler;
+  /** Where the activity log and the request counts outlive the process; without one they live in memory only. */
+  history?: HistoryStore;
   options?: Partial<TokenEngineOptions>;
 }
 
@@ -78,6 +82,10 @@ export class TokenEngine implements Engine {
   private readonly scheduler: Scheduler;
   private readonly options: TokenEngineOptions;
   private readonly refreshers = new Map<string, Refresher>();
+  /** Upstream request times per profile id, kept across a stop and start (the file vault's Lock). */
+  private readonly requestCounts = new Map<string, RequestCounter>();
+  private readonly history: HistoryStore | undefined;
+  private historyRead: Promise<void> | null = null;
   private readonly profiles: ProfileService;
   private readonly log: ActivityLog;
   private readonly stateEvents = new Emitter<EngineStateEvent>((error) => this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind }));
@@ -87,6 +95,7 @@ export class TokenEngine implements Engine {
   private running = false;
   private leadMs = 300_000;
   private settingsKey = '';
+  private lastActivityEvent: { type: 'activity'; entry: ActivityEntry } | null = null;
 
   constructor(deps: TokenEngineDeps) {
     this.store = deps.store;
@@ -96,6 +105,7 @@ export class TokenEngine implements Engine {
     this.fetch = deps.fetch;
     this.logger = deps.logger ?? NOOP_LOGGER;
     this.scheduler = deps.scheduler ?? ON_DEMAND;
+    this.history = deps.history;
     const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.options = options;
     this.log = new ActivityLog(options.activityCapacity);
@@ -111,6 +121,7 @@ export class TokenEngine implements Engine {
       leadMs: () => options.leadTimeMs?.() ?? this.leadMs,
       obtain: (profile, secrets, signal) => this.obtainWith(profile, secrets, signal),
       record: (kind, profileId, detail) => this.append(kind, profileId, undefined, detail),
+      requested: (refresher) => this.countRequest(refresher, this.clock.now()),
       changed: (refresher, recovered) => this.changed(refresher, recovered),
     };
     this.schedulerHost = {
@@ -126,9 +137,19 @@ export class TokenEngine implements Engine {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    await this.restoreHistory();
     this.readSettings(false);
-    for (const profile of this.store.listProfiles()) this.refreshers.set(profile.id, new Refresher(profile, this.host));
+    for (const profile of this.store.listProfiles()) this.refreshers.set(profile.id, this.newRefresher(profile));
     await this.scheduler.start(this.schedulerHost);
+  }
+
+  /**
+   * Reads the activity log and request times an earlier run kept, once; start() does it too. A host
+   * calls it before anything is recorded, so restored entries come first.
+   */
+  restoreHistory(): Promise<void> {
+    this.historyRead ??= this.readHistory();
+    return this.historyRead;
   }
 
   /**
@@ -148,6 +169,12 @@ export class TokenEngine implements Engine {
     for (const refresher of this.refreshers.values()) refresher.halt(stopping);
     // Nothing stays in memory once stopped (the file vault's Lock stops the engine): start() reloads.
     this.refreshers.clear();
+    await this.history?.flush();
+  }
+
+  /** Writes what the history store still holds, then closes it (the process is ending). */
+  async closeHistory(): Promise<void> {
+    await this.history?.close();
   }
 
   // ---------------------------------------------------------------- profiles
@@ -178,7 +205,8 @@ export class TokenEngine implements Engine {
     try {
       // An edit that left a secret blank keeps the stored one, so the test uses it too.
       const merged = await readSecrets(this.vault, result.profile, result.secrets);
-      this.refreshers.get(result.profile.id)?.requests.add(this.clock.now());
+      const known = this.refreshers.get(result.profile.id);
+      if (known !== undefined) this.countRequest(known, this.clock.now());
       const token = await this.obtainWith(resolveProfile(result.profile), merged, undefined);
       const now = this.clock.now();
       return {
@@ -288,7 +316,7 @@ export class TokenEngine implements Engine {
 
   onDidEmit(listener: (event: EngineEvent) => void): () => void {
     const offState = this.onDidChangeState(listener);
-    const offActivity = this.onDidRecordActivity((entry) => listener({ type: 'activity', entry }));
+    const offActivity = this.onDidRecordActivity((entry) => listener(this.activityEvent(entry)));
     return () => {
       offState();
       offActivity();
@@ -296,6 +324,12 @@ export class TokenEngine implements Engine {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Every onDidEmit listener gets the same event for an entry: one object per entry, not per listener. */
+  private activityEvent(entry: ActivityEntry): EngineEvent {
+    if (this.lastActivityEvent?.entry !== entry) this.lastActivityEvent = { type: 'activity', entry };
+    return this.lastActivityEvent;
+  }
 
   /** Every token handed out is recorded, with its consumer (docs/http-api.md). */
   private handOut(refresher: Refresher, token: Token, client: string | undefined): Token {
@@ -305,9 +339,46 @@ export class TokenEngine implements Engine {
 
   private append(kind: ActivityKind, profileId: string | undefined, client: string | undefined, detail: string | undefined): void {
     this.log.append(this.clock.now(), kind, profileId, client, detail);
+    this.history?.activityAdded();
     // Thousands of tokens a second may be handed out: build the entry only when someone listens.
     if (this.activityEvents.size === 0) return;
     this.activityEvents.emit(this.log.newest() as ActivityEntry);
+  }
+
+  private newRefresher(profile: ProfileConfig): Refresher {
+    let requests = this.requestCounts.get(profile.id);
+    if (requests === undefined) {
+      requests = new RequestCounter();
+      this.requestCounts.set(profile.id, requests);
+    }
+    return new Refresher(profile, this.host, requests);
+  }
+
+  private countRequest(refresher: Refresher, at: number): void {
+    refresher.requests.add(at);
+    this.history?.requestMade(refresher.id, at);
+  }
+
+  private async readHistory(): Promise<void> {
+    const history = this.history;
+    if (history === undefined) return;
+    const kept = await history.load({
+      now: () => this.clock.now(),
+      report: (problem) => this.logger.warn(problem.message, { file: problem.file, ...(problem.movedTo === undefined ? {} : { movedTo: problem.movedTo }) }),
+    });
+    this.log.restore(kept.activity);
+    for (const [id, times] of kept.requests) {
+      let counter = this.requestCounts.get(id);
+      if (counter === undefined) {
+        counter = new RequestCounter();
+        this.requestCounts.set(id, counter);
+      }
+      // A counter takes times in order: the kept ones come before any this run has counted.
+      const counted = counter.times();
+      counter.clear();
+      for (const at of [...times, ...counted]) counter.add(at);
+    }
+    history.follow(this.log);
   }
 
   private refresherFor(id: string): Refresher {
@@ -318,7 +389,7 @@ export class TokenEngine implements Engine {
       if (profile === undefined) {
         throw noSuchProfile(id);
       }
-      refresher = new Refresher(profile, this.host);
+      refresher = this.newRefresher(profile);
       this.refreshers.set(id, refresher);
     }
     return refresher;
@@ -358,7 +429,7 @@ export class TokenEngine implements Engine {
   private applyProfile(profile: ProfileConfig, how: { secretsChanged: boolean; explicit: boolean }): void {
     const existing = this.refreshers.get(profile.id);
     if (existing === undefined) {
-      const created = new Refresher(profile, this.host);
+      const created = this.newRefresher(profile);
       this.refreshers.set(profile.id, created);
       this.append('profile-added', profile.id, undefined, undefined);
       if (this.running) this.scheduler.adopt(created);
@@ -376,6 +447,7 @@ export class TokenEngine implements Engine {
     refresher.remove();
     this.scheduler.forget(refresher);
     this.refreshers.delete(id);
+    this.requestCounts.delete(id);
     this.emit({ type: 'profile-removed', id });
     this.append('profile-removed', id, undefined, undefined);
   }

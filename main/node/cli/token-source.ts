@@ -46,9 +46,10 @@ function appSource(app: RunningApp): TokenSource {
 
 async function engineSource(context: CliContext): Promise<TokenSource> {
   // Loaded only by the commands that need tokens: `profile list` and `--help` stay quick.
-  const [{ TokenEngine }, { createProviderRegistry }] = await Promise.all([
+  const [{ TokenEngine }, { createProviderRegistry }, { HistoryFiles }] = await Promise.all([
     import('../../core/engine/token-engine.js'),
     import('../../core/providers/index.js'),
+    import('../history-files.js'),
   ]);
   const engine = new TokenEngine({
     store: context.store,
@@ -57,6 +58,8 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     clock: systemClock,
     fetch: (input, init) => fetch(input, init),
     logger: context.logger,
+    // Its hand-outs and requests join the app's record; it reads only the request times (statuses).
+    history: new HistoryFiles(context.configDir, { readActivity: false }),
   });
   await engine.start();
   const credential = async (id: string): Promise<Credential> => {
@@ -73,6 +76,9 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
       await engine.loadCachedTokens();
       return engine.statuses();
     },
-    close: () => engine.stop(),
+    close: async () => {
+      await engine.stop();
+      await engine.closeHistory();
+    },
   };
 }
