@@ -46,16 +46,17 @@ function appSource(app: RunningApp): TokenSource {
 
 async function engineSource(context: CliContext): Promise<TokenSource> {
   // Loaded only by the commands that need tokens: `profile list` and `--help` stay quick.
-  const [{ TokenEngine }, { createProviderRegistry }] = await Promise.all([
+  const [{ TokenEngine }, { createProviderRegistry }, { tlsAwareFetch }] = await Promise.all([
     import('../../core/engine/token-engine.js'),
     import('../../core/providers/index.js'),
+    import('../../core/tls-fetch.js'),
   ]);
   const engine = new TokenEngine({
     store: context.store,
     vault: context.vault,
     providers: createProviderRegistry(),
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    fetch: tlsAwareFetch,
     logger: context.logger,
   });
   await engine.start();
