@@ -63,9 +63,10 @@ export type ProfileField =
 /**
  * What a field holds, so every form (the dashboard's, the CLI's prompts) renders and reads it from
  * this data instead of guessing from its name: a secret (kept in the vault, masked), a URL, a whole
- * number, one of a few choices, name=value parameters, an Acquia organization scope, or plain text.
+ * number, one of a few choices, name=value parameters, an Acquia organization scope, a public PEM
+ * certificate (pasted or read from a file), an absolute file path, or plain text.
  */
-export const FIELD_TYPES = ['text', 'secret', 'url', 'organization-scope', 'number', 'choice', 'params'] as const;
+export const FIELD_TYPES = ['text', 'secret', 'url', 'organization-scope', 'number', 'choice', 'params', 'pem', 'path'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldSpec {
@@ -142,7 +143,7 @@ const keyFields: readonly FieldSpec[] = [
   },
   {
     field: 'clientCert',
-    type: 'text',
+    type: 'pem',
     pem: true,
     label: 'Client certificate (PEM)',
     required: true,
@@ -171,7 +172,7 @@ const keyFields: readonly FieldSpec[] = [
 /** Every provider may name a CA bundle to trust for its token URL and its API (a private CA). */
 const caFile: FieldSpec = {
   field: 'caFile',
-  type: 'text',
+  type: 'path',
   label: 'CA bundle file',
   required: false,
   help: 'Path of a PEM file of the CA certificates to trust for the token URL and the API, instead of the system ones.',

@@ -138,6 +138,8 @@ export function clientAssertion(input: AssertionInput): Promise<string> {
     .sign(input.key);
 }
 
+const NOT_BEFORE_SKEW_MS = 5 * 60_000;
+
 /** The first certificate of a PEM text, or a config error naming which PEM is broken. */
 function parseCertificate(pem: string, what: string): X509Certificate {
   try {
@@ -164,7 +166,8 @@ export function checkClientCertificate(pem: string, key: KeyObject, now: number)
       hint: 'Issue a new certificate for the key (and register it with the server), then save the profile again.',
     });
   }
-  if (Number.isFinite(from) && now < from) {
+  // A certificate issued a moment ago on a machine whose clock is a little ahead is not refused.
+  if (Number.isFinite(from) && now + NOT_BEFORE_SKEW_MS < from) {
     throw new TokentrayError('config', `The client certificate is not valid until ${new Date(from).toISOString()}.`, {
       hint: "Check this computer's clock, or use a certificate that is valid now.",
     });

@@ -411,6 +411,8 @@ const INPUT_TYPES: Record<FieldType, 'text' | 'password' | 'url'> = {
   number: 'text',
   choice: 'text',
   params: 'text',
+  pem: 'text',
+  path: 'text',
 };
 
 function ProviderField(props: {
