@@ -2,7 +2,7 @@
 // the CLI): types and the zod schemas that validate payloads. Imports nothing from main/ or renderer/.
 import { z } from 'zod';
 import type { ErrorKind } from './errors.js';
-import { AUTH_METHODS, PROVIDER_IDS, type ProviderId } from './providers.js';
+import { AUTH_METHODS, PROVIDER_IDS, SIGNING_ALGS, type ProviderId } from './providers.js';
 
 export const PROFILE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -35,6 +35,15 @@ export const profileConfigSchema = z.strictObject({
   defaultLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
   sessionLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
+  /** Client authentication with keys (docs/client-auth.md): the assertion's `kid` header. */
+  keyId: z.string().trim().min(1).max(200).optional(),
+  signingAlg: z.enum(SIGNING_ALGS).optional(),
+  /** The assertion's `aud`; the token URL when absent. */
+  assertionAudience: z.string().trim().min(1).max(2000).optional(),
+  /** The client certificate, PEM: public, so it lives here; its private key is a secret. */
+  clientCert: z.string().max(65_536).refine((value) => value.includes('-----BEGIN CERTIFICATE-----'), 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)').optional(),
+  /** A CA bundle (PEM file) to trust for the token URL and the API, read when used. */
+  caFile: z.string().min(1).max(4096).refine((value) => value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value), 'must be an absolute path').optional(),
   paused: z.boolean().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
@@ -45,6 +54,8 @@ export type ProfileConfig = z.infer<typeof profileConfigSchema>;
 export const profileSecretsSchema = z.strictObject({
   clientSecret: z.string().min(1).max(10_000).optional(),
   password: z.string().min(1).max(10_000).optional(),
+  /** PEM (PKCS#8, PKCS#1, SEC1) or a private JWK; an RSA 4096 key in PEM is about 3.3 kB. */
+  privateKey: z.string().min(1).max(65_536).optional(),
 });
 export type ProfileSecrets = z.infer<typeof profileSecretsSchema>;
 

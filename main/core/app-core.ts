@@ -12,6 +12,7 @@ import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
+import { tlsAwareFetch } from './tls-fetch.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
 import { isLockable, type LockableVault } from './vault-control.js';
 
@@ -71,7 +72,7 @@ export async function ensureCliClientKey(store: ConfigStore, vault: Vault, clock
 
 export async function createCore(deps: CoreDeps): Promise<Core> {
   const clock = deps.clock ?? systemClock;
-  const fetchLike: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
+  const fetchLike: FetchLike = deps.fetch ?? tlsAwareFetch;
   const engine = new TokenEngine({
     store: deps.store,
     vault: deps.vault,

@@ -3,10 +3,11 @@
 // through, and a 401 from the API is answered by one refresh and one retry when the request can be
 // replayed safely.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { resolveProfile } from '../profiles.js';
-import type { ConfigStore, Engine, Logger, Token } from '../types.js';
+import { tlsOptions } from '../tls-fetch.js';
+import type { ClientTls, ConfigStore, Engine, Logger, Token } from '../types.js';
 import { bufferUpTo } from './body.js';
 import { noSuchProfile, type TokentrayError } from '../errors.js';
 import { errorFromApiAnswer } from '../providers/http-errors.js';
@@ -152,6 +153,11 @@ function upstreamProblem(error: unknown, target: URL): HttpProblem {
 export class ProfileProxy {
   /** The re-authentication after a 401, shared by every request that failed with the same token. */
   private readonly reauth = new Map<string, { failed: string; next: Promise<Token> }>();
+  /**
+   * One keep-alive agent per profile's TLS material (the engine hands out the same object until the
+   * profile changes), so connections that present a client certificate are reused by that profile only.
+   */
+  private readonly agents = new WeakMap<ClientTls, HttpsAgent>();
 
   constructor(private readonly options: ProxyOptions) {}
 
@@ -170,6 +176,10 @@ export class ProfileProxy {
     const method = (req.method ?? 'GET').toUpperCase();
 
     let token = await engine.getToken(target.profileId, { client: target.client });
+    // A certificate-bound token (RFC 8705 section 3) is accepted only over the certificate it was
+    // issued to, and a profile's CA bundle is its API's trust too (docs/client-auth.md).
+    const tls = url.protocol === 'https:' ? await engine.clientTls(target.profileId) : null;
+    const agent = tls === null ? undefined : this.agentFor(tls);
 
     // Buffer a replayable request's body (up to the limit) so it can be sent twice; anything larger,
     // and every POST/PATCH, is streamed once and never retried.
@@ -190,7 +200,7 @@ export class ProfileProxy {
     const baseHeaders = forwardHeaders(req.headers);
     let retried = false;
     for (;;) {
-      const upstreamRes = await this.send(req, res, url, method, { ...baseHeaders, ...token.headers }, buffered, prefix);
+      const upstreamRes = await this.send(req, res, url, method, { ...baseHeaders, ...token.headers }, buffered, prefix, agent);
       if (upstreamRes === null) return;
       const status = upstreamRes.statusCode ?? 502;
       let head: Buffer[] = [];
@@ -239,6 +249,15 @@ export class ProfileProxy {
     }
   }
 
+  private agentFor(tls: ClientTls): HttpsAgent {
+    let agent = this.agents.get(tls);
+    if (agent === undefined) {
+      agent = new HttpsAgent({ keepAlive: true, ...tlsOptions(tls) });
+      this.agents.set(tls, agent);
+    }
+    return agent;
+  }
+
   private reauthenticate(target: ProxyRequest, failed: Token): Promise<Token> {
     const current = this.reauth.get(target.profileId);
     if (current !== undefined && current.failed === failed.accessToken) return current.next;
@@ -261,6 +280,7 @@ export class ProfileProxy {
     headers: OutgoingHttpHeaders,
     buffered: Buffer | null,
     prefix: Buffer[],
+    agent: HttpsAgent | undefined,
   ): Promise<IncomingMessage | null> {
     return new Promise((resolve) => {
       // Revoked (or gone) while waiting for a token or a body: nothing is sent upstream.
@@ -273,7 +293,7 @@ export class ProfileProxy {
         if (buffered.length > 0 || 'content-length' in outgoing) outgoing['content-length'] = String(buffered.length);
       }
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const upstream = send(url, { method, headers: outgoing, timeout: this.options.upstreamTimeoutMs });
+      const upstream = send(url, { method, headers: outgoing, timeout: this.options.upstreamTimeoutMs, ...(agent === undefined ? {} : { agent }) });
       let settled = false;
       const finish = (value: IncomingMessage | null): void => {
         if (settled) return;

@@ -199,7 +199,7 @@ export function checkTarget(request: RelayRequest, profileAudience: string | und
 }
 
 /** The refusal's words live in common/relay.ts: the CLI and the dashboard's panel say the same. */
-export { relayRefusal } from '../../../common/relay.js';
+export { relayRefusal, relayRefusalFor } from '../../../common/relay.js';
 
 /**
  * The audience the profile's tokens are requested for: the profile's, else its provider's default,

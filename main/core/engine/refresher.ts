@@ -3,7 +3,7 @@
 // (settle waiting demands, record activity, write the keychain cache) and then tells the engine, whose
 // scheduler (if one is plugged in) decides what runs next. The time rules themselves are lifetime.ts.
 import type { ActivityKind, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus } from '../../../common/contract.js';
-import { PROVIDERS, secretFieldsOf } from '../../../common/providers.js';
+import { PROVIDERS, secretFieldsFor } from '../../../common/providers.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
@@ -505,7 +505,7 @@ export class Refresher {
 /** The stored secrets of a profile, with the given ones taking precedence (an edit may leave one blank). */
 export async function readSecrets(vault: Vault, profile: ProfileConfig, given: ProfileSecrets): Promise<ProfileSecrets> {
   const secrets: ProfileSecrets = { ...given };
-  for (const field of secretFieldsOf(profile.provider)) {
+  for (const field of secretFieldsFor(profile)) {
     if (secrets[field] !== undefined && secrets[field] !== '') continue;
     const value = await vault.getSecret(profile.id, field);
     if (value === null) {

@@ -12,11 +12,13 @@ import { NOOP_LOGGER } from '../logger.js';
 import { resolveProfile } from '../profiles.js';
 import { secondsLeft } from '../wire.js';
 import type {
+  ClientTls,
   ConfigStore,
   Engine,
   EngineStateEvent,
   FetchLike,
   Logger,
+  ProviderContext,
   ProviderRegistry,
   ResolvedProfile,
   Token,
@@ -25,6 +27,7 @@ import type {
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
+import { checkClientAuth, clientTlsOf } from '../providers/client-auth.js';
 import { ProfileService } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
@@ -86,6 +89,12 @@ export class TokenEngine implements Engine {
   private readonly requestCounts = new Map<string, RequestCounter>();
   private readonly history: HistoryStore | undefined;
   private historyRead: Promise<void> | null = null;
+  /**
+   * Each profile's TLS material for the proxy, read once from the store and the vault: a token bound
+   * to a certificate (RFC 8705) goes to the API over that same certificate. Dropped when the profile
+   * changes (which also replaces its token).
+   */
+  private readonly tlsMaterial = new Map<string, Promise<ClientTls | null>>();
   private readonly profiles: ProfileService;
   private readonly log: ActivityLog;
   private readonly stateEvents = new Emitter<EngineStateEvent>((error) => this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind }));
@@ -169,6 +178,7 @@ export class TokenEngine implements Engine {
     for (const refresher of this.refreshers.values()) refresher.halt(stopping);
     // Nothing stays in memory once stopped (the file vault's Lock stops the engine): start() reloads.
     this.refreshers.clear();
+    this.tlsMaterial.clear();
     await this.history?.flush();
   }
 
@@ -205,6 +215,7 @@ export class TokenEngine implements Engine {
     try {
       // An edit that left a secret blank keeps the stored one, so the test uses it too.
       const merged = await readSecrets(this.vault, result.profile, result.secrets);
+      await checkClientAuth(result.profile, merged, this.clock.now());
       const known = this.refreshers.get(result.profile.id);
       if (known !== undefined) this.countRequest(known, this.clock.now());
       const token = await this.obtainWith(resolveProfile(result.profile), merged, undefined);
@@ -275,6 +286,20 @@ export class TokenEngine implements Engine {
     const state = refresher.state(now);
     refresher.emitted = state;
     this.emit({ type: 'profile', status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state), previous: state, recovered: false });
+  }
+
+  clientTls(id: string): Promise<ClientTls | null> {
+    const known = this.tlsMaterial.get(id);
+    if (known !== undefined) return known;
+    const profile = this.store.getProfile(id);
+    if (profile === undefined) return Promise.reject(noSuchProfile(id));
+    const material = readSecrets(this.vault, profile, {}).then((secrets) => clientTlsOf(profile, secrets));
+    this.tlsMaterial.set(id, material);
+    // A failure (a locked vault, a CA file moved) is not kept: the next request tries again.
+    material.catch(() => {
+      if (this.tlsMaterial.get(id) === material) this.tlsMaterial.delete(id);
+    });
+    return material;
   }
 
   // ---------------------------------------------------------------- status, activity, events
@@ -427,6 +452,7 @@ export class TokenEngine implements Engine {
    * credential stop) or from another process's write noticed through the store.
    */
   private applyProfile(profile: ProfileConfig, how: { secretsChanged: boolean; explicit: boolean }): void {
+    this.tlsMaterial.delete(profile.id);
     const existing = this.refreshers.get(profile.id);
     if (existing === undefined) {
       const created = this.newRefresher(profile);
@@ -445,6 +471,7 @@ export class TokenEngine implements Engine {
     const refresher = this.refreshers.get(id);
     if (refresher === undefined) return;
     refresher.remove();
+    this.tlsMaterial.delete(id);
     this.scheduler.forget(refresher);
     this.refreshers.delete(id);
     this.requestCounts.delete(id);
@@ -488,12 +515,16 @@ export class TokenEngine implements Engine {
     }
   }
 
-  private obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
+  private async obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
     const provider = this.providers.get(profile.provider);
     if (provider === undefined) {
-      return Promise.reject(new TokentrayError('internal', `The provider "${profile.provider}" is not available.`));
+      throw new TokentrayError('internal', `The provider "${profile.provider}" is not available.`);
     }
-    const context = signal === undefined ? { fetch: this.fetch, clock: this.clock } : { fetch: this.fetch, clock: this.clock, signal };
+    const context: ProviderContext = { fetch: this.fetch, clock: this.clock };
+    if (signal !== undefined) context.signal = signal;
+    // Read for every request: a renewed CA file or certificate is used without a restart.
+    const tls = await clientTlsOf(profile, secrets);
+    if (tls !== null) context.tls = tls;
     return provider.obtain(profile, secrets, context);
   }
 

@@ -46,17 +46,18 @@ function appSource(app: RunningApp): TokenSource {
 
 async function engineSource(context: CliContext): Promise<TokenSource> {
   // Loaded only by the commands that need tokens: `profile list` and `--help` stay quick.
-  const [{ TokenEngine }, { createProviderRegistry }, { HistoryFiles }] = await Promise.all([
+  const [{ TokenEngine }, { createProviderRegistry }, { HistoryFiles }, { tlsAwareFetch }] = await Promise.all([
     import('../../core/engine/token-engine.js'),
     import('../../core/providers/index.js'),
     import('../history-files.js'),
+    import('../../core/tls-fetch.js'),
   ]);
   const engine = new TokenEngine({
     store: context.store,
     vault: context.vault,
     providers: createProviderRegistry(),
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    fetch: tlsAwareFetch,
     logger: context.logger,
     // Its hand-outs and requests join the app's record; it reads only the request times (statuses).
     history: new HistoryFiles(context.configDir, { readActivity: false }),
