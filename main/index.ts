@@ -31,6 +31,7 @@ import { packageRoot } from './node/package-root.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './node/vault-choice.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './node/local-socket.js';
 import { removeRuntimeFile, writeRuntimeFile } from './node/runtime-file.js';
+import { nodeSinkPorts } from './node/sink-hooks.js';
 
 // The project (or app.asar) root, where dist/ and assets/ live.
 const appRoot = packageRoot(fileURLToPath(import.meta.url));
@@ -94,6 +95,7 @@ async function run(): Promise<void> {
     vault,
     version: app.getVersion(),
     logger: logger('engine'),
+    sinks: nodeSinkPorts(),
     clipboard: { copy: async (profileId, what) => (copier ? copier.copy(profileId, what, 'dashboard') : false) },
   });
   copier = new CredentialCopier({ engine: core.engine, store, guard });

@@ -11,6 +11,8 @@ import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
+import { SinkKeeper, type SinkKeeperOptions, type SinkPorts } from './sinks/sink-keeper.js';
+import { withSinkStatuses } from './sinks/sink-status.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
 import { isLockable, type LockableVault } from './vault-control.js';
 
@@ -33,6 +35,10 @@ export interface CoreDeps {
   limits?: Partial<LoopbackLimits>;
   /** Tests shorten the dashboard sessions' link and idle windows. */
   sessions?: Partial<SessionOptions>;
+  /** Files and processes for config.json's token files (main/node/sink-ports.ts); without them none are kept. */
+  sinks?: SinkPorts;
+  /** Tests shorten the hooks' timeout and back-off. */
+  sinkOptions?: Partial<SinkKeeperOptions>;
 }
 
 export interface Core {
@@ -46,6 +52,8 @@ export interface Core {
    * (cached tokens, schedules) when it is unlocked, and stops again on Lock.
    */
   readonly vault: LockableVault | null;
+  /** Keeps the token files while the engine runs; null without sink ports. */
+  readonly sinks: SinkKeeper | null;
   /** Closes the server, then stops the engine (timers and in-flight requests). */
   stop(): Promise<void>;
 }
@@ -80,20 +88,33 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
   const lockable = isLockable(deps.vault) ? deps.vault : null;
+  const keeper =
+    deps.sinks === undefined
+      ? null
+      : new SinkKeeper({
+          engine,
+          store: deps.store,
+          ports: deps.sinks,
+          clock,
+          ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+          ...(deps.sinkOptions === undefined ? {} : { options: deps.sinkOptions }),
+        });
+  // What the API and the dashboard see: each profile's status with its token files.
+  const shown = keeper === null ? engine : withSinkStatuses(engine, keeper);
   // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
   let engineTurn: Promise<void> = Promise.resolve();
   const rpc = createRpcHandlers({
     vaultSettled: () => engineTurn,
     // Asked lazily, of the server built just below: the port is known only once it listens.
     apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
-    engine,
+    engine: shown,
     store: deps.store,
     clock,
     ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
     ...(deps.clipboard === undefined ? {} : { clipboard: deps.clipboard }),
   });
   const server = createLoopbackServer({
-    engine,
+    engine: shown,
     store: deps.store,
     clock,
     rpc,
@@ -113,6 +134,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     if (started) return;
     await engine.start();
     started = true;
+    // After the engine's start, which has read every cached token: no file is removed for want of one.
+    keeper?.start();
     try {
       await ensureCliClientKey(deps.store, deps.vault, clock);
     } catch {
@@ -123,6 +146,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const stopEngine = async (): Promise<void> => {
     if (!started) return;
     started = false;
+    await keeper?.stop();
     await engine.stop();
   };
   const follow = (state: string): void => {
@@ -135,6 +159,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     rpc,
     server,
     vault: lockable,
+    sinks: keeper,
     async start(port) {
       // A locked file vault does not hold the server back: the dashboard's lock screen needs it.
       if (lockable === null || lockable.state === 'unlocked') await startEngine();

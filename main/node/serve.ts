@@ -12,6 +12,7 @@ import { KeytarVault } from './keytar-vault.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './local-socket.js';
 import { chooseVault, passphraseFromEnv, resolveVaultChoice } from './vault-choice.js';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { nodeSinkPorts } from './sink-hooks.js';
 
 export interface ServeOptions {
   configDir: string;
@@ -84,7 +85,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   let port: number;
   const wanted = options.port ?? store.getSettings().port;
   try {
-    core = await createCore({ store, vault, logger, version, dashboardDir });
+    core = await createCore({ store, vault, logger, version, dashboardDir, sinks: nodeSinkPorts() });
     port = await core.start(wanted);
   } catch (error) {
     vault.close();
