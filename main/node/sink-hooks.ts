@@ -40,7 +40,7 @@ function runCommand(argv: readonly string[], timeoutMs: number): Promise<HookOut
     child.once('close', (exitCode, signal) => {
       clearTimeout(timer);
       if (killer !== undefined) clearTimeout(killer);
-      if (timedOut) resolve({ ok: false, summary: `stopped after ${Math.round(timeoutMs / 1000)} s without finishing${shown()}` });
+      if (timedOut) resolve({ ok: false, summary: `stopped after ${timeoutMs / 1000} s without finishing${shown()}` });
       else if (exitCode === 0) resolve({ ok: true, summary: `exit 0${shown()}` });
       else resolve({ ok: false, summary: exitCode !== null ? `exit ${exitCode}${shown()}` : `killed by ${signal ?? 'a signal'}${shown()}` });
     });
