@@ -118,6 +118,50 @@ export interface ProfileStatus {
   lastError: ErrorInfo | null;
   requestsLastHour: number;
   requestsLastDay: number;
+  /** The profile's token files (SPEC section 7), when it has any; added by the app that keeps them. */
+  sinks?: SinkStatus[];
+}
+
+/**
+ * Token files (SPEC section 7; docs/sinks.md): what `tokentray sink add` keeps in config.json. The
+ * template is stored as text, read once from --template FILE, so what was checked is what is rendered.
+ */
+export const SINK_FORMATS = ['raw', 'env', 'json', 'header', 'netrc', 'template'] as const;
+export type SinkFormat = (typeof SINK_FORMATS)[number];
+
+/** A file mode as stored: four octal digits (`0600`), normalised by `sink add` (see main/core/sinks/sink-input.ts). */
+export const SINK_MODE_PATTERN = /^0[0-7]{3}$/;
+
+export const sinkConfigSchema = z.strictObject({
+  profileId: z.string().regex(PROFILE_ID_PATTERN, 'must be a profile id'),
+  path: z
+    .string()
+    .min(2)
+    .max(4096)
+    .refine((value) => value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value), 'must be an absolute path'),
+  format: z.enum(SINK_FORMATS),
+  template: z.string().min(1).max(65_536).optional(),
+  mode: z.string().regex(SINK_MODE_PATTERN, 'must be four octal digits such as 0600'),
+  /** An argument list run without a shell after the profile's files changed. */
+  onChange: z.array(z.string().min(1).max(4096)).min(1).max(256).optional(),
+  signal: z.string().regex(/^SIG[A-Z0-9]+$/).optional(),
+  pidFile: z.string().min(2).max(4096).optional(),
+});
+export type SinkConfig = z.infer<typeof sinkConfigSchema>;
+
+/** A sink as `/v1/profiles`, `sink list` and the dashboard show it: never the token. */
+export interface SinkStatus {
+  path: string;
+  format: SinkFormat;
+  mode: string;
+  /** The last time the file was written (or found already up to date). */
+  writtenAt: string | null;
+  /** Whether the file holds the current token now. */
+  present: boolean;
+  /** Why the file is not there or not current (removed at expiry, refused folder, ...). */
+  reason: string | null;
+  /** The last hook run, when the sink has one: its outcome in words. */
+  hook: string | null;
 }
 
 /** GET /v1/profiles/{id}/token */
@@ -144,6 +188,11 @@ export const ACTIVITY_KINDS = [
   'profile-removed',
   'client-added',
   'client-removed',
+  'sink-written',
+  'sink-removed',
+  'sink-failed',
+  'hook-ran',
+  'hook-failed',
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 

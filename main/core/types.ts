@@ -9,6 +9,7 @@ import type {
   ProfileSecrets,
   ProfileStatus,
   Settings,
+  SinkConfig,
   TestResult,
 } from '../../common/contract.js';
 import type { ProviderDefaults, ProviderId, SecretField } from '../../common/providers.js';
@@ -114,6 +115,11 @@ export interface ConfigStore {
   listClients(): ClientKeyRecord[];
   putClient(record: ClientKeyRecord): void;
   removeClient(name: string): boolean;
+  /** Token files (SPEC section 7); entries that do not match the schema are skipped. */
+  listSinks(): SinkConfig[];
+  /** Adds the sink, or replaces the one with the same profile and path. */
+  putSink(sink: SinkConfig): void;
+  removeSink(profileId: string, path: string): boolean;
   /** Fires after any change, including a write by another process (the CLI). Returns unsubscribe. */
   onDidChange(listener: () => void): () => void;
   /** Where the file lives, for messages. */

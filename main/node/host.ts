@@ -4,6 +4,7 @@
 // The hosts differ only by the named policies below, so a rule changed here holds for both.
 import { isTokentrayError, TokentrayError, toTokentrayError } from '../core/errors.js';
 import { HistoryFiles } from './history-files.js';
+import { nodeSinkPorts } from './sink-hooks.js';
 import { createCore, type Core, type CoreDeps } from '../core/app-core.js';
 import type { ConfBackedStore } from '../core/config-store.js';
 import type { ClipboardPort } from '../core/rpc.js';
@@ -222,6 +223,8 @@ async function composeCore(options: HostOptions, store: ConfBackedStore, vault: 
       version: options.version,
       // The activity log and request counts outlive a restart.
       history: new HistoryFiles(options.configDir),
+      // Token files named in config.json are kept by every long-running host.
+      sinks: nodeSinkPorts(),
       ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
       ...(options.clipboard === undefined ? {} : { clipboard: options.clipboard }),
       ...options.core,
