@@ -36,6 +36,8 @@ export const profileConfigSchema = z.strictObject({
   sessionLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
   paused: z.boolean().optional(),
+  /** No secret on this machine: the profile only reads the fleet's shared cache (SPEC section 8). */
+  sharedOnly: z.boolean().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
 });
@@ -65,6 +67,15 @@ export const settingsSchema = z.strictObject({
   notifications: z.boolean(),
   /** Which vault holds the secrets (SPEC section 3); absent means `auto`. Read at start. */
   vault: z.enum(VAULT_CHOICES).optional(),
+  /**
+   * The fleet's shared cache, `redis://host:port[/db]` or `rediss://…` (SPEC section 8); read at
+   * start. Never with a password: that stays in TOKENTRAY_SHARED_CACHE.
+   */
+  sharedCache: z
+    .string()
+    .max(2000)
+    .refine((value) => !/^rediss?:\/\/[^/@]*:[^/@]*@/i.test(value.trim()), 'must not hold a password (set TOKENTRAY_SHARED_CACHE instead)')
+    .optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -102,6 +113,13 @@ export interface ProfileStatus {
   lastError: ErrorInfo | null;
   requestsLastHour: number;
   requestsLastDay: number;
+  /** No secret here: the profile only reads the fleet's shared cache (SPEC section 8). */
+  sharedOnly?: boolean;
+  /**
+   * With a shared cache: the upstream requests the whole fleet made for this credential, as last
+   * read from Redis; requestsLastHour and requestsLastDay then count the fleet's too.
+   */
+  fleet?: { requestsLastHour: number; requestsLastDay: number };
 }
 
 /** GET /v1/profiles/{id}/token */

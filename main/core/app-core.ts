@@ -9,6 +9,7 @@ import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
+import type { SharedCache } from './fleet/shared-cache.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
@@ -33,6 +34,8 @@ export interface CoreDeps {
   limits?: Partial<LoopbackLimits>;
   /** Tests shorten the dashboard sessions' link and idle windows. */
   sessions?: Partial<SessionOptions>;
+  /** The fleet's shared cache (SPEC section 8), opened by the host; absent on a machine alone. */
+  sharedCache?: SharedCache;
 }
 
 export interface Core {
@@ -78,6 +81,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     // A long-running process: refreshes run by themselves, on one timer per profile.
     scheduler: new BackgroundScheduler({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...(deps.sharedCache === undefined ? {} : { sharedCache: deps.sharedCache }),
   });
   const lockable = isLockable(deps.vault) ? deps.vault : null;
   // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
@@ -103,6 +107,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     ...(deps.sessions === undefined ? {} : { sessions: deps.sessions }),
+    ...(deps.sharedCache === undefined ? {} : { sharedCache: deps.sharedCache }),
   });
 
   let started = false;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createCore, type Core } from '../core/app-core.js';
 import { isTokentrayError } from '../core/errors.js';
+import type { SharedCache } from '../core/fleet/shared-cache.js';
 import { createLogger } from '../core/logger.js';
 import { findRunningApp } from './app-client.js';
 import { openFileStore } from './file-store.js';
@@ -23,6 +24,8 @@ export interface ServeOptions {
   /** --vault keychain|file|auto (else TOKENTRAY_VAULT, the setting, auto). */
   vault?: string;
   env?: NodeJS.ProcessEnv;
+  /** The fleet's shared cache, opened (and closed) by the caller: main/node/shared-cache/open.ts. */
+  sharedCache?: SharedCache;
 }
 
 function say(stream: Writable, message: string, hint?: string): void {
@@ -84,7 +87,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   let port: number;
   const wanted = options.port ?? store.getSettings().port;
   try {
-    core = await createCore({ store, vault, logger, version, dashboardDir });
+    core = await createCore({ store, vault, logger, version, dashboardDir, ...(options.sharedCache === undefined ? {} : { sharedCache: options.sharedCache }) });
     port = await core.start(wanted);
   } catch (error) {
     vault.close();

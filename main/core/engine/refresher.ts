@@ -6,8 +6,7 @@ import type { ActivityKind, ProfileConfig, ProfileSecrets, ProfileState, Profile
 import { PROVIDERS, secretFieldsOf } from '../../../common/providers.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
-import { resolveProfile } from '../profiles.js';
-import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
+import type { Logger, Token, Vault } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import { isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
 import { toProfileStatus } from '../wire.js';
@@ -47,10 +46,23 @@ export interface RefresherHost {
   readonly backoff: BackoffOptions;
   readonly logger: Logger;
   leadMs(): number;
-  obtain(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token>;
+  /**
+   * One refresh: the provider's obtain with this profile's secrets, or (with a shared cache) the
+   * fleet's token or its single request. `counted` runs once for each request that goes upstream.
+   */
+  obtain(profile: ProfileConfig, how: ObtainHow): Promise<Token>;
   record(kind: ActivityKind, profileId: string, detail?: string): void;
   /** After every transition (and a profile change): emit the state, let the scheduler act. */
   changed(refresher: Refresher, recovered: boolean): void;
+}
+
+/** What a refresh knows besides the profile: the token held, who asked, and how to count a request. */
+export interface ObtainHow {
+  current: Token | null;
+  /** A person asked (SPEC 2): nothing shared or remembered holds the request back. */
+  forced: boolean;
+  signal: AbortSignal;
+  counted(): void;
 }
 
 interface Waiter {
@@ -172,6 +184,11 @@ export class Refresher {
     if (cache === 'read') return Promise.resolve();
     if (cache !== 'unread') return cache;
     const config = this.config;
+    // A shared-only profile keeps nothing in the vault: a CI runner needs no vault at all (SPEC 8).
+    if (config.sharedOnly === true) {
+      this.cache = 'read';
+      return Promise.resolve();
+    }
     const reading = this.host.vault.getCachedToken(config.id).then(
       (token) => {
         // A token read for settings that have changed since, or after a new one arrived, is stale.
@@ -227,7 +244,7 @@ export class Refresher {
     await this.loadCache();
     if (this.phaseNow.kind === 'removed') throw removedError(this.config.id);
     this.transition({ type: 'reset' });
-    return this.attempt();
+    return this.attempt(true);
   }
 
   /** Marks the current token unusable (the API answered 401): the next demand refreshes. */
@@ -280,7 +297,7 @@ export class Refresher {
   // ---------------------------------------------------------------- refreshing
 
   /** Starts an upstream request unless one is in flight (single flight); resolves with its token. */
-  attempt(): Promise<Token> {
+  attempt(forced = false): Promise<Token> {
     const phase = this.phaseNow;
     if (phase.kind === 'refreshing') return phase.attempt;
     if (phase.kind === 'removed') return Promise.reject(removedError(this.config.id));
@@ -288,11 +305,9 @@ export class Refresher {
     // combined signal (the provider's timeout) alive with it.
     const controller = new AbortController();
     const config = this.config;
-    const request = (async () => {
-      const secrets = await readSecrets(this.host.vault, config, {});
-      this.requests.add(this.host.clock.now());
-      return this.host.obtain(resolveProfile(config), secrets, controller.signal);
-    })();
+    const current = this.current;
+    const request = (async () =>
+      this.host.obtain(config, { current, forced, signal: controller.signal, counted: () => this.requests.add(this.host.clock.now()) }))();
     const attempt: Promise<Token> = request.then(
       (token) => {
         if (!isValid(token, this.host.clock.now())) {
@@ -345,7 +360,7 @@ export class Refresher {
         this.hold(token);
         this.cache = 'read';
         // Cached so restarts and CLI runs reuse it; a keychain failure here only costs a request later.
-        host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
+        if (this.config.sharedOnly !== true) host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
         this.settle(token);
         host.record('refreshed', id, token.expiresAt === null ? 'never expires' : `expires ${new Date(token.expiresAt).toISOString()}`);
         if (recovered) host.record('recovered', id);
@@ -398,6 +413,7 @@ export class Refresher {
     this.current = null;
     this.refreshAt = null;
     const id = this.config.id;
+    if (this.config.sharedOnly === true) return;
     this.host.vault.setCachedToken(id, null).catch((error: unknown) => cacheWriteFailed(this.host.logger, id, error));
   }
 

@@ -26,6 +26,7 @@ interface AddOptions extends CommonOptions {
   defaultLifetime?: string;
   sessionLifetime?: string;
   secretStdin?: boolean;
+  sharedOnly?: boolean;
 }
 
 export function registerProfileCommands(program: Command, _io: CliIo, run: Runner): void {
@@ -49,6 +50,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .option('--default-lifetime <seconds>', 'lifetime when the answer has neither expires_in nor a JWT exp')
     .option('--session-lifetime <seconds>', 'how long a login session is trusted (camunda-operate-cookie)')
     .option('--secret-stdin', 'read the secret (client secret or password) from stdin')
+    .option('--shared-only', "no secret here: only read the fleet's token from the shared cache (needs --shared-cache)")
     .action((id: string, options: AddOptions) => run(options, (context) => addProfile(context, id, options)));
 
   withCommonOptions(profile.command('list'), { json: true })
@@ -100,6 +102,7 @@ function collect(value: string, previous: string[]): string[] {
 async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
   const service = profileService(context);
   // Everything but the secret is checked before asking for it, so a typo costs no typing.
+  if (options.sharedOnly === true) return addSharedOnly(context, id, options);
   const checked = asUsage(() => service.check(buildProfile(id, options), 'create'));
   const secrets: ProfileSecrets = {};
   for (const field of secretFieldsOf(checked.provider)) {
@@ -110,6 +113,24 @@ async function addProfile(context: CliContext, id: string, options: AddOptions):
   const stored = await asUsageAsync(() => service.save(checked, secrets, 'create'));
   if (options.json) return context.json(stored);
   context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in the OS keychain.\n`);
+}
+
+/**
+ * A profile that holds no secret and only reads the fleet's token (SPEC section 8): no secret is
+ * asked, nothing goes to the vault, and it makes sense only where a shared cache is configured.
+ */
+async function addSharedOnly(context: CliContext, id: string, options: AddOptions): Promise<void> {
+  if (options.secretStdin === true) {
+    throw usageError('--shared-only takes no secret, so --secret-stdin makes no sense with it; nothing was saved.', 'Leave out --secret-stdin, or --shared-only to store the secret here.');
+  }
+  if (!(await context.sharedCacheConfigured())) {
+    throw usageError('--shared-only needs a shared cache, and none is configured; nothing was saved.', 'Give the fleet\'s Redis with --shared-cache URL or TOKENTRAY_SHARED_CACHE (and the fleet key in TOKENTRAY_SHARED_KEY).');
+  }
+  const service = profileService(context);
+  const checked = asUsage(() => service.check({ ...buildProfile(id, options), sharedOnly: true }, 'create'));
+  const stored = await asUsageAsync(() => service.save(checked, {}, 'create'));
+  if (options.json) return context.json(stored);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}), shared-only: it reads the fleet's token and holds no secret here.\n`);
 }
 
 function profileService(context: CliContext): ProfileService {

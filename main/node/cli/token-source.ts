@@ -50,6 +50,8 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     import('../../core/engine/token-engine.js'),
     import('../../core/providers/index.js'),
   ]);
+  // A CI job's `tokentray token ID` reads the fleet's token when a shared cache is configured.
+  const sharedCache = await context.sharedCache();
   const engine = new TokenEngine({
     store: context.store,
     vault: context.vault,
@@ -57,6 +59,7 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     clock: systemClock,
     fetch: (input, init) => fetch(input, init),
     logger: context.logger,
+    ...(sharedCache === null ? {} : { sharedCache }),
   });
   await engine.start();
   const credential = async (id: string): Promise<Credential> => {
