@@ -150,7 +150,9 @@ export class FleetTokens {
   // ---------------------------------------------------------------- the fleet's way
 
   private async together(request: FleetRequest, key: string): Promise<Token> {
-    const { profile, forced } = request;
+    const { profile } = request;
+    // A shared-only profile cannot ask the provider, so a person's refresh only reads the fleet again.
+    const forced = request.forced && !request.sharedOnly;
     const startedAt = this.clock.now();
     const timeoutMs = profile.timeoutMs ?? 10_000;
     // The lock outlives the provider's own timeout (25 s for Acquia, seed 002), so a holder that is
@@ -175,7 +177,7 @@ export class FleetTokens {
 
       const owner = randomBytes(16).toString('hex');
       const held = await this.call(this.cache.acquireLock(key, owner, lockTtlMs));
-      if (held) return this.refreshHolding(request, key, owner, await mySecrets(), found.replaceable);
+      if (held) return this.refreshHolding(request, forced, key, owner, await mySecrets(), found.replaceable);
 
       // Another machine is refreshing: its record tells us (or its lock runs out and we look again).
       const ttl = (await this.call(this.cache.lockTtl(key))) ?? 0;
@@ -185,11 +187,11 @@ export class FleetTokens {
     }
   }
 
-  private async refreshHolding(request: FleetRequest, key: string, owner: string, secrets: ProfileSecrets, replaceable: string | null): Promise<Token> {
+  private async refreshHolding(request: FleetRequest, forced: boolean, key: string, owner: string, secrets: ProfileSecrets, replaceable: string | null): Promise<Token> {
     const now = (): number => this.clock.now();
     try {
       // Someone may have written between our read and our lock: look once more before asking.
-      if (!request.forced) {
+      if (!forced) {
         const again = this.adoptable(key, (await this.call(this.cache.read(key))).token, request, now());
         if (again.token !== null) return again.token;
         replaceable = again.replaceable;
@@ -243,7 +245,7 @@ export class FleetTokens {
     const now = this.clock.now();
     if (!isValid(token, now)) return { token: null, replaceable: null };
     const current = request.current;
-    const newer = request.forced
+    const newer = request.forced && !request.sharedOnly
       ? token.obtainedAt >= startedAt
       : current === null || !isValid(current, now) || (token.expiresAt ?? Number.POSITIVE_INFINITY) > (current.expiresAt ?? Number.POSITIVE_INFINITY);
     return { token: newer ? token : null, replaceable: null };
