@@ -57,6 +57,9 @@ async function main(): Promise<void> {
   process.stdout.write('ready\n');
   const lines = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  // stdin stays open otherwise, and with it the process.
+  lines.close();
+  process.stdin.destroy();
   const engine = await engineWith(cache, true);
   const report: ReplicaReport = { demands: 0, local: 0, viaEngine: 0, expired: 0, failed: 0, slowestMs: 0, localMs: [], redisMs: [] };
   const end = Date.now() + runMs;
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
   }
   await engine.stop();
   await cache.close();
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
 }
 
 await main();

@@ -122,6 +122,39 @@ export interface ProfileStatus {
   fleet?: { requestsLastHour: number; requestsLastDay: number };
 }
 
+/** What the fleet's shared cache holds for one profile (SPEC section 8); never a token. */
+export interface FleetProfileInfo {
+  id: string;
+  sharedOnly: boolean;
+  /** False for credentials that share nothing (Basic); null when Redis was not read. */
+  shared: boolean | null;
+  token: { expiresAt: string | null; obtainedAt: string } | null;
+  /** The record there could not be used: sealed with another fleet key, or altered. */
+  unreadable: 'foreign-key' | 'tampered' | 'format' | null;
+  /** How long the refresh lock still lives, in ms; null when nobody holds it. */
+  lockMs: number | null;
+  stop: { kind: string; message: string } | null;
+  coolUntil: string | null;
+  counts: { requestsLastHour: number; requestsLastDay: number } | null;
+  /** Why Redis could not be read for this profile. */
+  error: string | null;
+}
+
+/** `fleet:status` and `tokentray shared-cache status --json`: the shared cache and what it holds. */
+export interface FleetStatusInfo {
+  configured: boolean;
+  /** The Redis URL without its password. */
+  location: string | null;
+  state: 'connected' | 'unavailable' | null;
+  reason: string | null;
+  keyId: string | null;
+  previousKeyId: string | null;
+  /** Records this process could not open since it started, by reason. */
+  unreadable: { 'foreign-key': number; tampered: number; format: number } | null;
+  profiles: FleetProfileInfo[];
+  at?: string;
+}
+
 /** GET /v1/profiles/{id}/token */
 export interface TokenResponse {
   access_token: string;
@@ -252,6 +285,7 @@ export const ipcRequestSchemas = {
   'vault:unlock': z.tuple([passphraseSchema]),
   'vault:lock': z.tuple([]),
   'api:address': z.tuple([]),
+  'fleet:status': z.tuple([]),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequestSchemas;
@@ -278,6 +312,7 @@ export interface IpcResponses {
   'vault:unlock': VaultInfo;
   'vault:lock': VaultInfo;
   'api:address': ApiAddress;
+  'fleet:status': FleetStatusInfo;
 }
 
 export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcRequestSchemas)[C]>;

@@ -9,6 +9,7 @@ import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
+import { describeFleet } from './fleet/fleet-status.js';
 import type { SharedCache } from './fleet/shared-cache.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
@@ -90,6 +91,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     vaultSettled: () => engineTurn,
     // Asked lazily, of the server built just below: the port is known only once it listens.
     apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
+    fleetStatus: () => describeFleet(engine.sharedFleet, deps.store.listProfiles(), clock),
     engine,
     store: deps.store,
     clock,
