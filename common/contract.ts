@@ -45,6 +45,8 @@ export const profileConfigSchema = z.strictObject({
   /** A CA bundle (PEM file) to trust for the token URL and the API, read when used. */
   caFile: z.string().min(1).max(4096).refine((value) => value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value), 'must be an absolute path').optional(),
   paused: z.boolean().optional(),
+  /** No secret on this machine: the profile only reads the fleet's shared cache (SPEC section 8). */
+  sharedOnly: z.boolean().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
 });
@@ -76,6 +78,15 @@ export const settingsSchema = z.strictObject({
   notifications: z.boolean(),
   /** Which vault holds the secrets (docs/storage.md); absent means `auto`. Read at start. */
   vault: z.enum(VAULT_CHOICES).optional(),
+  /**
+   * The fleet's shared cache, `redis://host:port[/db]` or `rediss://…` (SPEC section 8); read at
+   * start. Never with a password: that stays in TOKENTRAY_SHARED_CACHE.
+   */
+  sharedCache: z
+    .string()
+    .max(2000)
+    .refine((value) => !/^rediss?:\/\/[^/@]*:[^/@]*@/i.test(value.trim()), 'must not hold a password (set TOKENTRAY_SHARED_CACHE instead)')
+    .optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -118,6 +129,13 @@ export interface ProfileStatus {
   lastError: ErrorInfo | null;
   requestsLastHour: number;
   requestsLastDay: number;
+  /** No secret here: the profile only reads the fleet's shared cache (SPEC section 8). */
+  sharedOnly?: boolean;
+  /**
+   * With a shared cache: the upstream requests the whole fleet made for this credential, as last
+   * read from Redis; requestsLastHour and requestsLastDay then count the fleet's too.
+   */
+  fleet?: { requestsLastHour: number; requestsLastDay: number };
   /** The profile's token files (SPEC section 7), when it has any; added by the app that keeps them. */
   sinks?: SinkStatus[];
 }
@@ -162,6 +180,39 @@ export interface SinkStatus {
   reason: string | null;
   /** The last hook run, when the sink has one: its outcome in words. */
   hook: string | null;
+}
+
+/** What the fleet's shared cache holds for one profile (SPEC section 8); never a token. */
+export interface FleetProfileInfo {
+  id: string;
+  sharedOnly: boolean;
+  /** False for credentials that share nothing (Basic); null when Redis was not read. */
+  shared: boolean | null;
+  token: { expiresAt: string | null; obtainedAt: string } | null;
+  /** The record there could not be used: sealed with another fleet key, or altered. */
+  unreadable: 'foreign-key' | 'tampered' | 'format' | null;
+  /** How long the refresh lock still lives, in ms; null when nobody holds it. */
+  lockMs: number | null;
+  stop: { kind: string; message: string } | null;
+  coolUntil: string | null;
+  counts: { requestsLastHour: number; requestsLastDay: number } | null;
+  /** Why Redis could not be read for this profile. */
+  error: string | null;
+}
+
+/** `fleet:status` and `tokentray shared-cache status --json`: the shared cache and what it holds. */
+export interface FleetStatusInfo {
+  configured: boolean;
+  /** The Redis URL without its password. */
+  location: string | null;
+  state: 'connected' | 'unavailable' | null;
+  reason: string | null;
+  keyId: string | null;
+  previousKeyId: string | null;
+  /** Records this process could not open since it started, by reason. */
+  unreadable: { 'foreign-key': number; tampered: number; format: number } | null;
+  profiles: FleetProfileInfo[];
+  at?: string;
 }
 
 /** GET /v1/profiles/{id}/token */
@@ -299,6 +350,7 @@ export const ipcRequestSchemas = {
   'vault:unlock': z.tuple([passphraseSchema]),
   'vault:lock': z.tuple([]),
   'api:address': z.tuple([]),
+  'fleet:status': z.tuple([]),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequestSchemas;
@@ -325,6 +377,7 @@ export interface IpcResponses {
   'vault:unlock': VaultInfo;
   'vault:lock': VaultInfo;
   'api:address': ApiAddress;
+  'fleet:status': FleetStatusInfo;
 }
 
 export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcRequestSchemas)[C]>;

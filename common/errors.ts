@@ -40,6 +40,8 @@ export const LOCAL_KINDS = [
   'paused',
   /** The running Tokentray did not answer, or refused this program (the CLI's exit 5). */
   'app_unavailable',
+  /** A shared-only profile found no valid token in the fleet's shared cache (SPEC section 8; exit 5, 503). */
+  'shared_unavailable',
   'internal',
 ] as const;
 

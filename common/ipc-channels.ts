@@ -24,6 +24,7 @@ export const IPC_CHANNELS = [
   'vault:unlock',
   'vault:lock',
   'api:address',
+  'fleet:status',
 ] as const;
 
 /** Same value as EVENT_CHANNEL in common/contract.ts. */

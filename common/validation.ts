@@ -59,11 +59,15 @@ export function validateProfile(
     errors.push(...authMethodErrors(parsed.data, parsedSecrets.data));
     for (const field of spec.fields) {
       if (!field.required || !fieldApplies(field, method)) continue;
+      // A shared-only profile holds no secret here: it reads the fleet's token (SPEC section 8).
       const missing = isSecretSpec(field)
-        ? options.requireSecrets && !parsedSecrets.data[field.field]
+        ? options.requireSecrets && parsed.data.sharedOnly !== true && !parsedSecrets.data[field.field]
         : isBlank((parsed.data as Record<string, unknown>)[field.field]);
       if (missing) errors.push({ field: field.field, message: requiredMessage(field, spec.label) });
     }
+  }
+  if (parsed.success && parsed.data.sharedOnly === true && parsed.data.provider === 'sendcloud-basic') {
+    errors.push({ field: 'sharedOnly', message: 'Sendcloud Basic credentials are never shared (no token is requested); store the secret instead' });
   }
   if (errors.length > 0 || !parsed.success || !parsedSecrets.success) return { ok: false, errors };
   return { ok: true, profile: parsed.data, secrets: parsedSecrets.data };

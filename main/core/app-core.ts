@@ -10,6 +10,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { HistoryStore } from './engine/history.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
+import { describeFleet } from './fleet/fleet-status.js';
+import type { SharedCache } from './fleet/shared-cache.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
 import { tlsAwareFetch } from './tls-fetch.js';
@@ -43,6 +45,8 @@ export interface CoreDeps {
   sinks?: SinkPorts;
   /** Tests shorten the hooks' timeout and back-off. */
   sinkOptions?: Partial<SinkKeeperOptions>;
+  /** The fleet's shared cache (SPEC section 8), opened by the host; absent on a machine alone. */
+  sharedCache?: SharedCache;
 }
 
 export interface Core {
@@ -91,6 +95,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     scheduler: new BackgroundScheduler({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.history === undefined ? {} : { history: deps.history }),
+    ...(deps.sharedCache === undefined ? {} : { sharedCache: deps.sharedCache }),
   });
   const lockable = isLockable(deps.vault) ? deps.vault : null;
   const keeper =
@@ -112,6 +117,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     vaultSettled: () => engineTurn,
     // Asked lazily, of the server built just below: the port is known only once it listens.
     apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
+    fleetStatus: () => describeFleet(engine.sharedFleet, deps.store.listProfiles(), clock),
     engine: shown,
     store: deps.store,
     clock,
@@ -129,6 +135,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     ...(deps.sessions === undefined ? {} : { sessions: deps.sessions }),
+    ...(deps.sharedCache === undefined ? {} : { sharedCache: deps.sharedCache }),
   });
 
   let started = false;

@@ -3,6 +3,7 @@
 // is validated the same way whichever door it came through.
 import {
   ipcRequestSchemas,
+  type FleetStatusInfo,
   type IpcChannel,
   type IpcRequest,
   type IpcResponses,
@@ -37,6 +38,8 @@ export interface RpcDeps {
   vaultSettled?: () => Promise<void>;
   /** The loopback API's base URL (`http://127.0.0.1:PORT`), or null while it is not listening. */
   apiBaseUrl?: () => string | null;
+  /** The fleet's shared cache and what it holds (SPEC section 8); absent: none is configured. */
+  fleetStatus?: () => Promise<FleetStatusInfo>;
 }
 
 /** Who the dashboard is, in the activity log (docs/desktop.md: "which client key fetched which token"). */
@@ -152,6 +155,9 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     },
 
     'api:address': async () => ({ baseUrl: deps.apiBaseUrl?.() ?? null }),
+
+    'fleet:status': async () =>
+      deps.fleetStatus?.() ?? { configured: false, location: null, state: null, reason: null, keyId: null, previousKeyId: null, unreadable: null, profiles: [] },
   };
 }
 

@@ -53,7 +53,7 @@ export interface HostOptions {
   /** Resume events beside the clock check (the tray's powerMonitor); returns unsubscribe. */
   onResume?: ((listener: () => void) => () => void) | undefined;
   /** Passed through to the core (tests tighten its limits and session windows). */
-  core?: Pick<CoreDeps, 'limits' | 'sessions' | 'fetch' | 'clock'> | undefined;
+  core?: Pick<CoreDeps, 'limits' | 'sessions' | 'fetch' | 'clock' | 'sharedCache'> | undefined;
 }
 
 /** What a service sees of the host it runs in. */

@@ -55,7 +55,12 @@ export function registerApiRoutes(area: ServerArea): void {
       );
     };
 
-  const health = (ctx: RequestContext): void => sendJson(ctx.res, 200, { status: unlocked() ? 'ok' : 'locked', version: area.version });
+  const health = (ctx: RequestContext): void => {
+    const shared = area.sharedCache?.health();
+    // SPEC section 8: "sharedCache":"connected"|"unavailable", and the reason (never a password).
+    const fleet = shared === undefined ? {} : { sharedCache: shared.state, ...(shared.reason === null ? {} : { sharedCacheReason: shared.reason }) };
+    sendJson(ctx.res, 200, { status: unlocked() ? 'ok' : 'locked', version: area.version, ...fleet });
+  };
 
   const proxied = (ctx: RequestContext): Promise<void> => {
     const caller = callerOf(ctx);

@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
+import type { SharedCache } from '../fleet/shared-cache.js';
 import type { VaultState } from '../vault-control.js';
 import type { CallerAuth } from './caller-auth.js';
 import type { EventStreams } from './events.js';
@@ -36,4 +37,6 @@ export interface ServerArea {
   createLoginLink(): string;
   /** The file vault: while it is not unlocked, health says "locked" and token demands answer 503. */
   vault: { readonly state: VaultState } | undefined;
+  /** The fleet's shared cache, whose state /v1/health reports (SPEC section 8). */
+  sharedCache: Pick<SharedCache, 'health'> | undefined;
 }

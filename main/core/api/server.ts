@@ -23,6 +23,7 @@ import { allowedHosts } from './security.js';
 import type { ServerArea } from './server-area.js';
 import { DashboardSessions, DEFAULT_SESSION_OPTIONS, type SessionOptions } from './sessions.js';
 import { registerStaticRoutes } from './static-handlers.js';
+import type { SharedCache } from '../fleet/shared-cache.js';
 
 export type { Door } from './middleware.js';
 
@@ -82,6 +83,8 @@ export interface LoopbackServerDeps {
    * when it locks, every dashboard session ends.
    */
   vault?: { readonly state: VaultState; onDidChangeState?(listener: (state: VaultState) => void): () => void };
+  /** The fleet's shared cache: /v1/health says whether it answers (SPEC section 8). */
+  sharedCache?: Pick<SharedCache, 'health'>;
 }
 
 export interface LoopbackServer {
@@ -152,6 +155,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     relay: { bodyBytes: limits.relayBodyBytes, failureDelayMs: limits.relayFailureDelayMs, failureDelayMaxMs: limits.relayFailureDelayMaxMs },
     createLoginLink,
     vault: deps.vault,
+    sharedCache: deps.sharedCache,
   };
   for (const register of AREAS) register(area);
 

@@ -69,7 +69,8 @@ export class ProfileService {
     const now = new Date(clock.now()).toISOString();
     const saved: ProfileConfig = { ...valid, createdAt: previous?.createdAt ?? valid.createdAt ?? now, updatedAt: now };
     // Leftovers of an earlier profile with this id (a cached token) must not be served as this one's.
-    if (previous === undefined) await vault.deleteProfile(valid.id);
+    // A shared-only profile has nothing in the vault and must not need one (a CI runner, SPEC 8).
+    if (previous === undefined && valid.sharedOnly !== true) await vault.deleteProfile(valid.id);
     const restore: Array<[SecretField, string | null]> = [];
     let applied = false;
     try {
@@ -94,8 +95,9 @@ export class ProfileService {
 
   /** Removes the keychain entries first (a locked keychain removes nothing), then the profile. */
   async remove(id: string, hooks: ProfileSaveHooks = {}): Promise<boolean> {
-    const existed = this.deps.store.getProfile(id) !== undefined;
-    await this.deps.vault.deleteProfile(id);
+    const stored = this.deps.store.getProfile(id);
+    const existed = stored !== undefined;
+    if (stored?.sharedOnly !== true) await this.deps.vault.deleteProfile(id);
     hooks.removed?.(id);
     this.deps.store.removeProfile(id);
     return existed;

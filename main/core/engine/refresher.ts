@@ -6,8 +6,7 @@ import type { ActivityKind, ProfileConfig, ProfileSecrets, ProfileState, Profile
 import { PROVIDERS, secretFieldsFor } from '../../../common/providers.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
-import { resolveProfile } from '../profiles.js';
-import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
+import type { Logger, Token, Vault } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import { failingWithinLead, isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
 import { toProfileStatus, tokenTimesOf, type TokenTimes } from '../wire.js';
@@ -47,12 +46,25 @@ export interface RefresherHost {
   readonly backoff: BackoffOptions;
   readonly logger: Logger;
   leadMs(): number;
-  obtain(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token>;
+  /**
+   * One refresh: the provider's obtain with this profile's secrets, or (with a shared cache) the
+   * fleet's token or its single request. `counted` runs once for each request that goes upstream.
+   */
+  obtain(profile: ProfileConfig, how: ObtainHow): Promise<Token>;
   record(kind: ActivityKind, profileId: string, detail?: string): void;
   /** A token request is about to go upstream for this profile (the hour and day counts). */
   requested(refresher: Refresher): void;
   /** After every transition (and a profile change): emit the state, let the scheduler act. */
   changed(refresher: Refresher, recovered: boolean): void;
+}
+
+/** What a refresh knows besides the profile: the token held, who asked, and how to count a request. */
+export interface ObtainHow {
+  current: Token | null;
+  /** A person asked (SPEC 2): nothing shared or remembered holds the request back. */
+  forced: boolean;
+  signal: AbortSignal;
+  counted(): void;
 }
 
 interface Waiter {
@@ -85,8 +97,6 @@ export class Refresher {
   /** The keychain cache: not read yet, being read, or read (one-shot use reads it on demand). */
   private cache: 'unread' | Promise<void> | 'read' = 'unread';
   private waiters: Waiter[] | null = null;
-  /** The profile with its provider's defaults, made once per config rather than once per attempt. */
-  private resolved: ResolvedProfile;
   /**
    * The signal every attempt passes to its provider, replaced only once it has been aborted: a
    * controller and its signal cost more to make than the rest of an attempt's own work, and the
@@ -103,9 +113,7 @@ export class Refresher {
     private readonly host: RefresherHost,
     /** Upstream requests for this profile id; the engine's, so they outlive this refresher (a lock, a restart). */
     readonly requests: RequestCounter,
-  ) {
-    this.resolved = resolveProfile(config);
-  }
+  ) {}
 
   get id(): string {
     return this.config.id;
@@ -219,6 +227,11 @@ export class Refresher {
     if (cache === 'read') return Promise.resolve();
     if (cache !== 'unread') return cache;
     const config = this.config;
+    // A shared-only profile keeps nothing in the vault: a CI runner needs no vault at all (SPEC 8).
+    if (config.sharedOnly === true) {
+      this.cache = 'read';
+      return Promise.resolve();
+    }
     const reading = this.host.vault.getCachedToken(config.id).then(
       (token) => {
         // A token read for settings that have changed since, or after a new one arrived, is stale.
@@ -274,7 +287,7 @@ export class Refresher {
     await this.loadCache();
     if (this.phaseNow.kind === 'removed') throw removedError(this.config.id);
     this.transition({ type: 'reset' });
-    return this.attempt();
+    return this.attempt(true);
   }
 
   /** Marks the current token unusable (the API answered 401): the next demand refreshes. */
@@ -297,7 +310,6 @@ export class Refresher {
     const stopped = this.phaseNow.kind === 'stopped';
     if (!changed && !how.secretsChanged && !(how.explicit && stopped)) return 'none';
     this.config = profile;
-    this.resolved = resolveProfile(profile);
     if (changed && !how.secretsChanged && sameApartFromPause(before, profile) && (before.paused ?? false) !== (profile.paused ?? false)) {
       this.host.changed(this, false);
       return profile.paused === true ? 'paused' : 'resumed';
@@ -330,19 +342,16 @@ export class Refresher {
   // ---------------------------------------------------------------- refreshing
 
   /** Starts an upstream request unless one is in flight (single flight); resolves with its token. */
-  attempt(): Promise<Token> {
+  attempt(forced = false): Promise<Token> {
     const phase = this.phaseNow;
     if (phase.kind === 'refreshing') return phase.attempt;
     if (phase.kind === 'removed') return Promise.reject(removedError(this.config.id));
     if (this.controller.signal.aborted) this.controller = new AbortController();
     const controller = this.controller;
     const config = this.config;
-    const resolved = this.resolved;
-    const request = (async () => {
-      const secrets = await readSecrets(this.host.vault, config, {});
-      this.host.requested(this);
-      return this.host.obtain(resolved, secrets, controller.signal);
-    })();
+    const current = this.current;
+    const request = (async () =>
+      this.host.obtain(config, { current, forced, signal: controller.signal, counted: () => this.host.requested(this) }))();
     const attempt: Promise<Token> = request.then(
       (token) => {
         if (!isValid(token, this.host.clock.now())) {
@@ -395,7 +404,7 @@ export class Refresher {
         this.hold(token);
         this.cache = 'read';
         // Cached so restarts and CLI runs reuse it; a keychain failure here only costs a request later.
-        host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
+        if (this.config.sharedOnly !== true) host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
         this.settle(token);
         const expires = this.currentTimes?.expiresAt ?? null;
         host.record('refreshed', id, expires === null ? 'never expires' : `expires ${expires}`);
@@ -451,6 +460,7 @@ export class Refresher {
     this.currentTimes = null;
     this.refreshAt = null;
     const id = this.config.id;
+    if (this.config.sharedOnly === true) return;
     this.host.vault.setCachedToken(id, null).catch((error: unknown) => cacheWriteFailed(this.host.logger, id, error));
   }
 

@@ -2,7 +2,7 @@
 // the token and the one explicit state, lifetime.ts has the time rules, and the scheduler plugged in
 // decides whether anything runs without a demand (the app and headless mode) or not (the one-shot CLI).
 // Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
-import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileStatus, TestResult } from '../../../common/contract.js';
+import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus, TestResult } from '../../../common/contract.js';
 import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
@@ -28,8 +28,10 @@ import type {
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
 import { checkClientAuth, clientTlsOf } from '../providers/client-auth.js';
+import { FleetTokens } from '../fleet/fleet-tokens.js';
+import type { SharedCache } from '../fleet/shared-cache.js';
 import { ProfileService } from './profile-service.js';
-import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
+import { Refresher, readSecrets, type ObtainHow, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
 import { Emitter } from '../../../common/emitter.js';
 import type { HistoryStore } from './history.js';
@@ -72,6 +74,11 @@ export interface TokenEngineDeps {
   /** Where the activity log and the request counts outlive the process; without one they live in memory only. */
   history?: HistoryStore;
   options?: Partial<TokenEngineOptions>;
+  /**
+   * The fleet's shared cache (SPEC section 8): due refreshes look there first and take its lock
+   * before going upstream. Absent: every refresh goes upstream, as on a machine alone.
+   */
+  sharedCache?: SharedCache;
 }
 
 
@@ -101,6 +108,7 @@ export class TokenEngine implements Engine {
   private readonly activityEvents = new Emitter<ActivityEntry>((error) => this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind }));
   private readonly host: RefresherHost;
   private readonly schedulerHost: SchedulerHost;
+  private readonly fleet: FleetTokens | null;
   private running = false;
   private leadMs = 300_000;
   private settingsKey = '';
@@ -119,6 +127,7 @@ export class TokenEngine implements Engine {
     this.options = options;
     this.log = new ActivityLog(options.activityCapacity);
     this.profiles = new ProfileService({ store: deps.store, vault: deps.vault, clock: deps.clock });
+    this.fleet = deps.sharedCache === undefined ? null : new FleetTokens({ cache: deps.sharedCache, clock: deps.clock, logger: this.logger });
     const backoff: BackoffOptions = { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs };
     this.host = {
       clock: deps.clock,
@@ -128,7 +137,7 @@ export class TokenEngine implements Engine {
       backoff,
       logger: this.logger,
       leadMs: () => options.leadTimeMs?.() ?? this.leadMs,
-      obtain: (profile, secrets, signal) => this.obtainWith(profile, secrets, signal),
+      obtain: (profile, how) => this.obtainFor(profile, how),
       record: (kind, profileId, detail) => this.append(kind, profileId, undefined, detail),
       requested: (refresher) => this.countRequest(refresher, this.clock.now()),
       changed: (refresher, recovered) => this.changed(refresher, recovered),
@@ -306,13 +315,34 @@ export class TokenEngine implements Engine {
 
   status(id: string): ProfileStatus | undefined {
     const refresher = this.refreshers.get(id);
-    return refresher === undefined ? undefined : refresher.status(this.clock.now(), this.scheduler.plannedAttemptAt(refresher));
+    return refresher === undefined ? undefined : this.statusOf(refresher, this.clock.now());
   }
 
   /** Every profile's status at this moment; reading them changes nothing. */
   statuses(): ProfileStatus[] {
     const now = this.clock.now();
-    return [...this.refreshers.values()].map((refresher) => refresher.status(now, this.scheduler.plannedAttemptAt(refresher)));
+    const all = [...this.refreshers.values()];
+    this.fleet?.refreshCounts(all.map((refresher) => resolveProfile(refresher.profile)));
+    return all.map((refresher) => this.statusOf(refresher, now));
+  }
+
+  /** The fleet that shares this engine's tokens, if any (status output, the dashboard's panel). */
+  get sharedFleet(): FleetTokens | null {
+    return this.fleet;
+  }
+
+  /** A refresher's status with what only the engine knows: shared-only, and the fleet's counts. */
+  private statusOf(refresher: Refresher, now: number, state?: ProfileState): ProfileStatus {
+    const status = refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state);
+    if (refresher.profile.sharedOnly === true) status.sharedOnly = true;
+    const counts = this.fleet?.countsFor(resolveProfile(refresher.profile));
+    if (counts !== undefined) {
+      status.fleet = { ...counts };
+      // SPEC section 8: the counts a rate limit cares about are the fleet's.
+      status.requestsLastHour = Math.max(status.requestsLastHour, counts.requestsLastHour);
+      status.requestsLastDay = Math.max(status.requestsLastDay, counts.requestsLastDay);
+    }
+    return status;
   }
 
   activity(): ActivityEntry[] {
@@ -440,7 +470,7 @@ export class TokenEngine implements Engine {
       refresher.emittedWarning = warning;
       this.emit({
         type: 'profile',
-        status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state),
+        status: this.statusOf(refresher, now, state),
         previous,
         recovered: recovered && (state === 'fresh' || state === 'expiring'),
       });
@@ -515,6 +545,21 @@ export class TokenEngine implements Engine {
     }
   }
 
+  /** One refresh of a stored profile: through the fleet when there is one, else straight upstream. */
+  private async obtainFor(config: ProfileConfig, how: ObtainHow): Promise<Token> {
+    const profile = resolveProfile(config);
+    const secrets = (): Promise<ProfileSecrets> => readSecrets(this.vault, config, {});
+    const upstream = (given: ProfileSecrets): Promise<Token> => {
+      how.counted();
+      return this.obtainWith(profile, given, how.signal);
+    };
+    if (this.fleet === null) {
+      if (config.sharedOnly === true) throw noSharedCache(config.id);
+      return upstream(await secrets());
+    }
+    return this.fleet.obtain({ profile, current: how.current, forced: how.forced, sharedOnly: config.sharedOnly === true, signal: how.signal, secrets, upstream });
+  }
+
   private async obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
     const provider = this.providers.get(profile.provider);
     if (provider === undefined) {
@@ -531,6 +576,12 @@ export class TokenEngine implements Engine {
   private emit(event: EngineStateEvent): void {
     this.stateEvents.emit(event);
   }
+}
+
+function noSharedCache(id: string): TokentrayError {
+  return new TokentrayError('shared_unavailable', `Profile "${id}" is shared-only, and no shared cache is configured here.`, {
+    hint: 'Give this machine the fleet\'s Redis with --shared-cache URL or TOKENTRAY_SHARED_CACHE (and TOKENTRAY_SHARED_KEY).',
+  });
 }
 
 function configError(details: string, then: 'save' | 'test' = 'save'): TokentrayError {

@@ -3,6 +3,7 @@
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
+import type { SharedCache } from '../../core/fleet/shared-cache.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
 import type { LockableVault } from '../../core/vault-control.js';
@@ -59,6 +60,8 @@ export interface CommonOptions {
   json?: boolean;
   /** --vault keychain|file|auto */
   vault?: string;
+  /** --shared-cache URL (SPEC section 8) */
+  sharedCache?: string;
 }
 
 export class CliContext {
@@ -68,11 +71,48 @@ export class CliContext {
   #store: ConfigStore | undefined;
   #vault: Vault | undefined;
   #chosen: Promise<ChosenVault> | undefined;
+  readonly #sharedCacheFlag: string | undefined;
+  #sharedCache: Promise<SharedCache | null> | undefined;
 
   constructor(io: CliIo, options: CommonOptions) {
     this.io = io;
     this.configDir = resolveConfigDir(options.configDir, io.env);
     this.#vaultFlag = options.vault;
+    this.#sharedCacheFlag = options.sharedCache;
+  }
+
+  /**
+   * The fleet's shared cache when one is configured (--shared-cache, TOKENTRAY_SHARED_CACHE, the
+   * setting), opened on first use; bad input is a usage error, an unreachable Redis is said once and
+   * the command works alone. Closed by dispose().
+   */
+  sharedCache(scope = 'tokentray'): Promise<SharedCache | null> {
+    this.#sharedCache ??= import('../shared-cache/open.js').then(({ openSharedCacheFor }) =>
+      openSharedCacheFor({
+        flag: this.#sharedCacheFlag,
+        env: this.io.env,
+        setting: () => this.store.getSettings().sharedCache,
+        stderr: this.io.stderr,
+        scope,
+        // A server logs when Redis goes away and comes back; a one-shot command only with TOKENTRAY_DEBUG.
+        logger: scope === 'tokentray' ? this.logger : createLogger({ scope: `${scope}:`, level: 'warn', write: (line) => this.io.stderr.write(line) }),
+      }),
+    );
+    return this.#sharedCache;
+  }
+
+  /** Whether a shared cache is configured at all, checked (a usage error for bad input); connects to nothing. */
+  async sharedCacheConfigured(): Promise<boolean> {
+    const { sharedCacheConfig } = await import('../shared-cache/open.js');
+    return sharedCacheConfig({ flag: this.#sharedCacheFlag, env: this.io.env, setting: this.store.getSettings().sharedCache }) !== null;
+  }
+
+  /** Closes what the command opened on the way (the shared cache's connection). */
+  async dispose(): Promise<void> {
+    const opened = this.#sharedCache;
+    this.#sharedCache = undefined;
+    const cache = await opened?.catch(() => null);
+    await cache?.close();
   }
 
   /** Opens the store; a corrupt file is moved aside, reported, and the command ends non-zero. */

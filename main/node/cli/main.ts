@@ -31,11 +31,14 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
 
   let exitCode: number = EXIT.ok;
   const run: Runner = async (options: CommonOptions, body) => {
+    let context: CliContext | undefined;
     try {
-      const context = new CliContext(streams, options);
+      context = new CliContext(streams, options);
       await body(context);
     } catch (error) {
       exitCode = reportError(streams, error);
+    } finally {
+      await context?.dispose();
     }
   };
 
@@ -65,6 +68,7 @@ const COMMAND_MODULES: readonly { commands: readonly string[]; load: () => Promi
   { commands: ['vault'], load: async () => (await import('./vault-commands.js')).registerVaultCommands },
   { commands: ['sink'], load: async () => (await import('./sink-commands.js')).registerSinkCommands },
   { commands: ['run'], load: async () => (await import('./run-command.js')).registerRunCommand },
+  { commands: ['shared-cache'], load: async () => (await import('./shared-cache-commands.js')).registerSharedCacheCommands },
 ];
 
 /** The program with every command, or with only the module defining `command` when one does. */

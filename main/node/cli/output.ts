@@ -21,7 +21,7 @@ export const EXIT = {
 export function exitCodeOf(kind: ErrorKind): number {
   if (kind === 'usage') return EXIT.usage;
   if (kind === 'not_found') return EXIT.notFound;
-  if (kind === 'keychain_unavailable' || kind === 'app_unavailable' || isVaultErrorKind(kind)) return EXIT.unavailable;
+  if (kind === 'keychain_unavailable' || kind === 'app_unavailable' || kind === 'shared_unavailable' || isVaultErrorKind(kind)) return EXIT.unavailable;
   if (isProviderErrorKind(kind)) return EXIT.provider;
   return EXIT.error;
 }

@@ -44,6 +44,7 @@ interface AddOptions extends CommonOptions {
   assertionAudience?: string;
   clientCert?: string;
   caFile?: string;
+  sharedOnly?: boolean;
 }
 
 export function registerProfileCommands(program: Command, _io: CliIo, run: Runner): void {
@@ -73,6 +74,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .option('--assertion-audience <aud>', "the client assertion's aud (default: the token URL)")
     .option('--client-cert <file>', 'the client certificate, PEM (tls_client_auth, self_signed_tls_client_auth)')
     .option('--ca-file <file>', 'a CA bundle (PEM) to trust for the token URL and the API, instead of the system CAs')
+    .option('--shared-only', "no secret here: only read the fleet's token from the shared cache (needs --shared-cache)")
     .action((id: string, options: AddOptions) => run(options, (context) => addProfile(context, id, options)));
 
   withCommonOptions(profile.command('list'), { json: true })
@@ -124,6 +126,7 @@ function collect(value: string, previous: string[]): string[] {
 async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
   const service = profileService(context);
   // Everything but the secret is checked before asking for it, so a typo costs no typing.
+  if (options.sharedOnly === true) return addSharedOnly(context, id, options);
   const clientCert = await readClientCert(options);
   const checked = asUsage(() => service.check(buildProfile(id, options, clientCert), 'create'));
   const secrets: ProfileSecrets = {};
@@ -143,6 +146,24 @@ async function addProfile(context: CliContext, id: string, options: AddOptions):
 /** The vault this command used (already chosen by the time a secret was read or written). */
 async function vaultInUse(context: CliContext): Promise<string> {
   return vaultPlace((await context.chosenVault()).vault.backend);
+}
+
+/**
+ * A profile that holds no secret and only reads the fleet's token (SPEC section 8): no secret is
+ * asked, nothing goes to the vault, and it makes sense only where a shared cache is configured.
+ */
+async function addSharedOnly(context: CliContext, id: string, options: AddOptions): Promise<void> {
+  if (options.secretStdin === true) {
+    throw usageError('--shared-only takes no secret, so --secret-stdin makes no sense with it; nothing was saved.', 'Leave out --secret-stdin, or --shared-only to store the secret here.');
+  }
+  if (!(await context.sharedCacheConfigured())) {
+    throw usageError('--shared-only needs a shared cache, and none is configured; nothing was saved.', 'Give the fleet\'s Redis with --shared-cache URL or TOKENTRAY_SHARED_CACHE (and the fleet key in TOKENTRAY_SHARED_KEY).');
+  }
+  const service = profileService(context);
+  const checked = asUsage(() => service.check({ ...buildProfile(id, options, undefined), sharedOnly: true }, 'create'));
+  const stored = await asUsageAsync(() => service.save(checked, {}, 'create'));
+  if (options.json) return context.json(stored);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}), shared-only: it reads the fleet's token and holds no secret here.\n`);
 }
 
 function profileService(context: CliContext): ProfileService {

@@ -18,6 +18,8 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
         }
         // Loaded here: the whole server is for `serve` only.
         const { runServe } = await import('../serve.js');
+        // Bad shared-cache input stops the start (exit 2); an unreachable Redis only says so (SPEC 8).
+        const sharedCache = await context.sharedCache('tokentray serve');
         const code = await runServe({
           configDir: context.configDir,
           ...(port === undefined ? {} : { port }),
@@ -25,6 +27,7 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
           stderr: io.stderr as never,
           env: io.env,
           ...(options.vault === undefined ? {} : { vault: options.vault }),
+          ...(sharedCache === null ? {} : { sharedCache }),
         });
         throw new CliExit(code);
       }),

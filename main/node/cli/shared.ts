@@ -8,6 +8,7 @@ export type Runner = (options: CommonOptions, body: (context: CliContext) => unk
 export function withCommonOptions(command: Command, options: { json: boolean }): Command {
   command.option('--config-dir <dir>', 'config directory (default: TOKENTRAY_CONFIG_DIR or the app-data folder)');
   command.option('--vault <backend>', 'where secrets are kept: keychain, file or auto (default: TOKENTRAY_VAULT, the setting, else auto)');
+  command.option('--shared-cache <url>', "the fleet's Redis, redis://host:port or rediss:// (default: TOKENTRAY_SHARED_CACHE, the setting)");
   if (options.json) command.option('--json', 'machine-readable output');
   return command;
 }

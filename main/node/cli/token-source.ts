@@ -52,6 +52,8 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     import('../history-files.js'),
     import('../../core/tls-fetch.js'),
   ]);
+  // A CI job's `tokentray token ID` reads the fleet's token when a shared cache is configured.
+  const sharedCache = await context.sharedCache();
   const engine = new TokenEngine({
     store: context.store,
     vault: context.vault,
@@ -61,6 +63,7 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
     logger: context.logger,
     // Its hand-outs and requests join the app's record; it reads only the request times (statuses).
     history: new HistoryFiles(context.configDir, { readActivity: false }),
+    ...(sharedCache === null ? {} : { sharedCache }),
   });
   await engine.start();
   const credential = async (id: string): Promise<Credential> => {

@@ -272,7 +272,9 @@ export class ProfileCard {
       }
       times.push(new Relative(span, status.nextRefreshAt));
     }
-    writeText(requests, `${status.requestsLastHour} in the last hour, ${status.requestsLastDay} today`);
+    // With a shared cache the counts are the fleet's (SPEC section 8); a shared-only profile says so.
+    const counted = `${status.requestsLastHour} in the last hour, ${status.requestsLastDay} today${status.fleet === undefined ? '' : ', whole fleet'}`;
+    writeText(requests, status.sharedOnly === true ? `${counted} (shared-only: reads the fleet's token)` : counted);
 
     if (before?.lastError) parts.article.querySelector(':scope > [data-testid="last-error"]')?.remove();
     if (status.lastError) {

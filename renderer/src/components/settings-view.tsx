@@ -15,6 +15,7 @@ import { formatRelative } from '../format.js';
 import { useDashboardState } from '../store.js';
 import { ErrorNote, LoadError, Loading, NewKeyNotice } from './bits.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { FleetPanel } from './fleet-panel.js';
 import { VaultSettings } from './vault-gate.js';
 
 export function SettingsView(): ReactNode {
@@ -34,6 +35,7 @@ export function SettingsView(): ReactNode {
       {settings.state === 'ready' ? <SettingsForm settings={settings.value} /> : null}
       <ClientKeys />
       <VaultSettings />
+      <FleetPanel />
     </section>
   );
 }

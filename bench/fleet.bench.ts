@@ -1,0 +1,127 @@
+// The fleet benchmark (SPEC section 8): N replica processes (2, 8, 20) with 50 profiles each and
+// short tokens, over several lifetimes, against one real redis-server and one local token endpoint.
+// Upstream requests are reported against one replica's count measured in the same run (a machine
+// alone: the ideal the fleet should match), with expired tokens handed out (goal 0), demands answered
+// from memory vs through the engine, and p50/p99 of a demand that reads Redis vs one that does not.
+// Then the same with Redis killed for the middle third of the run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { generateFleetKey } from '../main/core/fleet/record-crypto.js';
+import { startRedis, type RedisServer } from '../test/support/redis-server.js';
+import type { ReplicaReport } from './fleet-replica.js';
+
+const PROFILES = Number(process.env.TOKENTRAY_BENCH_FLEET_PROFILES ?? 50);
+const LIFETIME_SEC = Number(process.env.TOKENTRAY_BENCH_FLEET_LIFETIME ?? 8);
+const LIFETIMES = Number(process.env.TOKENTRAY_BENCH_FLEET_LIFETIMES ?? 4);
+const SIZES = (process.env.TOKENTRAY_BENCH_FLEET_SIZES ?? '2,8,20').split(',').map(Number);
+const REPLICA = fileURLToPath(new URL('./fleet-replica.ts', import.meta.url));
+
+/** A client-credentials endpoint for any client id; counts requests. */
+async function tokenEndpoint(): Promise<{ url: string; requests: () => number; reset: () => void; close: () => Promise<void> }> {
+  let requests = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests += 1;
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ access_token: `bench_${randomBytes(16).toString('hex')}`, token_type: 'Bearer', expires_in: LIFETIME_SEC }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+    requests: () => requests,
+    reset: () => {
+      requests = 0;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+interface Round {
+  replicas: number;
+  requests: number;
+  reports: ReplicaReport[];
+}
+
+async function round(n: number, redis: RedisServer, endpoint: Awaited<ReturnType<typeof tokenEndpoint>>, fault?: (runMs: number) => Promise<void>): Promise<Round> {
+  await redis.client().flushall();
+  const runMs = LIFETIMES * LIFETIME_SEC * 1000;
+  const key = generateFleetKey();
+  const children: ChildProcess[] = [];
+  const outputs: string[] = [];
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', REPLICA], {
+          env: { ...process.env, BENCH_TOKEN_URL: endpoint.url, BENCH_REDIS_URL: redis.url, BENCH_PROFILES: String(PROFILES), BENCH_RUN_MS: String(runMs), BENCH_FLEET_KEY: key },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        children.push(child);
+        outputs[i] = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          outputs[i] += chunk.toString();
+          if (outputs[i]!.includes('ready\n')) resolve();
+        });
+        child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`replica ${i} exited with ${code}`))));
+      }),
+    ),
+  );
+  endpoint.reset();
+  const done = children.map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())));
+  for (const child of children) child.stdin!.write('go\n');
+  if (fault !== undefined) await fault(runMs);
+  await Promise.all(done);
+  const reports = outputs.map((text) => JSON.parse(text.trim().split('\n').at(-1) as string) as ReplicaReport);
+  return { replicas: n, requests: endpoint.requests(), reports };
+}
+
+function describe(label: string, result: Round, ideal: number): void {
+  const all = result.reports;
+  const sum = (pick: (r: ReplicaReport) => number): number => all.reduce((total, r) => total + pick(r), 0);
+  const local = all.flatMap((r) => r.localMs);
+  const redis = all.flatMap((r) => r.redisMs);
+  console.log(
+    [
+      `${label}: ${result.requests} upstream requests, ${(result.requests / ideal).toFixed(3)}x one machine's ${ideal} (goal <= 1.05; alone: ${result.replicas}x)`,
+      `  expired tokens handed out: ${sum((r) => r.expired)} (goal 0); failed demands: ${sum((r) => r.failed)}`,
+      `  demands: ${sum((r) => r.demands)}, from memory ${sum((r) => r.local)}, through the engine ${sum((r) => r.viaEngine)}; slowest ${Math.max(...all.map((r) => r.slowestMs)).toFixed(1)} ms`,
+      `  a demand from memory: p50 ${percentile(local, 50).toFixed(3)} ms, p99 ${percentile(local, 99).toFixed(3)} ms`,
+      redis.length === 0
+        ? '  a demand that reads Redis: not measured (Redis unavailable at the end)'
+        : `  a demand that reads Redis (cold engine, ${redis.length}): p50 ${percentile(redis, 50).toFixed(2)} ms, p99 ${percentile(redis, 99).toFixed(2)} ms (goal p99 < 5 ms)`,
+    ].join('\n'),
+  );
+}
+
+export async function run(): Promise<void> {
+  const redis = await startRedis();
+  const endpoint = await tokenEndpoint();
+  try {
+    console.log(`${PROFILES} profiles per replica, ${LIFETIME_SEC} s tokens, ${LIFETIMES} lifetimes per round`);
+    // The baseline: one machine alone makes the fewest requests any fleet could.
+    const alone = await round(1, redis, endpoint);
+    describe('1 replica (baseline)', alone, alone.requests);
+    for (const n of SIZES) describe(`${n} replicas`, await round(n, redis, endpoint), alone.requests);
+    const n = SIZES.includes(8) ? 8 : (SIZES[0] as number);
+    const killed = await round(n, redis, endpoint, async (runMs) => {
+      await new Promise((resolve) => setTimeout(resolve, runMs / 3));
+      await redis.kill();
+      await new Promise((resolve) => setTimeout(resolve, runMs / 3));
+      await redis.restart();
+    });
+    describe(`${n} replicas, Redis killed for the middle third`, killed, alone.requests);
+  } finally {
+    await endpoint.close();
+    await redis.close();
+  }
+}

@@ -1,0 +1,360 @@
+// The shared cache wrapped around a provider's obtain (SPEC section 8; STYLE: caching is a
+// decorator, not part of the provider). The engine's local token comes first and never reaches this
+// file; here, when a refresh is due: the fleet's record, then the fleet's stop and cool-down, then the
+// lock and one upstream request, then the record for the others. Redis failing at any step means the
+// machine works alone, as it would without a shared cache.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ProfileSecrets } from '../../../common/contract.js';
+import { isErrorKind } from '../../../common/errors.js';
+import type { Clock } from '../clock.js';
+import { TokentrayError, toTokentrayError } from '../errors.js';
+import { isValid } from '../engine/lifetime.js';
+import type { Logger, ResolvedProfile, Token } from '../types.js';
+import { cacheKeyOf } from './cache-key.js';
+import { openRecord, sealRecord, type RecordKind } from './record-crypto.js';
+import type { FleetCounts, SharedCache } from './shared-cache.js';
+
+/** A credential stop is kept this long at most; a changed secret or a person's refresh lifts it sooner. */
+const STOP_TTL_MS = 24 * 3_600_000;
+/** Fleet counts shown in statuses are read again at most this often. */
+const COUNTS_EVERY_MS = 5_000;
+
+/** One refresh as the engine asks for it. */
+export interface FleetRequest {
+  profile: ResolvedProfile;
+  /** The token this machine holds now (valid or not), so an older record is never adopted. */
+  current: Token | null;
+  /** A person asked: the fleet's stop and cool-down do not hold them back, and the record is not reused. */
+  forced: boolean;
+  /** A profile with no secret here: it reads the fleet's token and never asks the provider. */
+  sharedOnly: boolean;
+  signal: AbortSignal;
+  /** This machine's secrets (read from the vault only when a request may go upstream). */
+  secrets(): Promise<ProfileSecrets>;
+  /** One request to the provider; the engine counts it as this machine's. */
+  upstream(secrets: ProfileSecrets): Promise<Token>;
+}
+
+/** What the fleet holds for one credential, for `shared-cache status` and the dashboard's panel. */
+export interface FleetView {
+  cacheKey: string | null;
+  token: { expiresAt: number | null; obtainedAt: number } | null;
+  /** Why the record there could not be used: sealed with another fleet key, or altered. */
+  unreadable: 'foreign-key' | 'tampered' | 'format' | null;
+  lockMs: number | null;
+  stop: { kind: string; message: string } | null;
+  coolUntil: number | null;
+  counts: FleetCounts | null;
+}
+
+/** Thrown inside this file when Redis failed; never leaves it. */
+class SharedCacheFailed extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export interface FleetTokensDeps {
+  cache: SharedCache;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class FleetTokens {
+  private readonly cache: SharedCache;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly counts = new Map<string, FleetCounts>();
+  private countsReadAt = Number.NEGATIVE_INFINITY;
+  private countsReading = false;
+  /** Records that did not open, by reason; shown in status so a wrong key or tampering is seen. */
+  readonly unreadable = { 'foreign-key': 0, tampered: 0, format: 0 };
+  private readonly reported = new Set<string>();
+
+  constructor(deps: FleetTokensDeps) {
+    this.cache = deps.cache;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+  }
+
+  get sharedCache(): SharedCache {
+    return this.cache;
+  }
+
+  async obtain(request: FleetRequest): Promise<Token> {
+    const key = cacheKeyOf(request.profile);
+    if (key === null) {
+      if (request.sharedOnly) throw nothingShared(request.profile.id, 'its provider shares nothing (Basic credentials need no token request)');
+      return request.upstream(await request.secrets());
+    }
+    const health = this.cache.health();
+    if (health.state !== 'connected') return this.alone(request, health.reason ?? 'it does not answer');
+    try {
+      return await this.together(request, key);
+    } catch (error) {
+      if (error instanceof SharedCacheFailed) return this.alone(request, error.reason);
+      throw error;
+    }
+  }
+
+  /** The fleet's counts for a profile as last read (read again in the background, at most every 5 s). */
+  countsFor(profile: ResolvedProfile): FleetCounts | undefined {
+    const key = cacheKeyOf(profile);
+    return key === null ? undefined : this.counts.get(key);
+  }
+
+  /** Reads the fleet's counts of these profiles in the background, unless that was done moments ago. */
+  refreshCounts(profiles: readonly ResolvedProfile[]): void {
+    const now = this.clock.now();
+    if (this.countsReading || now - this.countsReadAt < COUNTS_EVERY_MS || this.cache.health().state !== 'connected') return;
+    const keys = [...new Set(profiles.map(cacheKeyOf).filter((k): k is string => k !== null))];
+    if (keys.length === 0) return;
+    this.countsReading = true;
+    this.countsReadAt = now;
+    this.cache.counts(keys, now).then(
+      (found) => {
+        for (const [key, value] of found) this.counts.set(key, value);
+      },
+      () => {},
+    ).finally(() => {
+      this.countsReading = false;
+    });
+  }
+
+  /** What the fleet holds for a profile right now (reads Redis; for status, never for a demand). */
+  async view(profile: ResolvedProfile): Promise<FleetView> {
+    const key = cacheKeyOf(profile);
+    const empty: FleetView = { cacheKey: key, token: null, unreadable: null, lockMs: null, stop: null, coolUntil: null, counts: null };
+    if (key === null) return empty;
+    const now = this.clock.now();
+    const [records, lockMs, counts] = await Promise.all([this.cache.read(key), this.cache.lockTtl(key), this.cache.counts([key], now)]);
+    const view: FleetView = { ...empty, lockMs, counts: counts.get(key) ?? null };
+    if (records.token !== null) {
+      const opened = this.open(key, 'token', records.token, false);
+      if (opened.ok) {
+        const token = toToken(opened.payload);
+        view.token = token === null ? null : { expiresAt: token.expiresAt, obtainedAt: token.obtainedAt };
+        if (token === null) view.unreadable = 'format';
+      } else view.unreadable = opened.reason;
+    }
+    const stop = records.stop === null ? null : this.open(key, 'stop', records.stop, false);
+    if (stop?.ok === true) {
+      const error = stopError(stop.payload);
+      if (error !== null) view.stop = { kind: error.kind, message: error.message };
+    }
+    const cool = records.cool === null ? null : this.open(key, 'cool', records.cool, false);
+    if (cool?.ok === true && cool.header.until > now) view.coolUntil = cool.header.until;
+    return view;
+  }
+
+  // ---------------------------------------------------------------- the fleet's way
+
+  private async together(request: FleetRequest, key: string): Promise<Token> {
+    const { profile } = request;
+    // A shared-only profile cannot ask the provider, so a person's refresh only reads the fleet again.
+    const forced = request.forced && !request.sharedOnly;
+    const startedAt = this.clock.now();
+    const timeoutMs = profile.timeoutMs ?? 10_000;
+    // The lock outlives the provider's own timeout (25 s for Acquia, seed 002), so a holder that is
+    // still waiting for its answer is never overtaken.
+    const lockTtlMs = timeoutMs + Math.max(2_000, timeoutMs / 2);
+    const giveUpAt = startedAt + lockTtlMs + 5_000;
+    let secrets: ProfileSecrets | null = null;
+    const mySecrets = async (): Promise<ProfileSecrets> => (secrets ??= await request.secrets());
+
+    for (;;) {
+      if (request.signal.aborted) throw cancelled();
+      const records = await this.call(this.cache.read(key));
+      const found = this.adoptable(key, records.token, request, startedAt);
+      if (found.token !== null) return found.token;
+      if (!forced) {
+        const stopped = await this.stopFor(key, records.stop, request, mySecrets);
+        if (stopped !== null) throw stopped;
+        const cooling = this.coolFor(key, records.cool);
+        if (cooling !== null) throw cooling;
+      }
+      if (request.sharedOnly) throw nothingShared(profile.id, 'the fleet holds no valid token for it now');
+
+      const owner = randomBytes(16).toString('hex');
+      const held = await this.call(this.cache.acquireLock(key, owner, lockTtlMs));
+      if (held) return this.refreshHolding(request, forced, key, owner, await mySecrets(), found.replaceable);
+
+      // Another machine is refreshing: its record tells us (or its lock runs out and we look again).
+      const ttl = (await this.call(this.cache.lockTtl(key))) ?? 0;
+      const waitMs = Math.min(ttl + 100, giveUpAt - this.clock.now());
+      if (waitMs <= 0) return this.alone(request, 'the machine holding the lock did not finish in time');
+      await this.call(this.cache.waitForToken(key, request.current?.expiresAt ?? 0, waitMs));
+    }
+  }
+
+  private async refreshHolding(request: FleetRequest, forced: boolean, key: string, owner: string, secrets: ProfileSecrets, replaceable: string | null): Promise<Token> {
+    const now = (): number => this.clock.now();
+    try {
+      // Someone may have written between our read and our lock: look once more before asking.
+      if (!forced) {
+        const again = this.adoptable(key, (await this.call(this.cache.read(key))).token, request, now());
+        if (again.token !== null) return again.token;
+        replaceable = again.replaceable;
+      }
+      this.cache.countRequest(key, now()).catch(() => {});
+      let token: Token;
+      try {
+        token = await request.upstream(secrets);
+      } catch (error) {
+        await this.shareFailure(key, toTokentrayError(error), secrets);
+        throw error;
+      }
+      const until = token.expiresAt ?? Number.MAX_SAFE_INTEGER;
+      const sealed = sealRecord(this.cache.keys.current, key, 'token', until, fromToken(token));
+      await this.cache.putToken(key, sealed, until, replaceable).catch(() => false);
+      // The credential works (here): a stop recorded by a machine with an older secret no longer holds.
+      await this.cache.clearStop(key).catch(() => {});
+      return token;
+    } finally {
+      this.cache.releaseLock(key, owner).catch(() => false);
+    }
+  }
+
+  /** A credential stop and a Retry-After cool-down hold for the whole fleet (SPEC section 8). */
+  private async shareFailure(key: string, error: TokentrayError, secrets: ProfileSecrets): Promise<void> {
+    const now = this.clock.now();
+    try {
+      if (error.isCredentialError) {
+        const payload = { error: { kind: error.kind, message: error.message, hint: error.hint ?? null, status: error.status ?? null }, fingerprint: fingerprint(key, secrets), at: now };
+        await this.cache.putStop(key, sealRecord(this.cache.keys.current, key, 'stop', now + STOP_TTL_MS, payload), STOP_TTL_MS);
+      } else if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
+        const until = now + error.retryAfterMs;
+        const payload = { error: { kind: error.kind, message: error.message, hint: error.hint ?? null, status: error.status ?? null }, at: now };
+        await this.cache.putCool(key, sealRecord(this.cache.keys.current, key, 'cool', until, payload), error.retryAfterMs);
+      }
+    } catch {
+      // Not shared this time: the others find out for themselves, as they would alone.
+    }
+  }
+
+  /**
+   * A record's token when it may be used: valid, and newer than ours (else we are the one due to
+   * refresh and adopting our own token again would loop), or made after a person asked.
+   */
+  private adoptable(key: string, text: string | null, request: FleetRequest, startedAt: number): { token: Token | null; replaceable: string | null } {
+    if (text === null) return { token: null, replaceable: null };
+    const opened = this.open(key, 'token', text, true);
+    if (!opened.ok) return { token: null, replaceable: text };
+    const token = toToken(opened.payload);
+    if (token === null) return { token: null, replaceable: text };
+    const now = this.clock.now();
+    if (!isValid(token, now)) return { token: null, replaceable: null };
+    const current = request.current;
+    const newer = request.forced && !request.sharedOnly
+      ? token.obtainedAt >= startedAt
+      : current === null || !isValid(current, now) || (token.expiresAt ?? Number.POSITIVE_INFINITY) > (current.expiresAt ?? Number.POSITIVE_INFINITY);
+    return { token: newer ? token : null, replaceable: null };
+  }
+
+  private async stopFor(key: string, text: string | null, request: FleetRequest, secrets: () => Promise<ProfileSecrets>): Promise<TokentrayError | null> {
+    if (text === null) return null;
+    const opened = this.open(key, 'stop', text, true);
+    if (!opened.ok) return null;
+    const error = stopError(opened.payload);
+    if (error === null) return null;
+    // A machine holding another secret (a rotation under way) may still try; one with none may not.
+    if (!request.sharedOnly) {
+      const stored = (opened.payload as { fingerprint?: unknown }).fingerprint;
+      if (typeof stored === 'string' && stored !== fingerprint(key, await secrets())) return null;
+    }
+    return error;
+  }
+
+  private coolFor(key: string, text: string | null): TokentrayError | null {
+    if (text === null) return null;
+    const opened = this.open(key, 'cool', text, true);
+    const now = this.clock.now();
+    if (!opened.ok || opened.header.until <= now) return null;
+    return new TokentrayError('rate_limited', `The token endpoint asked the fleet to wait until ${new Date(opened.header.until).toISOString()}.`, {
+      hint: 'Another machine sharing this credential was told to slow down (429 or Retry-After); every machine waits, then one asks again.',
+      retryAfterMs: opened.header.until - now,
+    });
+  }
+
+  private open(key: string, kind: RecordKind, text: string, report: boolean): ReturnType<typeof openRecord> {
+    const opened = openRecord(this.cache.keys, key, kind, text);
+    if (!opened.ok && report) {
+      this.unreadable[opened.reason] += 1;
+      // One line per credential and reason, not one per look.
+      const once = `${key}:${opened.reason}`;
+      if (!this.reported.has(once)) {
+        this.reported.add(once);
+        this.logger.warn(
+          opened.reason === 'foreign-key'
+            ? 'a shared record is sealed with another fleet key; it is ignored and will be replaced'
+            : 'a shared record did not authenticate; it is ignored and will be replaced',
+          { cacheKey: key.slice(0, 12), kind, reason: opened.reason, keyId: this.cache.keys.current.id },
+        );
+      }
+    }
+    return opened;
+  }
+
+  /** Alone: exactly what the engine does without a shared cache, except a shared-only profile, which cannot. */
+  private async alone(request: FleetRequest, reason: string): Promise<Token> {
+    if (request.sharedOnly) throw nothingShared(request.profile.id, `the shared cache is unavailable (${reason})`);
+    return request.upstream(await request.secrets());
+  }
+
+  private async call<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw new SharedCacheFailed(error instanceof Error && error.message !== '' ? error.message : 'the shared cache failed');
+    }
+  }
+}
+
+function fromToken(token: Token): Record<string, unknown> {
+  return {
+    accessToken: token.accessToken,
+    tokenType: token.tokenType,
+    headers: token.headers,
+    obtainedAt: token.obtainedAt,
+    expiresAt: token.expiresAt,
+    ...(token.scope === undefined ? {} : { scope: token.scope }),
+  };
+}
+
+/** A token from an opened record, or null when its shape is not one (never trusted blindly). */
+function toToken(payload: unknown): Token | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const p = payload as Record<string, unknown>;
+  const headers = p.headers;
+  if (typeof p.accessToken !== 'string' || p.accessToken === '' || typeof p.tokenType !== 'string') return null;
+  if (typeof p.obtainedAt !== 'number' || !(typeof p.expiresAt === 'number' || p.expiresAt === null)) return null;
+  if (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string')) return null;
+  const token: Token = { accessToken: p.accessToken, tokenType: p.tokenType, headers: { ...(headers as Record<string, string>) }, obtainedAt: p.obtainedAt, expiresAt: p.expiresAt };
+  if (typeof p.scope === 'string') token.scope = p.scope;
+  return token;
+}
+
+function stopError(payload: unknown): TokentrayError | null {
+  const error = (payload as { error?: { kind?: unknown; message?: unknown; hint?: unknown; status?: unknown } } | null)?.error;
+  if (error === undefined || !isErrorKind(error.kind) || typeof error.message !== 'string') return null;
+  return new TokentrayError(error.kind, `The fleet's last token request was refused: ${error.message}`, {
+    hint: `${typeof error.hint === 'string' ? `${error.hint} ` : ''}Every machine sharing this credential waits until its secret changes or a person refreshes it.`,
+    ...(typeof error.status === 'number' ? { status: error.status } : {}),
+  });
+}
+
+/** Which secret a stop was earned with, so a machine holding another one may still try. */
+function fingerprint(key: string, secrets: ProfileSecrets): string {
+  const fields = Object.entries(secrets).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(`tokentray-secret-fingerprint\0${key}\0${JSON.stringify(fields)}`).digest('hex').slice(0, 32);
+}
+
+function cancelled(): TokentrayError {
+  return new TokentrayError('cancelled', 'The refresh was cancelled.');
+}
+
+function nothingShared(id: string, why: string): TokentrayError {
+  return new TokentrayError('shared_unavailable', `Profile "${id}" is shared-only and ${why}.`, {
+    hint: 'A shared-only profile only reads the fleet\'s token: start a machine that holds the secret (`tokentray serve --shared-cache URL`), or check the Redis URL and fleet key here.',
+  });
+}
