@@ -64,6 +64,11 @@ export class CallerAuth {
     });
   }
 
+  /** Drops the snapshot of keys and profiles: the next request reads the store again. */
+  forget(): void {
+    this.snapshot = null;
+  }
+
   /** Stops following the store (server shutdown). */
   dispose(): void {
     this.unsubscribe();

@@ -2,7 +2,9 @@
 // the token and the one explicit state, lifetime.ts has the time rules, and the scheduler plugged in
 // decides whether anything runs without a demand (the app and headless mode) or not (the one-shot CLI).
 // Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
-import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileStatus, TestResult } from '../../../common/contract.js';
+import type { AddTest, CreatedProfile } from '../../../common/admin-verbs.js';
+import type { ActivityEntry, ActivityKind, EngineEvent, ErrorInfo, ProfileConfig, ProfileSecrets, ProfileStatus, TestResult } from '../../../common/contract.js';
+import { TRANSPORT_KINDS } from '../../../common/errors.js';
 import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
@@ -25,7 +27,7 @@ import type {
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
-import { ProfileService } from './profile-service.js';
+import { ProfileService, invalidProfile, type SaveMode } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
 
@@ -152,13 +154,49 @@ export class TokenEngine implements Engine {
   // ---------------------------------------------------------------- profiles
 
   async upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus> {
-    // The profile service validates and writes; the engine applies the change before the store's
-    // change notification, so that notification finds nothing new (and a failed write is undone).
-    const saved = await this.profiles.save(profile, secrets ?? {}, 'save', {
-      applied: (next, secretsChanged) => this.applyProfile(next, { secretsChanged, explicit: true }),
-      reverted: (previous) => (previous === undefined ? this.drop(profile.id) : this.applyProfile(previous, { secretsChanged: false, explicit: true })),
-    });
+    const saved = await this.saveProfile(profile, secrets ?? {}, 'save');
     return this.status(saved.id)!;
+  }
+
+  async createProfile(profile: unknown, secrets: ProfileSecrets, options: { test: boolean }): Promise<CreatedProfile> {
+    // Refused before the provider is asked: a taken id or a missing field costs no request.
+    const checked = this.profiles.check(profile, 'create');
+    const result = validateProfile(checked, secrets, { requireSecrets: true });
+    if (!result.ok) throw invalidProfile(formatFieldErrors(result.errors));
+    let token: Token | undefined;
+    let test: AddTest = 'skipped';
+    let warning: ErrorInfo | undefined;
+    if (options.test) {
+      try {
+        token = await this.obtainWith(resolveProfile(result.profile), result.secrets, undefined);
+        test = 'passed';
+      } catch (error) {
+        const failure = toTokentrayError(error);
+        // A provider that answered "no" keeps the profile out; one that could not be asked is no verdict.
+        if (!couldNotJudge(failure.kind)) throw failure;
+        test = 'unreachable';
+        warning = failure.toInfo(new Date(this.clock.now()));
+      }
+    }
+    const saved = await this.saveProfile(result.profile, result.secrets, 'create', token);
+    return { profile: saved, test, ...(warning === undefined ? {} : { warning }) };
+  }
+
+  /**
+   * The profile service validates and writes; the engine applies the change before the store's
+   * change notification, so that notification finds nothing new (and a failed write is undone).
+   */
+  private saveProfile(profile: ProfileConfig, secrets: ProfileSecrets, mode: SaveMode, token?: Token): Promise<ProfileConfig> {
+    return this.profiles.save(
+      profile,
+      secrets,
+      mode,
+      {
+        applied: (next, secretsChanged) => this.applyProfile(next, { secretsChanged, explicit: true }),
+        reverted: (previous) => (previous === undefined ? this.drop(profile.id) : this.applyProfile(previous, { secretsChanged: false, explicit: true })),
+      },
+      token,
+    );
   }
 
   async removeProfile(id: string): Promise<boolean> {
@@ -431,6 +469,14 @@ export class TokenEngine implements Engine {
       }
     }
   }
+}
+
+/**
+ * A test that could not reach the provider, or that the provider could not answer now (rate limit,
+ * server error), says nothing about the credential: `profile add` saves it with a warning.
+ */
+function couldNotJudge(kind: ErrorInfo['kind']): boolean {
+  return (TRANSPORT_KINDS as readonly string[]).includes(kind) || kind === 'rate_limited' || kind === 'server_error';
 }
 
 function configError(details: string, then: 'save' | 'test' = 'save'): TokentrayError {

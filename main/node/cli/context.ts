@@ -3,6 +3,7 @@
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
+import { findAppAdmin, type AppAdmin } from '../app-admin.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
 import type { LockableVault } from '../../core/vault-control.js';
@@ -68,6 +69,7 @@ export class CliContext {
   #store: ConfigStore | undefined;
   #vault: Vault | undefined;
   #chosen: Promise<ChosenVault> | undefined;
+  #app: Promise<AppAdmin | null> | undefined;
 
   constructor(io: CliIo, options: CommonOptions) {
     this.io = io;
@@ -103,6 +105,20 @@ export class CliContext {
       return vault;
     });
     return this.#vault;
+  }
+
+  /**
+   * The running app's administration verbs over its socket, or null when no app answers for this
+   * config directory. While one runs, commands that read or change profiles, client keys or the vault
+   * go through it (one writer; its vault is already open); only without one do they open the store
+   * and the vault themselves. A wrong --vault is still refused first, app or not.
+   */
+  async app(): Promise<AppAdmin | null> {
+    this.#app ??= (async () => {
+      this.checkVaultChoice();
+      return findAppAdmin(this.configDir);
+    })();
+    return this.#app;
   }
 
   /** Refuses a --vault or TOKENTRAY_VAULT that is not keychain, file or auto (usage), without opening anything. */
