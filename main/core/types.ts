@@ -99,6 +99,11 @@ export interface ConfigStore {
   onDidChange(listener: () => void): () => void;
   /** Where the file lives, for messages. */
   readonly path: string;
+  /**
+   * Looks (cheaply) whether another process changed the file, and if so fires onDidChange now
+   * rather than when the file watch notices. Optional: a store in memory has no other writer.
+   */
+  checkDisk?(): void;
 }
 
 export interface Logger {
