@@ -1,4 +1,4 @@
-// `tokentray vault status` and `tokentray vault migrate --to keychain|file` (SPEC section 3): which
+// `tokentray vault status` and `tokentray vault migrate --to keychain|file` (docs/storage.md): which
 // backend holds the secrets and in what state, and moving every secret and cached token to the other.
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
