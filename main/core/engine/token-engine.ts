@@ -163,6 +163,9 @@ export class TokenEngine implements Engine {
     const checked = this.profiles.check(profile, 'create');
     const result = validateProfile(checked, secrets, { requireSecrets: true });
     if (!result.ok) throw invalidProfile(formatFieldErrors(result.errors));
+    // What the save does first for a new id (leftovers of an earlier profile go), done before the
+    // test: a vault that cannot keep the secret (no keychain, a locked file) says so before any request.
+    await this.vault.deleteProfile(result.profile.id);
     let token: Token | undefined;
     let test: AddTest = 'skipped';
     let warning: ErrorInfo | undefined;
