@@ -4,6 +4,7 @@
 // `vault:*` verbs. Settings show the backend and its file, with a Lock action (VaultSettings).
 import { createContext, useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, Result, VaultInfo } from '../../../common/contract.js';
+import { vaultLabel } from '../../../common/vault-place.js';
 import type { Settling } from '../settling.js';
 import { useDashboard } from '../context.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
@@ -224,7 +225,7 @@ export function VaultSettings(): ReactNode {
       <dl className="vault-facts">
         <div>
           <dt>Backend</dt>
-          <dd>{info.backend === 'file' ? 'Encrypted file' : 'OS keychain'}</dd>
+          <dd>{vaultLabel(info.backend)}</dd>
         </div>
         <div>
           <dt>{info.backend === 'file' ? 'File' : 'Service'}</dt>
