@@ -172,8 +172,8 @@ async function addProfile(context: CliContext, id: string, options: AddOptions):
     );
   }
   if (options.json) return context.json(stored);
-  const tested = created.test === 'passed' ? ', tested with a token request' : '';
-  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label})${tested}; its secret is in ${vaultPlace(created.backend)}.\n`);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in ${vaultPlace(created.backend)}.\n`);
+  if (created.test === 'passed') context.io.stderr.write('The credential was tested with a token request; that token is cached for the next use.\n');
 }
 
 /** Without a running app: the same engine method the app runs, in this process, on this store and vault. */
