@@ -2,6 +2,7 @@
 // verbs and the loopback API, wired to one store and one vault. Adapters (keytar, conf, clipboard)
 // come in as parameters, so this file stays free of node-only storage and electron.
 import { apiBaseUrl } from '../../common/relay.js';
+import { createAdminHandlers } from './admin.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
 import type { SessionOptions } from './api/sessions.js';
 import { watchClientKeys } from './client-key-service.js';
@@ -129,6 +130,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     store: deps.store,
     clock,
     rpc,
+    admin: (keysChanged) =>
+      createAdminHandlers({ engine, store: deps.store, clock, vault: deps.vault, keysChanged, ...(lockable === null ? {} : { lockable }) }),
     version: deps.version,
     ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
     ...(deps.dashboardDir === undefined ? {} : { dashboardDir: deps.dashboardDir }),

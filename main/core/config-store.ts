@@ -201,18 +201,39 @@ export function storeOptions(configDir: string) {
 
 export interface ConfBackedStoreOptions {
   logger?: Logger;
+  /**
+   * A cheap stamp of the file on disk (a stat: inode, size, times), or null when it cannot be read.
+   * With it, checkDisk() notices a write by another process at once, where the file watch may take
+   * seconds.
+   */
+  stamp?: (path: string) => string | null;
 }
 
 export class ConfBackedStore implements ConfigStore {
   readonly #backend: ConfLike;
   readonly #logger: Logger | undefined;
   readonly #changes = new Emitter();
+  readonly #stamp: ((path: string) => string | null) | undefined;
   #unwatch: (() => void) | undefined;
   #snapshot: string | undefined;
+  #onChange: (() => void) | undefined;
+  #seenStamp: string | null = null;
 
   constructor(backend: ConfLike, options: ConfBackedStoreOptions = {}) {
     this.#backend = backend;
     this.#logger = options.logger;
+    this.#stamp = options.stamp;
+  }
+
+  /**
+   * Stats the file and, only when it changed since the last look, reads it and tells the listeners
+   * of a real change at once, as the watch would later. Cheap enough for every authenticated request.
+   */
+  checkDisk(): void {
+    if (this.#stamp === undefined || this.#onChange === undefined) return;
+    const stamp = this.#stamp(this.path);
+    if (stamp === this.#seenStamp) return;
+    this.#onChange();
   }
 
   get path(): string {
@@ -340,6 +361,7 @@ export class ConfBackedStore implements ConfigStore {
       if (this.#changes.size === 0) {
         this.#unwatch?.();
         this.#unwatch = undefined;
+        this.#onChange = undefined;
       }
     };
   }
@@ -348,20 +370,25 @@ export class ConfBackedStore implements ConfigStore {
   close(): void {
     this.#unwatch?.();
     this.#unwatch = undefined;
+    this.#onChange = undefined;
     this.#changes.clear();
     this.#backend._closeWatcher?.();
   }
 
   #startWatching(): void {
     if (this.#unwatch) return;
+    this.#seenStamp = this.#stamp?.(this.path) ?? null;
     this.#snapshot = this.#safeSnapshot();
     const onChange = (): void => {
+      // Stamped before reading: a write landing during the read is seen again by the next check.
+      this.#seenStamp = this.#stamp?.(this.path) ?? null;
       // conf also fires for our own writes and for a touch without a change: only real changes count.
       const snapshot = this.#safeSnapshot();
       if (snapshot === undefined || snapshot === this.#snapshot) return;
       this.#snapshot = snapshot;
       this.#changes.emit();
     };
+    this.#onChange = onChange;
     const events = this.#backend.events;
     if (events) {
       // Listening on conf's own event target (not onDidAnyChange) keeps a file broken by hand from

@@ -12,6 +12,7 @@ import type {
   SinkConfig,
   TestResult,
 } from '../../common/contract.js';
+import type { CreatedProfile } from '../../common/admin-verbs.js';
 import type { ProviderDefaults, ProviderId, SecretField } from '../../common/providers.js';
 import type { Clock } from './clock.js';
 import type { TokentrayError } from './errors.js';
@@ -124,6 +125,11 @@ export interface ConfigStore {
   onDidChange(listener: () => void): () => void;
   /** Where the file lives, for messages. */
   readonly path: string;
+  /**
+   * Looks (cheaply) whether another process changed the file, and if so fires onDidChange now
+   * rather than when the file watch notices. Optional: a store in memory has no other writer.
+   */
+  checkDisk?(): void;
 }
 
 export interface Logger {
@@ -155,6 +161,12 @@ export interface Engine {
 
   /** Adds or replaces a profile (secrets, if given, go to the vault first). Clears a credential stop. */
   upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus>;
+  /**
+   * Creates a profile, refusing an id that exists. With `test` it first asks the provider for a token
+   * with it: a refusal throws and saves nothing; an unreachable provider saves with a warning; a token
+   * obtained becomes the profile's first cached token.
+   */
+  createProfile(profile: unknown, secrets: ProfileSecrets, options: { test: boolean }): Promise<CreatedProfile>;
   /** Removes the profile and its keychain entries. */
   removeProfile(id: string): Promise<boolean>;
   /** Requests a token with these settings without saving anything. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import ElectronStore from 'electron-store';
 import { ConfBackedStore, storeOptions, type ConfLike } from '../core/config-store.js';
 import type { Logger } from '../core/types.js';
-import { moveAsideIfBroken, type CorruptReport } from '../node/file-store.js';
+import { moveAsideIfBroken, statStamp, type CorruptReport } from '../node/file-store.js';
 
 export interface OpenedStore {
   store: ConfBackedStore;
@@ -20,6 +20,6 @@ export function openElectronStore(configDir: string, logger?: Logger): OpenedSto
   const movedAside = moveAsideIfBroken(path.join(configDir, 'config.json'));
   if (movedAside) logger?.warn('the config file was broken and has been moved aside', { movedTo: movedAside.movedTo, reason: movedAside.reason });
   const backend = new ElectronStore(storeOptions(configDir) as ConstructorParameters<typeof ElectronStore>[0]) as unknown as ConfLike;
-  return { store: new ConfBackedStore(backend, logger ? { logger } : {}), movedAside };
+  return { store: new ConfBackedStore(backend, logger ? { logger, stamp: statStamp } : { stamp: statStamp }), movedAside };
 }
 

@@ -28,10 +28,12 @@ export class AppCallError extends Error {
   }
 }
 
-export function callApp(target: AppTarget, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<AppAnswer> {
+export function callApp(target: AppTarget, method: string, path: string, headers: Record<string, string>, timeoutMs: number, body?: unknown): Promise<AppAnswer> {
   return new Promise((resolve, reject) => {
     const where = 'socketPath' in target ? { socketPath: target.socketPath } : { host: '127.0.0.1', port: target.port };
-    const req = request({ ...where, method, path, headers: { Accept: 'application/json', ...headers }, timeout: timeoutMs }, (res) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const sent = payload === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) };
+    const req = request({ ...where, method, path, headers: { Accept: 'application/json', ...sent }, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -39,17 +41,23 @@ export function callApp(target: AppTarget, method: string, path: string, headers
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (error: NodeJS.ErrnoException) => reject(new AppCallError(error.code ?? 'error')));
-    req.end();
+    req.end(payload);
   });
 }
 
 /** Whether GET /v1/health says the app is up and unlocked ("locked" counts as not: see token-source.ts). */
 export function healthIsOk(answer: AppAnswer): boolean {
-  if (answer.status !== 200) return false;
+  return healthState(answer) === 'ok';
+}
+
+/** What GET /v1/health says: up and unlocked, up while the file vault waits for its passphrase, or neither. */
+export function healthState(answer: AppAnswer): 'ok' | 'locked' | null {
+  if (answer.status !== 200) return null;
   try {
-    return (JSON.parse(answer.body) as { status?: unknown }).status === 'ok';
+    const status = (JSON.parse(answer.body) as { status?: unknown }).status;
+    return status === 'ok' || status === 'locked' ? status : null;
   } catch {
-    return false;
+    return null;
   }
 }
 

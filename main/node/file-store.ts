@@ -66,7 +66,20 @@ export function openFileStore(
   } catch {
     // Not fatal: the next write by conf sets 0600.
   }
-  return { store: new ConfBackedStore(backend, storeOptionsRest), corrupt };
+  return { store: new ConfBackedStore(backend, { stamp: statStamp, ...storeOptionsRest }), corrupt };
+}
+
+/**
+ * What a write by any process changes: conf replaces the file by a rename (a new inode), and the
+ * nanosecond times catch an in-place write too.
+ */
+export function statStamp(file: string): string | null {
+  try {
+    const stat = fs.statSync(file, { bigint: true });
+    return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+  } catch {
+    return null;
+  }
 }
 
 /**

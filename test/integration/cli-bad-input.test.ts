@@ -109,9 +109,10 @@ describe('tokentray CLI bad input', () => {
     const closed = await startProviderServer('redpanda');
     const unreachableUrl = closed.tokenUrl;
     await closed.close();
-    const wrong = await add('wrong-secret', ['--provider', 'redpanda', '--client-id', server.credentials.clientId, '--token-url', server.tokenUrl], 'not-the-secret\n');
+    // Saved untested, so the token command meets the refusal and the closed port itself.
+    const wrong = await add('wrong-secret', ['--provider', 'redpanda', '--client-id', server.credentials.clientId, '--token-url', server.tokenUrl, '--no-test'], 'not-the-secret\n');
     assert.equal(wrong.code, 0, wrong.stderr);
-    const down = await add('unreachable', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', unreachableUrl]);
+    const down = await add('unreachable', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', unreachableUrl, '--no-test']);
     assert.equal(down.code, 0, down.stderr);
 
     const [rejected, refused] = await Promise.all([
@@ -131,7 +132,8 @@ describe('tokentray CLI bad input', () => {
 
   test('no Secret Service: exit 5 with a hint, nothing saved, no plaintext fallback', async () => {
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', DISPLAY: '' };
-    const added = await add('no-keychain', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', server.tokenUrl], 'kc-secret-123\n', noKeychain);
+    // Untested, so the keychain is the first thing to fail (a test would be refused by the provider first).
+    const added = await add('no-keychain', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', server.tokenUrl, '--no-test'], 'kc-secret-123\n', noKeychain);
     assert.equal(added.code, 5, added.stderr);
     assert.match(added.stderr, /keychain/i);
     assert.match(added.stderr, /hint: /);
@@ -141,7 +143,7 @@ describe('tokentray CLI bad input', () => {
     for (const file of files) assert.ok(!(await fs.readFile(path.join(configDir, file), 'utf8')).includes('kc-secret-123'));
 
     // A profile that exists, but the keychain is gone: the token cannot be had.
-    const ok = await add('kc-later', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', server.tokenUrl]);
+    const ok = await add('kc-later', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', server.tokenUrl, '--no-test']);
     assert.equal(ok.code, 0, ok.stderr);
     const token = await runCli(['token', 'kc-later', '--config-dir', configDir], { env: noKeychain });
     if (WITH_APP) {

@@ -64,6 +64,11 @@ export class CallerAuth {
     });
   }
 
+  /** Drops the snapshot of keys and profiles: the next request reads the store again. */
+  forget(): void {
+    this.snapshot = null;
+  }
+
   /** Stops following the store (server shutdown). */
   dispose(): void {
     this.unsubscribe();
@@ -93,6 +98,9 @@ export class CallerAuth {
 
   /** The record of a presented key, or undefined (a caller that accepts it then calls touch). */
   findClient(key: string, now: number): ClientKeyRecord | undefined {
+    // A key revoked by a writer that bypassed this app (an edit by hand, a CLI that could not reach
+    // it) is refused from the first request after the write: a stat, and a re-read only on change.
+    this.options.store.checkDisk?.();
     // A miss re-reads the store: a key created a moment ago by the CLI must work at once.
     return this.read(now).keys.find(key) ?? this.read(now, true).keys.find(key);
   }

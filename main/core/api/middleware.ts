@@ -58,6 +58,11 @@ export function createPipeline(door: Door, deps: PipelineDeps): (req: IncomingMe
       case 'client':
         if (door.kind === 'local') return door.caller === undefined ? LOCAL_CLI : door.caller(ctx.req, ctx.front);
         return auth.authenticate(ctx.front.authorization, ctx.now);
+      case 'local':
+        if (door.kind === 'local') return authenticate('client', ctx);
+        // On TCP a key-holder meets the same answer as for any unknown path, after the same key check.
+        auth.authenticate(ctx.front.authorization, ctx.now);
+        throw new HttpProblem(404, 'not_found', 'There is no such API path.');
     }
   }
 

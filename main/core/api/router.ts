@@ -14,9 +14,10 @@ import type { FrontDoorHeaders } from './security.js';
 /**
  * Who may call a route. `client`: a client key (or, at a local door, the socket's own user);
  * `client-or-session`: that or the headless dashboard's session cookie; `session`: the dashboard's
- * session only; `open`: anyone past the front door (the handler checks whatever it needs itself).
+ * session only; `local`: only the local socket's own user (elsewhere the path does not exist);
+ * `open`: anyone past the front door (the handler checks whatever it needs itself).
  */
-export type Access = 'open' | 'client' | 'client-or-session' | 'session';
+export type Access = 'open' | 'client' | 'client-or-session' | 'session' | 'local';
 
 /** One request on its way through the middleware to a handler. */
 export interface RequestContext {

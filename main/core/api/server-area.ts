@@ -1,5 +1,6 @@
 // What the loopback server hands each area's routes (api, login, rpc, static, relay): the router to
 // register on and the parts the handlers share. One area, one `registerXRoutes(area)`.
+import type { AdminHandlers } from '../admin.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
@@ -18,6 +19,8 @@ export interface ServerArea {
   store: ConfigStore;
   clock: Clock;
   rpc: RpcHandlers;
+  /** The local socket's administration verbs (profiles, client keys, the vault). */
+  admin: AdminHandlers | undefined;
   version: string;
   logger: Logger | undefined;
   /** Client keys: the Bearer check, the relay's client secret, 403 before 404. */

@@ -4,10 +4,12 @@
 // router whose routes each area registers (api-handlers.ts, login-, rpc-, static-handlers.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AdminHandlers } from '../admin.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
 import type { VaultState } from '../vault-control.js';
+import { registerAdminRoutes } from './admin-handlers.js';
 import { registerApiRoutes } from './api-handlers.js';
 import { CallerAuth } from './caller-auth.js';
 import { EventStreams } from './events.js';
@@ -72,6 +74,8 @@ export interface LoopbackServerDeps {
   store: ConfigStore;
   clock: Clock;
   rpc: RpcHandlers;
+  /** The local socket's administration verbs; built with the server's open work when absent. */
+  admin?: (keysChanged: () => void) => AdminHandlers;
   version: string;
   /** The built dashboard (dist/renderer), served at / in headless mode. */
   dashboardDir?: string;
@@ -111,7 +115,7 @@ export interface LoopbackServer {
  * POST /v1/profiles/{id}/oauth/token (access `open`: it authenticates the client secret
  * itself with area.auth.findClient and touch), the RFC 8414 metadata and GET /v1/activity.
  */
-const AREAS: readonly ((area: ServerArea) => void)[] = [registerApiRoutes, registerLoginRoutes, registerRpcRoutes, registerStaticRoutes, registerRelayRoutes];
+const AREAS: readonly ((area: ServerArea) => void)[] = [registerApiRoutes, registerLoginRoutes, registerRpcRoutes, registerStaticRoutes, registerRelayRoutes, registerAdminRoutes];
 
 export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   const limits: LoopbackLimits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -143,6 +147,12 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     store,
     clock,
     rpc: deps.rpc,
+    // A key removed here works nowhere once the answer leaves: the cached key snapshot goes, and
+    // what the key still holds open is ended, before the verb answers.
+    admin: deps.admin?.(() => {
+      auth.forget();
+      work.checkKeys();
+    }),
     version: deps.version,
     logger,
     auth,

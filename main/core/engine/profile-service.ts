@@ -9,7 +9,7 @@ import { formatFieldErrors, validateProfile } from '../../../common/validation.j
 import type { Clock } from '../clock.js';
 import { TokentrayError } from '../errors.js';
 import { checkClientAuth } from '../providers/client-auth.js';
-import type { ConfigStore, Vault } from '../types.js';
+import type { ConfigStore, Token, Vault } from '../types.js';
 
 /** 'create' refuses an id that exists (the CLI's `profile add`); 'save' creates or replaces (the dashboard). */
 export type SaveMode = 'create' | 'save';
@@ -44,8 +44,12 @@ export class ProfileService {
     return result.profile;
   }
 
-  /** Validates (once), writes secrets, then the profile; on failure nothing is left changed. */
-  async save(profile: unknown, secrets: ProfileSecrets, mode: SaveMode, hooks: ProfileSaveHooks = {}): Promise<ProfileConfig> {
+  /**
+   * Validates (once), writes secrets, then the profile; on failure nothing is left changed. `token`
+   * (a new profile's tested token) goes to the vault's token cache before the profile appears, so the
+   * first demand uses it instead of spending a second request.
+   */
+  async save(profile: unknown, secrets: ProfileSecrets, mode: SaveMode, hooks: ProfileSaveHooks = {}, token?: Token): Promise<ProfileConfig> {
     const { store, vault, clock } = this.deps;
     const id = typeof profile === 'object' && profile !== null ? (profile as { id?: unknown }).id : undefined;
     const previous = typeof id === 'string' ? store.getProfile(id) : undefined;
@@ -73,16 +77,22 @@ export class ProfileService {
     if (previous === undefined && valid.sharedOnly !== true) await vault.deleteProfile(valid.id);
     const restore: Array<[SecretField, string | null]> = [];
     let applied = false;
+    let cached = false;
     try {
       for (const [field, value] of given) {
         restore.push([field, previous === undefined ? null : await vault.getSecret(valid.id, field)]);
         await vault.setSecret(valid.id, field, value);
+      }
+      if (token !== undefined && previous === undefined) {
+        await vault.setCachedToken(valid.id, token);
+        cached = true;
       }
       hooks.applied?.(saved, given.length > 0);
       applied = true;
       store.putProfile(saved);
     } catch (error) {
       if (applied) hooks.reverted?.(previous);
+      if (cached) await vault.setCachedToken(valid.id, null).catch(() => undefined);
       // All or nothing: a secret without its profile would be an orphan in the keychain, and a failed
       // edit must not leave the new secret behind the old settings.
       for (const [field, value] of restore.reverse()) {
@@ -112,7 +122,7 @@ export class ProfileService {
   }
 }
 
-function invalidProfile(details: string): TokentrayError {
+export function invalidProfile(details: string): TokentrayError {
   return new TokentrayError('config', `The profile is not valid:\n${details}`, {
     hint: 'Nothing was saved. Fix the fields named above and save again.',
   });

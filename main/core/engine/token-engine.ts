@@ -2,7 +2,9 @@
 // the token and the one explicit state, lifetime.ts has the time rules, and the scheduler plugged in
 // decides whether anything runs without a demand (the app and headless mode) or not (the one-shot CLI).
 // Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
-import type { ActivityEntry, ActivityKind, EngineEvent, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus, TestResult } from '../../../common/contract.js';
+import type { AddTest, CreatedProfile } from '../../../common/admin-verbs.js';
+import type { ActivityEntry, ActivityKind, EngineEvent, ErrorInfo, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus, TestResult } from '../../../common/contract.js';
+import { TRANSPORT_KINDS } from '../../../common/errors.js';
 import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import { ActivityLog, DEFAULT_ACTIVITY_CAPACITY } from '../activity-log.js';
@@ -30,7 +32,7 @@ import type { RefreshRules } from './lifetime.js';
 import { checkClientAuth, clientTlsOf } from '../providers/client-auth.js';
 import { FleetTokens } from '../fleet/fleet-tokens.js';
 import type { SharedCache } from '../fleet/shared-cache.js';
-import { ProfileService } from './profile-service.js';
+import { ProfileService, invalidProfile, type SaveMode } from './profile-service.js';
 import { Refresher, readSecrets, type ObtainHow, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
 import { Emitter } from '../../../common/emitter.js';
@@ -199,13 +201,53 @@ export class TokenEngine implements Engine {
   // ---------------------------------------------------------------- profiles
 
   async upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus> {
-    // The profile service validates and writes; the engine applies the change before the store's
-    // change notification, so that notification finds nothing new (and a failed write is undone).
-    const saved = await this.profiles.save(profile, secrets ?? {}, 'save', {
-      applied: (next, secretsChanged) => this.applyProfile(next, { secretsChanged, explicit: true }),
-      reverted: (previous) => (previous === undefined ? this.drop(profile.id) : this.applyProfile(previous, { secretsChanged: false, explicit: true })),
-    });
+    const saved = await this.saveProfile(profile, secrets ?? {}, 'save');
     return this.status(saved.id)!;
+  }
+
+  async createProfile(profile: unknown, secrets: ProfileSecrets, options: { test: boolean }): Promise<CreatedProfile> {
+    // Refused before the provider is asked: a taken id or a missing field costs no request.
+    const checked = this.profiles.check(profile, 'create');
+    const result = validateProfile(checked, secrets, { requireSecrets: true });
+    if (!result.ok) throw invalidProfile(formatFieldErrors(result.errors));
+    // What the save does first for a new id (leftovers of an earlier profile go), done before the
+    // test: a vault that cannot keep the secret (no keychain, a locked file) says so before any request.
+    await this.vault.deleteProfile(result.profile.id);
+    let token: Token | undefined;
+    let test: AddTest = 'skipped';
+    let warning: ErrorInfo | undefined;
+    if (options.test) {
+      try {
+        await checkClientAuth(result.profile, result.secrets, this.clock.now());
+        token = await this.obtainWith(resolveProfile(result.profile), result.secrets, undefined);
+        test = 'passed';
+      } catch (error) {
+        const failure = toTokentrayError(error);
+        // A provider that answered "no" keeps the profile out; one that could not be asked is no verdict.
+        if (!couldNotJudge(failure.kind)) throw failure;
+        test = 'unreachable';
+        warning = failure.toInfo(new Date(this.clock.now()));
+      }
+    }
+    const saved = await this.saveProfile(result.profile, result.secrets, 'create', token);
+    return { profile: saved, test, ...(warning === undefined ? {} : { warning }) };
+  }
+
+  /**
+   * The profile service validates and writes; the engine applies the change before the store's
+   * change notification, so that notification finds nothing new (and a failed write is undone).
+   */
+  private saveProfile(profile: ProfileConfig, secrets: ProfileSecrets, mode: SaveMode, token?: Token): Promise<ProfileConfig> {
+    return this.profiles.save(
+      profile,
+      secrets,
+      mode,
+      {
+        applied: (next, secretsChanged) => this.applyProfile(next, { secretsChanged, explicit: true }),
+        reverted: (previous) => (previous === undefined ? this.drop(profile.id) : this.applyProfile(previous, { secretsChanged: false, explicit: true })),
+      },
+      token,
+    );
   }
 
   async removeProfile(id: string): Promise<boolean> {
@@ -582,6 +624,14 @@ function noSharedCache(id: string): TokentrayError {
   return new TokentrayError('shared_unavailable', `Profile "${id}" is shared-only, and no shared cache is configured here.`, {
     hint: 'Give this machine the fleet\'s Redis with --shared-cache URL or TOKENTRAY_SHARED_CACHE (and TOKENTRAY_SHARED_KEY).',
   });
+}
+
+/**
+ * A test that could not reach the provider, or that the provider could not answer now (rate limit,
+ * server error), says nothing about the credential: `profile add` saves it with a warning.
+ */
+function couldNotJudge(kind: ErrorInfo['kind']): boolean {
+  return (TRANSPORT_KINDS as readonly string[]).includes(kind) || kind === 'rate_limited' || kind === 'server_error';
 }
 
 function configError(details: string, then: 'save' | 'test' = 'save'): TokentrayError {

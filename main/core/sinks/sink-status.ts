@@ -22,6 +22,7 @@ export function withSinkStatuses(engine: Engine, keeper: Pick<SinkKeeper, 'statu
     start: () => engine.start(),
     stop: () => engine.stop(),
     upsertProfile: async (profile, secrets) => decorate(await engine.upsertProfile(profile, secrets)),
+    createProfile: (profile, secrets, options) => engine.createProfile(profile, secrets, options),
     removeProfile: (id) => engine.removeProfile(id),
     testProfile: (profile, secrets) => engine.testProfile(profile, secrets),
     getToken: (id, options) => engine.getToken(id, options),

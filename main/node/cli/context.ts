@@ -4,6 +4,7 @@ import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/erro
 import { createLogger } from '../../core/logger.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import type { SharedCache } from '../../core/fleet/shared-cache.js';
+import { findAppAdmin, type AppAdmin } from '../app-admin.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
 import type { LockableVault } from '../../core/vault-control.js';
@@ -73,6 +74,7 @@ export class CliContext {
   #chosen: Promise<ChosenVault> | undefined;
   readonly #sharedCacheFlag: string | undefined;
   #sharedCache: Promise<SharedCache | null> | undefined;
+  #app: Promise<AppAdmin | null> | undefined;
 
   constructor(io: CliIo, options: CommonOptions) {
     this.io = io;
@@ -143,6 +145,20 @@ export class CliContext {
       return vault;
     });
     return this.#vault;
+  }
+
+  /**
+   * The running app's administration verbs over its socket, or null when no app answers for this
+   * config directory. While one runs, commands that read or change profiles, client keys or the vault
+   * go through it (one writer; its vault is already open); only without one do they open the store
+   * and the vault themselves. A wrong --vault is still refused first, app or not.
+   */
+  async app(): Promise<AppAdmin | null> {
+    this.#app ??= (async () => {
+      this.checkVaultChoice();
+      return findAppAdmin(this.configDir);
+    })();
+    return this.#app;
   }
 
   /** Refuses a --vault or TOKENTRAY_VAULT that is not keychain, file or auto (usage), without opening anything. */

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
+import type { CreatedProfile, SecretPresence } from '../../../common/admin-verbs.js';
+import type { ProfileConfig, ProfileSecrets, VaultBackend } from '../../../common/contract.js';
 import { ANY_VAULT, vaultPlace } from '../../../common/vault-place.js';
 import {
   AUTH_METHODS,
@@ -18,8 +19,9 @@ import {
 } from '../../../common/providers.js';
 import { systemClock } from '../../core/clock.js';
 import { ProfileService } from '../../core/engine/profile-service.js';
-import { TokentrayError, isTokentrayError } from '../../core/errors.js';
+import { TokentrayError, isProviderErrorKind, isTokentrayError } from '../../core/errors.js';
 import { table, usageError, type CliContext, type CliIo, type CommonOptions } from './context.js';
+import { errorText } from './output.js';
 import { promptSecret, readSecretFromStdin } from './secret-input.js';
 import { withCommonOptions, type Runner } from './shared.js';
 
@@ -38,6 +40,8 @@ interface AddOptions extends CommonOptions {
   defaultLifetime?: string;
   sessionLifetime?: string;
   secretStdin?: boolean;
+  /** False with --no-test. */
+  test: boolean;
   privateKeyStdin?: boolean;
   keyId?: string;
   signingAlg?: string;
@@ -53,7 +57,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
   withCommonOptions(profile.command('add').argument('<id>', 'profile id: 1-64 characters of a-z, 0-9 and -'), {
     json: true,
   })
-    .description(`create a profile and store its secret in ${ANY_VAULT}`)
+    .description(`create a profile: test its credential with a token request, then store its secret in ${ANY_VAULT}`)
     .requiredOption('--provider <provider>', `one of: ${Object.keys(PROVIDERS).join(', ')}`)
     .option('--name <name>', 'display name (default: the id)')
     .option('--client-id <id>', 'client id / API key / public key')
@@ -68,6 +72,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .option('--default-lifetime <seconds>', 'lifetime when the answer has neither expires_in nor a JWT exp')
     .option('--session-lifetime <seconds>', 'how long a login session is trusted (camunda-operate-cookie)')
     .option('--secret-stdin', 'read the secret (client secret or password) from stdin')
+    .option('--no-test', 'save without first requesting a token to test the credential')
     .option('--private-key-stdin', 'read the private key (PEM or private JWK) from stdin, for the key methods of --auth-method')
     .option('--key-id <kid>', 'the kid of the signed client assertion (private_key_jwt)')
     .option('--signing-alg <alg>', `the client assertion's algorithm: ${SIGNING_ALGS.join(', ')} (default: from the key)`)
@@ -75,13 +80,18 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .option('--client-cert <file>', 'the client certificate, PEM (tls_client_auth, self_signed_tls_client_auth)')
     .option('--ca-file <file>', 'a CA bundle (PEM) to trust for the token URL and the API, instead of the system CAs')
     .option('--shared-only', "no secret here: only read the fleet's token from the shared cache (needs --shared-cache)")
+    .addHelpText(
+      'after',
+      '\nThe credential is tested first with a token request, as the dashboard\'s Test does: a rejected one is\nexit 4 and nothing is saved; a provider that cannot be reached saves it with a warning.\nWhile Tokentray runs for this config directory, the profile is added through it (its vault, no passphrase).',
+    )
     .action((id: string, options: AddOptions) => run(options, (context) => addProfile(context, id, options)));
 
   withCommonOptions(profile.command('list'), { json: true })
     .description('list profiles (never secrets)')
     .action((options: CommonOptions) =>
-      run(options, (context) => {
-        const profiles = context.store.listProfiles();
+      run(options, async (context) => {
+        const app = await context.app();
+        const profiles = app !== null ? await app.call('profiles:list', {}) : context.store.listProfiles();
         if (options.json) return context.json(profiles);
         if (profiles.length === 0) {
           context.io.stderr.write('No profiles yet. Add one with `tokentray profile add ID --provider P`.\n');
@@ -95,8 +105,17 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .description('show a profile (never its secret)')
     .action((id: string, options: CommonOptions) =>
       run(options, async (context) => {
-        const config = context.requireProfile(id);
-        const secrets = await secretPresence(context, config);
+        const app = await context.app();
+        let config: ProfileConfig;
+        let secrets: Record<string, string>;
+        if (app !== null) {
+          const shown = await app.call('profiles:show', { id });
+          config = shown.profile;
+          secrets = Object.fromEntries(Object.entries(shown.secrets).map(([field, presence]) => [field, presenceWords(presence, shown.backend)]));
+        } else {
+          config = context.requireProfile(id);
+          secrets = await secretPresence(context, config);
+        }
         if (options.json) return context.json({ ...config, secrets });
         const lines = Object.entries(config).map(([key, value]) => [key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
         for (const [field, present] of Object.entries(secrets)) lines.push([field, present]);
@@ -110,9 +129,13 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .description(`remove a profile, and its secrets and cached token from ${ANY_VAULT}`)
     .action((id: string, options: CommonOptions) =>
       run(options, async (context) => {
-        context.requireProfile(id);
-        // The vault first: if it is unavailable the profile stays, so its secret is never orphaned.
-        await profileService(context).remove(id);
+        const app = await context.app();
+        if (app !== null) await app.call('profiles:remove', { id });
+        else {
+          context.requireProfile(id);
+          // The vault first: if it is unavailable the profile stays, so its secret is never orphaned.
+          await profileService(context).remove(id);
+        }
         if (options.json) return context.json({ removed: true, id });
         context.io.stderr.write(`Removed profile "${id}" and its entries in ${await vaultInUse(context)}.\n`);
       }),
@@ -124,11 +147,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
-  const service = profileService(context);
+  const app = await context.app();
   // Everything but the secret is checked before asking for it, so a typo costs no typing.
   if (options.sharedOnly === true) return addSharedOnly(context, id, options);
-  const clientCert = await readClientCert(options);
-  const checked = asUsage(() => service.check(buildProfile(id, options, clientCert), 'create'));
+  const profile = buildProfile(id, options, await readClientCert(options));
+  const checked = await asUsageAsync(async () => (app !== null ? app.call('profiles:check', { profile }) : profileService(context).check(profile, 'create')));
   const secrets: ProfileSecrets = {};
   for (const field of secretFieldsFor(checked)) {
     const label = labelOf(checked.provider, field);
@@ -137,10 +160,52 @@ async function addProfile(context: CliContext, id: string, options: AddOptions):
   if (options.privateKeyStdin && secrets.privateKey === undefined) {
     throw usageError('--private-key-stdin goes with a key method of --auth-method.', 'Add --auth-method private_key_jwt (or tls_client_auth, self_signed_tls_client_auth), or leave --private-key-stdin out.');
   }
-  // The same save as the dashboard's: validated once, secrets first, rolled back on failure.
-  const stored = await asUsageAsync(() => service.save(checked, secrets, 'create'));
+  // The same creation as the app's: validated once, tested, secrets first, rolled back on failure.
+  const created = await asUsageAsync(async () => {
+    try {
+      return app !== null ? await app.call('profiles:add', { profile: checked, secrets, test: options.test }) : await createHere(context, checked, secrets, options.test);
+    } catch (error) {
+      throw nothingSaved(error);
+    }
+  });
+  const stored = created.profile;
+  if (created.warning !== undefined) {
+    context.io.stderr.write(
+      errorText(`warning: the credential could not be tested (${created.warning.message}); the profile was saved untested.`, 'Run `tokentray token ' + id + '` once the provider can be reached.'),
+    );
+  }
   if (options.json) return context.json(stored);
-  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in ${await vaultInUse(context)}.\n`);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in ${vaultPlace(created.backend)}.\n`);
+  if (created.test === 'passed') context.io.stderr.write('The credential was tested with a token request; that token is cached for the next use.\n');
+}
+
+/** Without a running app: the same engine method the app runs, in this process, on this store and vault. */
+async function createHere(context: CliContext, profile: ProfileConfig, secrets: ProfileSecrets, test: boolean): Promise<CreatedProfile & { backend: VaultBackend }> {
+  const [{ TokenEngine }, { createProviderRegistry }] = await Promise.all([import('../../core/engine/token-engine.js'), import('../../core/providers/index.js')]);
+  const engine = new TokenEngine({
+    store: context.store,
+    vault: context.vault,
+    providers: createProviderRegistry(),
+    clock: systemClock,
+    fetch: (input, init) => fetch(input, init),
+    logger: context.logger,
+  });
+  const created = await engine.createProfile(profile, secrets, { test });
+  return { ...created, backend: (await context.chosenVault()).vault.backend };
+}
+
+/** A provider's refusal of the test says, in the same breath, that nothing was kept. */
+function nothingSaved(error: unknown): unknown {
+  if (!(error instanceof TokentrayError) || !isProviderErrorKind(error.kind)) return error;
+  return new TokentrayError(error.kind, `${error.message} The profile was not saved.`, {
+    hint: error.hint ?? 'Check the credential and the URLs, then add it again (or pass --no-test to save it untested).',
+  });
+}
+
+function presenceWords(presence: SecretPresence, backend: VaultBackend): string {
+  if (presence === 'stored') return `stored in ${vaultPlace(backend)}`;
+  if (presence === 'missing') return `missing from ${vaultPlace(backend)}`;
+  return `unknown (${backend === 'file' ? 'vault unavailable' : 'keychain unavailable'})`;
 }
 
 /** The vault this command used (already chosen by the time a secret was read or written). */
@@ -160,7 +225,7 @@ async function addSharedOnly(context: CliContext, id: string, options: AddOption
     throw usageError('--shared-only needs a shared cache, and none is configured; nothing was saved.', 'Give the fleet\'s Redis with --shared-cache URL or TOKENTRAY_SHARED_CACHE (and the fleet key in TOKENTRAY_SHARED_KEY).');
   }
   const service = profileService(context);
-  const checked = asUsage(() => service.check({ ...buildProfile(id, options, undefined), sharedOnly: true }, 'create'));
+  const checked = await asUsageAsync(async () => service.check({ ...buildProfile(id, options, undefined), sharedOnly: true }, 'create'));
   const stored = await asUsageAsync(() => service.save(checked, {}, 'create'));
   if (options.json) return context.json(stored);
   context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}), shared-only: it reads the fleet's token and holds no secret here.\n`);
@@ -174,14 +239,6 @@ function profileService(context: CliContext): ProfileService {
 function usageOf(error: unknown): unknown {
   if (!(error instanceof TokentrayError) || error.kind !== 'config') return error;
   return new TokentrayError('usage', error.message, error.hint === undefined ? {} : { hint: error.hint });
-}
-
-function asUsage<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw usageOf(error);
-  }
 }
 
 async function asUsageAsync<T>(work: () => Promise<T>): Promise<T> {

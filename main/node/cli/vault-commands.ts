@@ -17,9 +17,16 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
   const vault = program.command('vault').description('where secrets are kept: status, and migration between backends');
 
   withCommonOptions(vault.command('status'), { json: true })
-    .description('the backend, whether it is locked, how many entries it holds, and its file or service')
+    .description('the backend, whether it is locked, how many entries it holds, and its file or service (the running app\'s, while one runs)')
     .action((options: CommonOptions) =>
       run(options, async (context) => {
+        const app = await context.app();
+        if (app !== null) {
+          // The running app's vault is the one in use, in the state the app holds it.
+          const info = await app.call('vault:status', {});
+          if (options.json) return context.json({ ...info, chosen: `vault: the ${info.backend} of the running Tokentray (pid ${app.pid})` });
+          return context.out(vaultTable(info));
+        }
         const chosen = await context.chosenVault();
         const { vault: current } = chosen;
         if (current instanceof KeytarVault) await current.probe();
@@ -27,12 +34,7 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
         if (current.state !== 'unlocked' && (await passphraseFromEnv(context.io.env)) !== null) await context.unlockVault(current);
         const info = await vaultInfo(current);
         if (options.json) return context.json({ ...info, chosen: chosen.line });
-        context.out(
-          table(
-            ['backend', 'state', 'entries', 'location'],
-            [[info.backend, info.state, info.entries === null ? '-' : String(info.entries), info.location]],
-          ),
-        );
+        context.out(vaultTable(info));
       }),
     );
 
@@ -47,6 +49,10 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
         context.io.stderr.write(`Moved ${result.moved} entries from the ${result.from.backend} (${result.from.location}) to the ${result.to.backend} (${result.to.location}); the setting vault is now ${result.to.backend}.\n`);
       }),
     );
+}
+
+function vaultTable(info: VaultInfo): string {
+  return table(['backend', 'state', 'entries', 'location'], [[info.backend, info.state, info.entries === null ? '-' : String(info.entries), info.location]]);
 }
 
 export interface MigrationResult {
