@@ -129,6 +129,8 @@ export interface Engine {
 
   /** Adds or replaces a profile (secrets, if given, go to the vault first). Clears a credential stop. */
   upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus>;
+  /** Creates a profile; an id that is taken is refused (field `id`) and nothing changes. */
+  addProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<ProfileStatus>;
   /** Removes the profile and its keychain entries. */
   removeProfile(id: string): Promise<boolean>;
   /** Requests a token with these settings without saving anything. */

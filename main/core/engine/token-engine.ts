@@ -25,7 +25,7 @@ import type {
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
-import { ProfileService } from './profile-service.js';
+import { ProfileService, type SaveMode } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
 
@@ -151,10 +151,18 @@ export class TokenEngine implements Engine {
 
   // ---------------------------------------------------------------- profiles
 
-  async upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus> {
+  upsertProfile(profile: ProfileConfig, secrets?: ProfileSecrets): Promise<ProfileStatus> {
+    return this.saveProfile(profile, secrets ?? {}, 'save');
+  }
+
+  addProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<ProfileStatus> {
+    return this.saveProfile(profile, secrets, 'create');
+  }
+
+  private async saveProfile(profile: ProfileConfig, secrets: ProfileSecrets, mode: SaveMode): Promise<ProfileStatus> {
     // The profile service validates and writes; the engine applies the change before the store's
     // change notification, so that notification finds nothing new (and a failed write is undone).
-    const saved = await this.profiles.save(profile, secrets ?? {}, 'save', {
+    const saved = await this.profiles.save(profile, secrets, mode, {
       applied: (next, secretsChanged) => this.applyProfile(next, { secretsChanged, explicit: true }),
       reverted: (previous) => (previous === undefined ? this.drop(profile.id) : this.applyProfile(previous, { secretsChanged: false, explicit: true })),
     });

@@ -2,6 +2,7 @@
 // in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { requireStrongPassphrase } from '../../core/passphrase-rule.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
@@ -134,6 +135,8 @@ export class CliContext {
             this.io.stderr.write(`Creating the encrypted vault ${vault.location}. A lost passphrase cannot be recovered.\n`);
             const first = await promptSecret(this.io, 'New vault passphrase');
             if (first === '') throw usageError('an empty passphrase cannot protect the vault; nothing was created.');
+            // Said before the second prompt: a weak passphrase is refused whatever is typed next.
+            await requireStrongPassphrase(first);
             const again = await promptSecret(this.io, 'The same passphrase again');
             if (again !== first) throw usageError('the two passphrases differ; nothing was created.', 'Run the command again and type the same passphrase twice.');
             return first;
