@@ -1,7 +1,7 @@
 // npm run bench api: GET /v1/profiles/{id}/token with a valid cached token through the whole loopback
 // API (source checks, key hashing, engine, activity record), side by side in the same run with a bare
 // node:http server answering the same bytes. autocannon runs as a child process so the load generator
-// does not share the servers' event loop. Reports the ratio; the goal is >= 0.8 (issue 5).
+// does not share the servers' event loop. Reports the ratio; the goal is >= 0.8.
 // This VM's speed drifts by a third within a minute (steal time), so each point is BENCH_PAIRS pairs
 // of short back-to-back runs (API then bare, then bare then API, ...), a ratio per pair, and the
 // median of those ratios: both sides of a pair see the same machine.

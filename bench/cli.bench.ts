@@ -1,4 +1,4 @@
-// The CLI benchmark (issue 12): `tokentray token|headers|status` as whole processes, the way scripts
+// The CLI benchmark: `tokentray token|headers|status` as whole processes, the way scripts
 // call them, with `tokentray serve` running (the CLI talks to it) and without (the engine in-process
 // with the keychain token cache), each paired with `node -e 0` in the same run. Reports the median
 // wall time, its ratio to `node -e 0`, and peak RSS (GNU time's %M, the child's maximum resident set).

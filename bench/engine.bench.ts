@@ -1,4 +1,4 @@
-// The engine benchmark (issue 3): 1,000 profiles with 300 s tokens driven through a simulated 24 hours
+// The engine benchmark: 1,000 profiles with 300 s tokens driven through a simulated 24 hours
 // with the fake clock. Prints upstream requests against the ideal count, wall and CPU time of the
 // simulation, heap used, and the ratio to a baseline measured in the same run: the same number of
 // bare provider calls in a plain loop (so the ratio is the engine's own overhead, whatever the machine).
@@ -112,7 +112,7 @@ export async function run(): Promise<void> {
   console.log(`simulation wall time     ${(sim.wallMs / 1000).toFixed(2)} s`);
   console.log(`simulation CPU time      ${(sim.cpuMs / 1000).toFixed(2)} s`);
   console.log(`heap used after          ${mb(heapAfter)} (+${mb(heapAfter - heapBefore)} over the start, after a full GC)`);
-  // Everything the engine keeps for a profile after a day (issue 14: under 5 KB): its refresher, token,
+  // Everything the engine keeps for a profile after a day (under 5 KB): its refresher, token,
   // request counter and timer, with the fake endpoint keeping no per-request records.
   console.log(`heap per profile         ${((heapAfter - heapBefore) / 1024 / PROFILES).toFixed(1)} KB (goal < 5 KB)`);
   console.log(`baseline (${sample} bare calls, scaled to ${requests})`);

@@ -1,4 +1,4 @@
-// npm run bench relay (issue 15 item 6): the token relay, POST /v1/profiles/{id}/oauth/token with a
+// npm run bench relay: the token relay, POST /v1/profiles/{id}/oauth/token with a
 // client-credentials form and HTTP Basic client authentication (what simple-oauth2 and Postman send),
 // beside the plain GET /v1/profiles/{id}/token and a bare node:http server answering the relay's
 // bytes, all in the same run, with a valid cached token (the relay's whole point: no upstream

@@ -1,4 +1,4 @@
-// The vault benchmark (issue 11): unlocking the file vault, and reading and writing the cached tokens
+// The vault benchmark: unlocking the file vault, and reading and writing the cached tokens
 // of 1,000 profiles with it, as ratios to the keychain backend (gnome-keyring through keytar, on a
 // private D-Bus session started here) and to plain fs.writeFile / fs.readFile of the same bytes, all in
 // the same run. No pass/fail: the numbers are for the issue notes.

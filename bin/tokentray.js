@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `tokentray` command: the built CLI (npm run build bundles it to dist/cli/). The fast path goes first: when
 // the running app answers on its socket, `token`, `headers`, `exec` and `status` are done with one
-// request and the full CLI is never loaded (issue 12); otherwise it returns null and the full CLI runs.
+// request and the full CLI is never loaded; otherwise it returns null and the full CLI runs.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

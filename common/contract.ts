@@ -48,7 +48,7 @@ export const profileSecretsSchema = z.strictObject({
 });
 export type ProfileSecrets = z.infer<typeof profileSecretsSchema>;
 
-/** Where secrets are kept (SPEC section 3): the OS keychain or the encrypted file. */
+/** Where secrets are kept (docs/storage.md): the OS keychain or the encrypted file. */
 export const VAULT_BACKENDS = ['keychain', 'file'] as const;
 export type VaultBackend = (typeof VAULT_BACKENDS)[number];
 /** The setting, `--vault` and TOKENTRAY_VAULT: a backend, or `auto` (keychain when one answers, else file). */
@@ -63,7 +63,7 @@ export const settingsSchema = z.strictObject({
   clipboardClearSec: z.number().int().min(0).max(3600),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
-  /** Which vault holds the secrets (SPEC section 3); absent means `auto`. Read at start. */
+  /** Which vault holds the secrets (docs/storage.md); absent means `auto`. Read at start. */
   vault: z.enum(VAULT_CHOICES).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
@@ -98,6 +98,11 @@ export interface ProfileStatus {
   provider: ProviderId;
   state: ProfileState;
   expiresAt: string | null;
+  /**
+   * The last moment the engine hands this token out (a safety margin before expiresAt); null with no
+   * token or one that never expires. Every surface judges "expired" by this one time.
+   */
+  validUntil: string | null;
   obtainedAt: string | null;
   lastRefreshAt: string | null;
   nextRefreshAt: string | null;

@@ -1,5 +1,5 @@
 // The headless dashboard's HTTP paths and session names: plain data with no imports, so the
-// dashboard's first script takes them without zod (issue 16: validation lives in main, and in the
+// dashboard's first script takes them without zod (validation lives in main, and in the
 // dashboard only in the views that edit something, loaded when they open). common/contract.ts
 // re-exports them.
 
@@ -14,7 +14,7 @@ export const HTTP_LOGIN_PATH = '/ui/login';
 export const DASHBOARD_LOGIN_PAGE = '/login';
 export const HTTP_LOGOUT_PATH = '/ui/logout';
 export const HTTP_EVENTS_PATH = '/v1/events';
-/** The second factor only: cookies ignore ports, so this alone opens nothing (issue 13). */
+/** The second factor only: cookies ignore ports, so this alone opens nothing. */
 export const SESSION_COOKIE = 'tokentray_session';
 /** The origin-bound session secret the page keeps in sessionStorage and sends on every request. */
 export const SESSION_HEADER = 'X-Tokentray-Session';

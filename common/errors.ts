@@ -1,4 +1,4 @@
-// The one list of error kinds (SPEC section 1): main, the app client, the CLI and the renderer all
+// The one list of error kinds (docs/providers.md): main, the app client, the CLI and the renderer all
 // speak it, and no surface invents its own. Plain data with no imports, so the preload and the
 // renderer can take it without bundling anything else.
 
@@ -43,7 +43,7 @@ export const LOCAL_KINDS = [
   'internal',
 ] as const;
 
-/** What the loopback API refuses before any engine work (SPEC section 4): 401 and 403. */
+/** What the loopback API refuses before any engine work (docs/http-api.md): 401 and 403. */
 export const CALLER_KINDS = [
   /** No client key, or one that was not accepted. */
   'unauthorized',
@@ -65,7 +65,7 @@ export function isErrorKind(value: unknown): value is ErrorKind {
   return typeof value === 'string' && KNOWN.has(value);
 }
 
-/** problem+json `type` of every loopback API error (SPEC section 4). */
+/** problem+json `type` of every loopback API error (docs/http-api.md). */
 export const PROBLEM_TYPE_PREFIX = 'urn:tokentray:problem:';
 
 export function problemType(kind: ErrorKind): string {

@@ -1,4 +1,4 @@
-// "A secret never follows a changed destination" (issue 13): a stored secret was given for one
+// "A secret never follows a changed destination": a stored secret was given for one
 // address, one client and one way of sending it. An edit that changes any of those without the
 // secret being given again would post the stored secret (or, for the API base URL, the token the
 // proxy attaches) to a place its owner never chose, so it is refused, naming the field. One pure

@@ -1,6 +1,6 @@
 // The provider catalogue: ids, form fields and defaults. Every default here comes from the providers'
 // own authentication pages in shared/seeds/ (named per entry), and every URL can be overridden per
-// profile (SPEC section 1). Imported by main (validation, engine) and renderer (forms).
+// profile (docs/providers.md). Imported by main (validation, engine) and renderer (forms).
 
 export const PROVIDER_IDS = [
   'redpanda',

@@ -1,4 +1,4 @@
-// Where an OAuth client finds the token relay (SPEC section 4, "The token relay"; issue 15 item 4):
+// Where an OAuth client finds the token relay (docs/http-api.md, "The token relay"):
 // the token URL and issuer of one profile, why a profile cannot be relayed, and short ready-to-paste
 // examples (the Camunda SDK's environment, curl with a JSON body as in Camunda's docs, Postman).
 // Pure string building, shared by the server (metadata, refusals), the CLI (`tokentray relay ID`)
@@ -35,7 +35,7 @@ export function relayEndpoints(baseUrl: string, id: string): RelayEndpoints {
 
 /**
  * Why a provider's credential cannot be handed out as an OAuth access token, or null when it can
- * (SPEC section 4: only bearer-token profiles are relayed). The relay's unauthorized_client answer,
+ * (docs/http-api.md: only bearer-token profiles are relayed). The relay's unauthorized_client answer,
  * the CLI's refusal and the dashboard's panel all use these words.
  */
 export function relayRefusal(provider: ProviderId): string | null {

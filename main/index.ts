@@ -1,4 +1,4 @@
-// The Electron entry (SPEC section 6): a flat list of setup calls in order (electron/fiddle
+// The Electron entry (docs/desktop.md): a flat list of setup calls in order (electron/fiddle
 // `src/main/main.ts`): the core with the chosen vault and the shared electron-store file, then
 // each adapter (notifications, start at login, tray, IPC, power, test hooks), then the API, then
 // quit. Every decision lives in main/core and is unit-tested there; this file only wires.
@@ -63,7 +63,7 @@ const dashboard = new DashboardWindow({
 
 if (setupSingleInstance(app, () => dashboard.show())) {
   hardenWebContents(app);
-  // Closing the last window keeps the tray app running (SPEC section 6).
+  // Closing the last window keeps the tray app running (docs/desktop.md).
   app.on('window-all-closed', () => undefined);
   app.whenReady().then(startApp, (error: unknown) => fail(error));
 }
@@ -136,7 +136,7 @@ async function run(): Promise<void> {
 }
 
 /**
- * auto: the keychain when one answers, else the encrypted file (SPEC section 3), whose passphrase
+ * auto: the keychain when one answers, else the encrypted file (docs/storage.md), whose passphrase
  * TOKENTRAY_VAULT_PASSPHRASE gives, or the window's lock screen asks for (over IPC, vault:* verbs).
  */
 async function openVault(setting: Parameters<typeof resolveVaultChoice>[0]['setting']) {

@@ -1,6 +1,6 @@
 // The bridge the dashboard sees as `window.tokentray` (TokentrayBridge). It is built from a
 // structural ipcRenderer so it is unit-tested under Node; preload/index.ts hands it the real one
-// and exposes the result through contextBridge, never ipcRenderer itself (SPEC section 6).
+// and exposes the result through contextBridge, never ipcRenderer itself (docs/desktop.md).
 import type { EngineEvent, IpcChannel, Result, TokentrayBridge } from '../common/contract.js';
 import { IPC_CHANNELS, IPC_CHANNEL_NAME_PATTERN, IPC_EVENT_CHANNEL } from '../common/ipc-channels.js';
 

@@ -1,4 +1,4 @@
-// The dashboard bundle (SPEC section 6). Relative base so the same files load from file:// in the
+// The dashboard bundle (docs/desktop.md). Relative base so the same files load from file:// in the
 // Electron window and from `/` under `tokentray serve`; no inline scripts and no remote assets, so the
 // strict Content-Security-Policy of both holds.
 import { fileURLToPath } from 'node:url';

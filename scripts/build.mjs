@@ -23,7 +23,7 @@ if (existsSync('preload/index.ts')) {
   });
 }
 
-// The CLI as bin/tokentray.js loads it (issue 12): one bundle with a chunk per lazily loaded part
+// The CLI as bin/tokentray.js loads it: one bundle with a chunk per lazily loaded part
 // instead of some two hundred modules (our files, zod's locales, ajv), so a call starts in about half
 // the time. The fast path is an entry of its own that shares only its few small modules. keytar is
 // native and stays in node_modules; CommonJS dependencies get a require of their own.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Static security scan of the Electron code with @doyensec/electronegativity (issue 7): main/ and
+// Static security scan of the Electron code with @doyensec/electronegativity: main/ and
 // preload/ (the TypeScript sources; the scanner parses TS), plus the built dashboard when present so
 // its HTML is checked too. Prints one line per finding and exits non-zero on any HIGH or CRITICAL.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

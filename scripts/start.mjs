@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm start: build, then launch the desktop app when an Electron binary exists here; otherwise say
 // so in one line and run the headless mode (`tokentray serve`), which prints the dashboard link, so
-// the README's run command always does the main job (issue 7). Arguments are passed through.
+// the README's run command always does the main job. Arguments are passed through.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,4 +1,4 @@
-// What both vault backends share (SPEC section 3): one entry per profile and field, named
+// What both vault backends share (docs/storage.md): one entry per profile and field, named
 // `${profileId}:${field}`, plus `${profileId}:token` for the cached token, on top of a backend's
 // plain get/set/delete of named items. The keychain and the encrypted file differ only below that.
 import type { SecretField } from '../../common/providers.js';

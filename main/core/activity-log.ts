@@ -1,4 +1,4 @@
-// The activity log the dashboard shows (SPEC section 6): refreshes, failures and which client key
+// The activity log the dashboard shows (docs/desktop.md): refreshes, failures and which client key
 // fetched which token. A ring buffer, so a long-running app keeps the newest entries in bounded memory.
 import type { ActivityEntry, ActivityKind } from '../../common/contract.js';
 

@@ -1,7 +1,7 @@
 // Loopback client keys, added and removed through one service whatever the door (the dashboard's RPC
-// or the CLI), so the rules and the words are the same (issue 14), and recorded in the activity log
+// or the CLI), so the rules and the words are the same, and recorded in the activity log
 // by whoever follows the store, so a key the CLI adds in another process is logged like one the
-// dashboard adds (SPEC section 4: the log says which key fetched which token, and when keys came and went).
+// dashboard adds (docs/http-api.md: the log says which key fetched which token, and when keys came and went).
 import { clientNameSchema, type ActivityEntry } from '../../common/contract.js';
 import type { Clock } from './clock.js';
 import { createClientKey } from './client-keys.js';
@@ -18,7 +18,7 @@ export class ClientKeyService {
 
   /**
    * A new key for `name`, limited to `profiles` (null: every profile). The key is returned here once
-   * and never again: only its hash is stored (SPEC section 4).
+   * and never again: only its hash is stored (docs/http-api.md).
    */
   add(name: string, profiles: readonly string[] | null): { key: string; record: ClientKeyRecord } {
     const { store, clock } = this.deps;

@@ -1,4 +1,4 @@
-// Loopback client keys (SPEC section 4): created by a person, shown once, stored only as a hash, and
+// Loopback client keys (docs/http-api.md): created by a person, shown once, stored only as a hash, and
 // compared in constant time. Keys carry 256 random bits, so an unsalted SHA-256 is enough: there is
 // nothing to brute-force that a salt would slow down.
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -44,7 +44,7 @@ export function findClientByKey(records: readonly ClientKeyRecord[], presented: 
  * records change, and at least every second). A key is hashed and found as findClientByKey does the
  * first time it is presented; after that it is recognised by comparing it, in constant time, with the
  * keys this snapshot has already accepted. Under load, hashing (and even a Buffer for timingSafeEqual)
- * costs microseconds per request, a large part of answering a cached token (issue 5's benchmark).
+ * costs microseconds per request, a large part of answering a cached token (`npm run bench -- api`).
  *
  * What is kept: a key that was just presented and accepted, in this process's memory, for as long as
  * the snapshot lives. Nothing more is stored anywhere, and a revoked key stops matching with the next

@@ -1,4 +1,4 @@
-// Copies credentials to the clipboard and takes them back (SPEC section 6): a copied token is
+// Copies credentials to the clipboard and takes them back (docs/desktop.md): a copied token is
 // cleared after settings.clipboardClearSec (60 s by default) if the clipboard still holds exactly
 // what we wrote, so something the person copied since is never wiped.
 import type { Clock, TimerHandle } from './clock.js';

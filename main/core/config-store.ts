@@ -1,4 +1,4 @@
-// The JSON store of profiles, settings and client keys (SPEC section 3). The same options drive conf
+// The JSON store of profiles, settings and client keys (docs/storage.md). The same options drive conf
 // (CLI, headless) and electron-store (the app), so both read and write one `config.json`: same
 // schema, same migrations, atomic writes, mode 0600. This module never imports conf: it works on
 // the structural ConfLike, which both libraries satisfy.

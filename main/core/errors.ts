@@ -1,4 +1,4 @@
-// Errors are values with a kind, plain words for people and a hint (SPEC section 1). They never carry
+// Errors are values with a kind, plain words for people and a hint (docs/providers.md). They never carry
 // a secret or a token: messages are built from fixed text plus provider error codes, never from
 // request bodies we sent.
 import type { ErrorInfo } from '../../common/contract.js';
@@ -26,7 +26,7 @@ const CREDENTIAL_KINDS: ReadonlySet<ErrorKind> = new Set([
 
 /**
  * Kinds that mean the provider answered with an error or could not be reached for a token: the CLI's
- * exit code 4 (SPEC section 5), whatever the underlying transport.
+ * exit code 4 (docs/cli.md), whatever the underlying transport.
  */
 const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   ...PROVIDER_ANSWER_KINDS,
@@ -35,7 +35,7 @@ const PROVIDER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'no_valid_token',
 ]);
 
-/** Credential errors stop retrying until the profile changes or a person asks again (SPEC 2). */
+/** Credential errors stop retrying until the profile changes or a person asks again (docs/refreshing.md). */
 export function isCredentialErrorKind(kind: ErrorKind): boolean {
   return CREDENTIAL_KINDS.has(kind);
 }
@@ -79,7 +79,7 @@ export class TokentrayError extends Error {
     this.field = options.field;
   }
 
-  /** Credential errors stop retrying until the profile changes or a person asks again (SPEC 2). */
+  /** Credential errors stop retrying until the profile changes or a person asks again (docs/refreshing.md). */
   get isCredentialError(): boolean {
     return isCredentialErrorKind(this.kind);
   }
@@ -107,7 +107,7 @@ export function toTokentrayError(value: unknown): TokentrayError {
   });
 }
 
-/** The one "no such profile" error, for every surface that looks a profile up (issue 14). */
+/** The one "no such profile" error, for every surface that looks a profile up. */
 export function noSuchProfile(id: string): TokentrayError {
   return new TokentrayError('not_found', noSuchProfileMessage(id), { hint: NO_SUCH_PROFILE_HINT });
 }

@@ -1,9 +1,9 @@
-// Desktop notifications that are not about a profile's token (SPEC section 6 lists those; the
+// Desktop notifications that are not about a profile's token (docs/desktop.md lists those; the
 // notification policy decides them): each has its own kind, so nothing poses as an expiry.
 import type { ErrorInfo } from '../../common/contract.js';
 import type { NotificationModel } from './notification-policy.js';
 
-/** A broken config.json was moved aside before opening (SPEC section 3): the person must know. */
+/** A broken config.json was moved aside before opening (docs/storage.md): the person must know. */
 export function configMovedAsideNotice(report: { movedTo: string; reason: string }): NotificationModel {
   return {
     kind: 'config-moved-aside',
@@ -23,9 +23,9 @@ export function copyFailedNotice(profileId: string, error: Pick<ErrorInfo, 'mess
 }
 
 /**
- * The local socket was not served (SPEC section 4: a symlink, someone else's folder, another app
+ * The local socket was not served (docs/http-api.md: a symlink, someone else's folder, another app
  * on it): the tray app keeps working and programs use the TCP API with a client key, but the
- * person should know why `tokentray token` now needs the key (issue 12).
+ * person should know why `tokentray token` now needs the key.
  */
 export function socketRefusedNotice(error: Pick<ErrorInfo, 'message' | 'hint'>): NotificationModel {
   return {

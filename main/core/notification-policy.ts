@@ -1,13 +1,14 @@
-// Which desktop notification to show, and when (SPEC section 6): a token will expire within the
+// Which desktop notification to show, and when (docs/desktop.md): a token will expire within the
 // lead time and refreshing fails; a token expired; credentials rejected; recovered. One per profile
 // per change of state, never a stream: the policy remembers the last condition it announced per
 // profile and stays silent until that condition changes. Engine events come in, notification models
-// go out; the Electron adapter only shows them.
+// go out; the Electron adapter only shows them. The policy sets no timers of its own: the engine
+// wakes at the lead time and at validUntil and reports both (see failingWithinLead in lifetime.ts).
 import type { EngineEvent, ProfileStatus, Settings } from '../../common/contract.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
 import { isCredentialErrorKind } from './errors.js';
 
-/** What the policy announces about a profile's token (SPEC section 6). */
+/** What the policy announces about a profile's token (docs/desktop.md). */
 export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' | 'recovered';
 
 /**
@@ -32,7 +33,6 @@ interface Tracked {
   status: ProfileStatus;
   /** The last problem announced for this profile, or 'none' once it recovered (or never failed). */
   announced: Condition;
-  timers: TimerHandle[];
 }
 
 export interface NotificationPolicyOptions {
@@ -72,16 +72,16 @@ export class NotificationPolicy {
     if (event.type !== 'profile') return;
     let tracked = this.#profiles.get(event.status.id);
     if (!tracked) {
-      tracked = { status: event.status, announced: 'none', timers: [] };
+      tracked = { status: event.status, announced: 'none' };
       this.#profiles.set(event.status.id, tracked);
     }
     tracked.status = event.status;
     this.#evaluate(tracked, event.recovered);
   }
 
-  /** Cancels pending re-checks (quit). */
+  /** Forgets every profile and listener (quit). */
   dispose(): void {
-    for (const id of [...this.#profiles.keys()]) this.#forget(id);
+    this.#profiles.clear();
     this.#listeners.clear();
   }
 
@@ -91,14 +91,15 @@ export class NotificationPolicy {
     const error = status.lastError;
     if (error && isCredentialErrorKind(error.kind)) return 'credentials-rejected';
     const expiresAt = status.expiresAt === null ? null : Date.parse(status.expiresAt);
+    // Expired when the engine stops handing the token out (validUntil), not at the token's own expiry.
+    const validUntil = status.validUntil === null ? null : Date.parse(status.validUntil);
     const now = this.#clock.now();
-    if (status.state === 'expired' || (error && expiresAt !== null && expiresAt <= now)) return 'expired';
+    if (status.state === 'expired' || (error && validUntil !== null && validUntil <= now)) return 'expired';
     if (error && expiresAt !== null && expiresAt - now <= this.#getSettings().leadTimeSec * 1000) return 'expiring';
     return 'none';
   }
 
   #evaluate(tracked: Tracked, recovered: boolean): void {
-    this.#clearTimers(tracked);
     const { status } = tracked;
     if (status.state === 'paused') return; // A person stopped it: keep what was announced, say nothing.
     const condition = this.#conditionOrHealthy(status, recovered);
@@ -113,7 +114,6 @@ export class NotificationPolicy {
       tracked.announced = condition;
       this.#emit(condition, status);
     }
-    this.#scheduleRechecks(tracked);
   }
 
   /**
@@ -128,41 +128,13 @@ export class NotificationPolicy {
     return 'none';
   }
 
-  /**
-   * A failing profile whose token is still valid gets no new event when its lead time begins or
-   * when the token runs out, so the policy sets its own timers for those two moments.
-   */
-  #scheduleRechecks(tracked: Tracked): void {
-    const { status } = tracked;
-    if (!status.lastError || status.expiresAt === null) return;
-    const expiresAt = Date.parse(status.expiresAt);
-    const now = this.#clock.now();
-    const moments = [expiresAt - this.#getSettings().leadTimeSec * 1000, expiresAt];
-    for (const moment of moments) {
-      if (moment <= now) continue;
-      tracked.timers.push(
-        this.#clock.setTimeout(() => {
-          if (this.#profiles.get(status.id) === tracked) this.#evaluate(tracked, false);
-        }, moment - now),
-      );
-    }
-  }
-
   #emit(kind: NotificationKind, status: ProfileStatus): void {
     if (!this.#getSettings().notifications) return;
     const notification = describe(kind, status);
     for (const listener of [...this.#listeners]) listener(notification);
   }
 
-  #clearTimers(tracked: Tracked): void {
-    for (const timer of tracked.timers) this.#clock.clearTimeout(timer);
-    tracked.timers = [];
-  }
-
   #forget(id: string): void {
-    const tracked = this.#profiles.get(id);
-    if (!tracked) return;
-    this.#clearTimers(tracked);
     this.#profiles.delete(id);
   }
 }

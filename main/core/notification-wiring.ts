@@ -1,4 +1,4 @@
-// The notification wiring (SPEC section 6): engine events go to the policy, which decides; what it
+// The notification wiring (docs/desktop.md): engine events go to the policy, which decides; what it
 // decides goes to the desktop's notifier. At start, every profile's current state is announced once
 // (a profile that was already failing when the app started is news to the person).
 import type { NotificationModel, NotificationPolicy } from './notification-policy.js';

@@ -30,7 +30,7 @@ export interface RpcDeps {
   clock: Clock;
   /** The tray app's clipboard; absent in headless mode (the browser copies for itself). */
   clipboard?: ClipboardPort;
-  /** The vault and its lock screen verbs (SPEC section 3); without one, the vault is the keychain. */
+  /** The vault and its lock screen verbs (docs/storage.md); without one, the vault is the keychain. */
   vault?: LockableVault;
   /** Slows repeated wrong passphrases down (default: doubling from 1 s, capped at 60 s). */
   unlockThrottle?: UnlockThrottle;
@@ -40,7 +40,7 @@ export interface RpcDeps {
   apiBaseUrl?: () => string | null;
 }
 
-/** Who the dashboard is, in the activity log (SPEC section 6: "which client key fetched which token"). */
+/** Who the dashboard is, in the activity log (docs/desktop.md: "which client key fetched which token"). */
 const DASHBOARD_CLIENT = 'dashboard';
 
 export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
@@ -146,7 +146,7 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     },
 
     'vault:lock': async () => {
-      // Every dashboard session ends with the Lock (issue 13): the loopback server follows the
+      // Every dashboard session ends with the Lock: the loopback server follows the
       // vault's state, and its RPC route gives the locking tab a lock-screen session.
       const vault = requireVault();
       vault.lock();

@@ -1,4 +1,4 @@
-// Start at login (SPEC section 6) follows the setting: applied at start and on every settings
+// Start at login (docs/desktop.md) follows the setting: applied at start and on every settings
 // event of the engine (written by the dashboard, the tray or the CLI alike).
 import { toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine, Logger } from './types.js';

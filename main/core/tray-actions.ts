@@ -1,4 +1,4 @@
-// What a tray menu item does (SPEC section 6): the one switch from a TrayAction (tray-model.ts) to
+// What a tray menu item does (docs/desktop.md): the one switch from a TrayAction (tray-model.ts) to
 // the engine, the clipboard, the dashboard window or the app. Everything comes in as a port, so the
 // switch is tested under Node; main/index.ts only plugs in the Electron pieces.
 import { toTokentrayError } from './errors.js';
@@ -7,7 +7,7 @@ import type { NotificationModel } from './notification-policy.js';
 import type { CopyFormat, TrayAction } from './tray-model.js';
 import type { ConfigStore, Engine, Logger } from './types.js';
 
-/** The activity log's name for tokens the tray hands out (issue 14: every consumer under its name). */
+/** The activity log's name for tokens the tray hands out (every consumer under its name). */
 export const TRAY_CLIENT = 'tray';
 
 export interface TrayActionDeps {

@@ -1,4 +1,4 @@
-// The tray as data (SPEC section 6): which icon, which tooltip and which menu, from the profiles'
+// The tray as data (docs/desktop.md): which icon, which tooltip and which menu, from the profiles'
 // statuses and the settings. The Electron adapter (main/electron/tray.ts) only renders this model,
 // so every decision here is unit-tested under Node.
 import type { ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
@@ -118,7 +118,7 @@ function profileSubmenu(status: ProfileStatus): TrayMenuItem {
 export function buildTrayMenu(statuses: readonly ProfileStatus[], settings: Pick<Settings, 'startAtLogin'>, locked = false): TrayMenuItem[] {
   const menu: TrayMenuItem[] = [];
   if (locked) {
-    // The file vault waits for its passphrase (SPEC section 3): the window's lock screen asks for it.
+    // The file vault waits for its passphrase (docs/storage.md): the window's lock screen asks for it.
     menu.push({ type: 'action', id: 'vault-locked', label: 'Locked: unlock in the dashboard', enabled: true, action: { kind: 'open-dashboard' } });
   } else if (statuses.length === 0) {
     menu.push({

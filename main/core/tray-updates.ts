@@ -1,4 +1,4 @@
-// When the tray re-renders (SPEC section 6, issue 14): on a change of state only (a profile's state,
+// When the tray re-renders (docs/desktop.md): on a change of state only (a profile's state,
 // a profile added, renamed, paused or removed, a setting), never per token handed out: the loopback
 // API hands out thousands a second, and rebuilding the menu for each undid its hot-path tuning.
 import type { ActivityKind, EngineEvent } from '../../common/contract.js';
@@ -22,7 +22,7 @@ export interface TrayUpdateDeps {
   engine: Pick<Engine, 'statuses' | 'onDidEmit'>;
   store: Pick<ConfigStore, 'getSettings'>;
   presenter: Pick<TrayPresenter, 'update'>;
-  /** The file vault: the tray says "locked" until it is unlocked (SPEC section 3). */
+  /** The file vault: the tray says "locked" until it is unlocked (docs/storage.md). */
   vault?: Pick<LockableVault, 'state' | 'onDidChangeState'>;
 }
 

@@ -110,7 +110,7 @@ export interface Logger {
 export interface TokenRequestOptions {
   /**
    * Who the token is handed to: the engine records every token it hands out as `token-issued` under
-   * this name (SPEC section 4): a loopback client key's name, 'cli', 'tray', 'dashboard', 'clipboard'.
+   * this name (docs/http-api.md): a loopback client key's name, 'cli', 'tray', 'dashboard', 'clipboard'.
    */
   client?: string;
   /** How long a demand may wait for a refresh before failing with no_valid_token. */

@@ -1,4 +1,4 @@
-// A vault that may need a passphrase before it can be used (SPEC section 3): the file backend starts
+// A vault that may need a passphrase before it can be used (docs/storage.md): the file backend starts
 // `absent` (no file yet) or `locked`, the keychain is always `unlocked` from Tokentray's side (the
 // OS unlocks it). The core (server, RPC, app-core) waits on this port and never imports a backend.
 import type { VaultBackend, VaultInfo, VaultState } from '../../common/contract.js';
@@ -61,7 +61,7 @@ export interface UnlockThrottleOptions {
 }
 
 /**
- * Repeated wrong passphrases over the dashboard are slowed down (SPEC section 3): after the n-th
+ * Repeated wrong passphrases over the dashboard are slowed down (docs/storage.md): after the n-th
  * wrong attempt in a row the next one is refused, without running the KDF, until base * 2^(n-1) ms
  * have passed (capped). A right passphrase resets it. Attempts run one at a time.
  */

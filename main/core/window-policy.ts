@@ -1,4 +1,4 @@
-// The dashboard window's security decisions (SPEC section 6: strict CSP, no remote content,
+// The dashboard window's security decisions (docs/desktop.md: strict CSP, no remote content,
 // navigation denied, every IPC call checks its sender), kept out of main/electron so they are
 // unit-tested under Node. The dashboard is served from a private `app://tokentray/` origin rather
 // than file://: a real origin gets a CSP response header and lets the IPC layer tell our page from

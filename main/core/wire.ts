@@ -1,8 +1,9 @@
-// Domain objects become contract objects here and nowhere else (SPEC section 4): the token answer
+// Domain objects become contract objects here and nowhere else (docs/http-api.md): the token answer
 // shared by the loopback API, the dashboard's RPC and the CLI, a profile's status, the client key's
 // public record, and the one rounding of expires_in that every surface (API, relay, profile test) uses.
 import type { ClientKeyInfo, ProfileConfig, ProfileState, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import type { TokentrayError } from './errors.js';
+import { validUntil } from './engine/lifetime.js';
 import type { ClientKeyRecord, Token } from './types.js';
 
 export function toTokenResponse(token: Token, now: number): TokenResponse {
@@ -91,6 +92,7 @@ export function toProfileStatus(facts: StatusFacts): ProfileStatus {
     provider: facts.profile.provider,
     state: facts.state,
     expiresAt: token?.expiresAt != null ? new Date(token.expiresAt).toISOString() : null,
+    validUntil: token?.expiresAt != null ? new Date(validUntil(token)).toISOString() : null,
     obtainedAt: token !== null ? new Date(token.obtainedAt).toISOString() : null,
     lastRefreshAt: facts.lastRefreshAt === null ? null : new Date(facts.lastRefreshAt).toISOString(),
     nextRefreshAt: facts.nextAttemptAt === null ? null : new Date(facts.nextAttemptAt).toISOString(),

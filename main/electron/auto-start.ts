@@ -1,4 +1,4 @@
-// Start at login (SPEC section 6). Linux has no login-item API in Electron, so an XDG autostart
+// Start at login (docs/desktop.md). Linux has no login-item API in Electron, so an XDG autostart
 // entry is written (freedesktop "Desktop Application Autostart Specification"); macOS and Windows
 // use app.setLoginItemSettings.
 import fs from 'node:fs';

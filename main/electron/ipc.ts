@@ -2,7 +2,7 @@
 // channel of the contract is registered with ipcMain.handle; each call is answered only when its
 // sender is the top frame of our own dashboard window showing our own page, and its payload is
 // validated by dispatchRpc against the contract's schema, so a bad payload gets an error value,
-// never a crash (SPEC section 6).
+// never a crash (docs/desktop.md).
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { EVENT_CHANNEL, ipcRequestSchemas, type EngineEvent, type Result } from '../../common/contract.js';
 import { dispatchRpc, type RpcHandlers } from '../core/rpc.js';

@@ -1,5 +1,5 @@
 // Shows what the notification policy (main/core/notification-policy.ts) decided; a click opens the
-// dashboard at the notification's profile (SPEC section 6).
+// dashboard at the notification's profile (docs/desktop.md).
 import { Notification } from 'electron';
 import type { NotificationModel } from '../core/notification-policy.js';
 

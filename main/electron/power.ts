@@ -1,5 +1,5 @@
 // After sleep or a locked screen, timers may have fired late or not at all: every profile is
-// re-evaluated at once (SPEC section 2).
+// re-evaluated at once (docs/refreshing.md).
 import type { PowerMonitor } from 'electron';
 import type { Engine } from '../core/types.js';
 

@@ -1,6 +1,6 @@
 // The app's JSON store: electron-store with the very options the CLI's conf uses
 // (main/core/config-store.ts storeOptions), so the tray app and `tokentray` read and write one
-// config.json (SPEC section 3). A broken file is moved aside and reported before opening, never
+// config.json (docs/storage.md). A broken file is moved aside and reported before opening, never
 // silently replaced (clearInvalidConfig is false in storeOptions).
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// The dashboard window and the rules every web page of the app lives under (SPEC section 6):
+// The dashboard window and the rules every web page of the app lives under (docs/desktop.md):
 // contextIsolation, sandbox, no nodeIntegration, webSecurity; our files only, from the private
 // app://tokentray origin with a strict CSP header; navigation, new windows, webviews and every
 // permission request denied; no remote content at all. Closing the window hides it to the tray.

@@ -1,4 +1,4 @@
-// One request to the running app's API (SPEC section 4), over its user-only socket or the loopback
+// One request to the running app's API (docs/http-api.md), over its user-only socket or the loopback
 // port, with node:http only, and how a problem answer becomes an error kind, message and hint. The
 // full CLI (app-client.ts) and its fast path (cli/fast-path.ts) both use it, so both read the app's
 // answers the same way.

@@ -1,6 +1,6 @@
 // Talks to a running Tokentray (tray app or `tokentray serve`) through runtime.json: over its
-// user-only socket when it serves one (issue 12: no key, so no keychain read and no passphrase), else
-// the loopback API with the CLI's own client key from the keychain (issue 5). A running app that does
+// user-only socket when it serves one (no key, so no keychain read and no passphrase), else
+// the loopback API with the CLI's own client key from the keychain. A running app that does
 // not answer counts as none, so the CLI falls back to doing the work itself.
 import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import { TokentrayError } from '../core/errors.js';
@@ -60,7 +60,7 @@ export async function findRunningApp(configDir: string, options: FindRunningAppO
   let key: string | null = null;
   let freshKey: (() => Promise<string>) | null = null;
   if (info.socket !== undefined && (await answersHealthy({ socketPath: info.socket }, healthTimeoutMs))) {
-    // The socket's permissions are the authentication (SPEC section 4): no key to read.
+    // The socket's permissions are the authentication (docs/http-api.md): no key to read.
     target = { socketPath: info.socket };
   } else {
     target = { port: info.port };

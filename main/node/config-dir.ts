@@ -1,4 +1,4 @@
-// Where profiles and settings live (SPEC section 3): --config-dir, TOKENTRAY_CONFIG_DIR, else the
+// Where profiles and settings live (docs/storage.md): --config-dir, TOKENTRAY_CONFIG_DIR, else the
 // folder Electron's app.getPath('userData') gives the app named "Tokentray", so the CLI, headless
 // mode and the tray app share one config.json without being told where it is.
 import os from 'node:os';

@@ -1,5 +1,5 @@
 // The config store outside Electron: conf (electron-store is built on it) with the options the app
-// uses, so both read and write the same config.json (SPEC section 3). Before opening, a file that is
+// uses, so both read and write the same config.json (docs/storage.md). Before opening, a file that is
 // not JSON or does not match the schema is moved aside with a timestamp and reported: conf would
 // otherwise throw on every read, and `clearInvalidConfig` would drop it silently.
 import fs from 'node:fs';
@@ -71,7 +71,7 @@ export function openFileStore(
 
 /**
  * Moves a config file that is not valid JSON or fails the schema aside (with a timestamp) and reports
- * it, before conf or electron-store opens it: nothing is silently dropped (SPEC section 3).
+ * it, before conf or electron-store opens it: nothing is silently dropped (docs/storage.md).
  */
 export function moveAsideIfBroken(file: string): CorruptReport | null {
   let text: string;

@@ -1,4 +1,4 @@
-// The `file` vault (SPEC section 3, issue 11): every secret and cached token in one encrypted JSON
+// The `file` vault (docs/storage.md): every secret and cached token in one encrypted JSON
 // file in the config directory, for machines without a keychain. aws-vault's `file` backend is the
 // model; this one adds per-record binding and a keyed seal over the whole record set.
 //

@@ -1,4 +1,4 @@
-// The OS keychain through keytar (SPEC section 3): one entry per profile and secret field, plus the
+// The OS keychain through keytar (docs/storage.md): one entry per profile and secret field, plus the
 // cached current token, under one service name. A locked or absent keychain is a clear
 // 'keychain_unavailable' error; there is no plaintext fallback, ever.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The app's own local socket (SPEC section 4, issue 12): the loopback API also served on a Unix
+// The app's own local socket (docs/http-api.md): the loopback API also served on a Unix
 // domain socket only its user can open, as ssh-agent does, so the socket's permissions are its
 // authentication and the CLI needs no client key. The directory is 0700 and ours (that is what
 // keeps other users out: macOS and the BSDs ignore a socket's own mode), the socket 0600. A path

@@ -1,4 +1,4 @@
-// runtime.json in the config directory (SPEC section 4): how the CLI finds the running app. Port,
+// runtime.json in the config directory (docs/http-api.md): how the CLI finds the running app. Port,
 // pid, version, start time and the local socket's path only, never a secret or a key. Written at start, removed at a clean
 // shutdown; an entry whose process is gone is ignored (a crash leaves it behind).
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ export interface RuntimeInfo {
   version: string;
   startedAt: string;
   mode?: 'headless' | 'tray';
-  /** The user-only local socket (issue 12); absent where the app serves none (Windows). */
+  /** The user-only local socket; absent where the app serves none (Windows). */
   socket?: string;
 }
 

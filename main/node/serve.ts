@@ -1,5 +1,5 @@
 // `tokentray serve` (headless mode: the engine, the loopback API and the dashboard without Electron)
-// and `tokentray dashboard` (a fresh one-time login link for it). SPEC section 5, issue 5.
+// and `tokentray dashboard` (a fresh one-time login link for it). See docs/cli.md.
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createCore, type Core } from '../core/app-core.js';
@@ -65,7 +65,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     stderr.write(`tokentray serve: ${chosen.line}\n`);
     if (vault instanceof KeytarVault) await vault.probe();
     // A passphrase from the environment opens (or creates) the file vault unattended; without one the
-    // server runs locked and the dashboard's lock screen asks a person (SPEC section 3).
+    // server runs locked and the dashboard's lock screen asks a person (docs/storage.md).
     else {
       const passphrase = await passphraseFromEnv(env);
       if (passphrase !== null) await (vault.state === 'absent' ? vault.create(passphrase) : vault.unlock(passphrase));
@@ -101,7 +101,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return 1;
   }
 
-  // The user-only socket the CLI prefers (issue 12); a path that is unsafe or taken stops the start.
+  // The user-only socket the CLI prefers; a path that is unsafe or taken stops the start.
   let local: LocalSocket | null = null;
   const socketPath = resolveSocketPath(configDir, env);
   if (socketPath !== null) {

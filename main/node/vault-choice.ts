@@ -1,4 +1,4 @@
-// Which vault holds the secrets (SPEC section 3): `--vault`, TOKENTRAY_VAULT, the setting `vault`,
+// Which vault holds the secrets (docs/storage.md): `--vault`, TOKENTRAY_VAULT, the setting `vault`,
 // else `auto`: the keychain when one answers, else the encrypted file. An explicit choice never falls
 // back, and there is no plaintext backend. Also where the file vault's passphrase comes from when no
 // person types it: TOKENTRAY_VAULT_PASSPHRASE, or TOKENTRAY_VAULT_PASSPHRASE_FILE (a mounted secret).

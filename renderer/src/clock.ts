@@ -1,6 +1,6 @@
 // The page's clock. Countdowns and relative times are computed locally from the status's ISO times,
-// so the server is never polled (issue #6: "without polling"); what ticks is kept to the few text
-// leaves that show seconds (issue 16: a dashboard that costs nothing while it waits).
+// so the server is never polled ("without polling"); what ticks is kept to the few text
+// leaves that show seconds (a dashboard that costs nothing while it waits).
 //
 // - One tick a second for the whole page, just after the system clock's second turns over. Every
 //   reading is taken in whole seconds of that clock (see format.ts), so a countdown turns over

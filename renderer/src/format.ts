@@ -1,4 +1,4 @@
-// Words for states and times. State is always shown as words as well as colour (SPEC section 6:
+// Words for states and times. State is always shown as words as well as colour (docs/desktop.md:
 // "works with screen reader"), and times are relative to the local ticking clock.
 import type { ProfileState, ProfileStatus } from '../../common/contract.js';
 
@@ -13,14 +13,22 @@ export const STATE_LABELS: Record<ProfileState, string> = {
 
 /**
  * What to show right now. The server sends a state change as an event; between events the local
- * clock can only make things older, so a token past its expiry shows as expired even before the
- * server says so.
+ * clock can only make things older, so a token the engine no longer hands out (past validUntil, the
+ * engine's own rule) shows as expired even before the server says so.
  */
 export function displayState(status: ProfileStatus, now: number): ProfileState {
-  if ((status.state === 'fresh' || status.state === 'expiring') && status.expiresAt) {
-    if (Date.parse(status.expiresAt) <= now) return 'expired';
+  if ((status.state === 'fresh' || status.state === 'expiring') && status.validUntil) {
+    if (Date.parse(status.validUntil) <= now) return 'expired';
   }
   return status.state;
+}
+
+/** Whether the engine would hand this profile's token out now: copying needs one. */
+export function hasUsableToken(status: ProfileStatus, now: number): boolean {
+  if (status.state === 'paused' || status.obtainedAt === null) return false;
+  // A token without an expiry (Sendcloud's Basic credentials) is handed out until it is replaced.
+  if (status.validUntil === null) return status.expiresAt === null;
+  return Date.parse(status.validUntil) > now;
 }
 
 /** "1 h 05 min", "4 min 12 s", "12 s". */
@@ -55,13 +63,13 @@ export function formatRelative(iso: string | null | undefined, now: number): str
   return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 }
 
-// One formatter for the page: toLocaleString() builds a new one on every call (issue 16 measured
+// One formatter for the page: toLocaleString() builds a new one on every call (measured:
 // 600 calls a second at 80 ms against 2.5 ms with one cached Intl.DateTimeFormat).
 let localTime: Intl.DateTimeFormat | null = null;
 
 /**
  * The page's formatter for local times. Making it costs 7-15 ms in Chromium (ICU loads its data),
- * so main.tsx makes it while the first answers are on their way (issue 16).
+ * so main.tsx makes it while the first answers are on their way.
  */
 export function localTimeFormat(): Intl.DateTimeFormat {
   localTime ??= new Intl.DateTimeFormat(undefined, {
@@ -82,11 +90,11 @@ export function formatLocalTime(iso: string | null | undefined): string {
   return localTimeFormat().format(at);
 }
 
-/** Share of the token's lifetime that is left, 0..1, or null without both times. */
-export function lifetimeLeft(status: Pick<ProfileStatus, 'obtainedAt' | 'expiresAt'>, now: number): number | null {
-  if (!status.obtainedAt || !status.expiresAt) return null;
+/** Share of the token's usable lifetime (until validUntil) that is left, 0..1, or null without both times. */
+export function lifetimeLeft(status: Pick<ProfileStatus, 'obtainedAt' | 'validUntil'>, now: number): number | null {
+  if (!status.obtainedAt || !status.validUntil) return null;
   const start = Date.parse(status.obtainedAt);
-  const end = Date.parse(status.expiresAt);
+  const end = Date.parse(status.validUntil);
   if (!(end > start)) return null;
   return Math.min(1, Math.max(0, (end - now) / (end - start)));
 }

@@ -1,6 +1,6 @@
 // Views that edit something (the profile form, settings, the relay panel) carry zod for their
-// checks; they load when first opened, so the first screen's script has no zod and starts sooner
-// (issue 16). Validation itself is unchanged: the same common/ schemas, in the same views.
+// checks; they load when first opened, so the first screen's script has no zod and starts sooner.
+// Validation itself is unchanged: the same common/ schemas, in the same views.
 import { createElement, useEffect, useRef, useState, type ComponentType, type ReactNode } from 'react';
 import { LoadError, Loading } from './components/bits.js';
 

@@ -14,7 +14,7 @@ import './styles.css';
 /**
  * How long the first render waits for the first answers (the vault's state and the profiles), so
  * the page is drawn once, with its content, instead of a loading screen first and then again: both
- * renders and the first paint would otherwise stand between the answers and the list (issue 16).
+ * renders and the first paint would otherwise stand between the answers and the list.
  * Slower answers get the loading screen after this long.
  */
 const FIRST_ANSWERS_WAIT_MS = 150;
@@ -27,7 +27,7 @@ store.start();
 const clipboard = createClipboard(bridge);
 // The list needs a collator and a date formatter, and the first of each costs tens of ms (ICU
 // loading its data): made in a task of their own as soon as the first questions are sent, while
-// their answers are on their way, instead of after they arrived (issue 16).
+// their answers are on their way, instead of after they arrived.
 postTask(() => {
   profileCollator();
   localTimeFormat();

@@ -1,5 +1,5 @@
 // A promise whose outcome can be read synchronously once it is in: the page's first answers are
-// asked before anything renders, and the first render uses those already in (issue 16).
+// asked before anything renders, and the first render uses those already in.
 export interface Settling<T> {
   readonly promise: Promise<T>;
   /** Set once the promise has fulfilled. */

@@ -1,4 +1,4 @@
-// The dashboard's view of the engine: a first load over the bridge, then only events (SPEC section 6:
+// The dashboard's view of the engine: a first load over the bridge, then only events (docs/desktop.md:
 // everything updates live, without polling). Plain TypeScript so tests can drive it with a fake bridge;
 // React reads it through useSyncExternalStore.
 import { useSyncExternalStore } from 'react';
@@ -149,7 +149,7 @@ export class DashboardStore {
 }
 
 // One collator for every comparison: String.prototype.localeCompare builds one per call, which
-// made sorting a thousand profiles take longer than rendering them (issue 16).
+// made sorting a thousand profiles take longer than rendering them.
 let collator: Intl.Collator | null = null;
 
 /**

@@ -1,4 +1,4 @@
-// Accessibility stays checked (issue 16): axe-core, the engine most teams run in CI, in Debian's
+// Accessibility stays checked: axe-core, the engine most teams run in CI, in Debian's
 // Chromium on every view of the built dashboard (the profile list in light and dark, the add form
 // with its field errors, the edit form, the token inspector with a decoded JWT, the activity log,
 // settings with a client key, the delete confirmation, "Use from an OAuth client" with a new key and
@@ -83,7 +83,7 @@ describe('accessibility of every dashboard view (axe-core in Chromium)', () => {
         'tokens:get': () => ok({ access_token: jwt, token_type: 'Bearer', expires_at: new Date(exp * 1000).toISOString(), expires_in: 3600, scope: 'read write' }),
         'activity:list': () => ok(activity),
         'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
-        // The dashboard first asks whether the vault is unlocked (its lock screen, issue 11).
+        // The dashboard first asks whether the vault is unlocked (its lock screen).
         'vault:state': () => ok({ backend: 'file', state: 'unlocked', location: '/home/user/.config/Tokentray/vault.json', entries: 4 }),
         'clients:list': () => ok([{ name: 'deploy', profiles: null, createdAt: new Date(now - 86_400_000).toISOString(), lastUsedAt: new Date(now - 30_000).toISOString() }]),
       },

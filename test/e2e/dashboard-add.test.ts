@@ -1,4 +1,4 @@
-// The dashboard's Add never replaces a profile (issue 22, finding 1): Debian's Chromium against a real
+// The dashboard's Add never replaces a profile: Debian's Chromium against a real
 // `tokentray serve` and a local Redpanda token server. A second Add with a taken id is refused with
 // the field error beside the id and an offer to edit; the first profile keeps its settings, its secret
 // (a forced refresh still succeeds with it) and its cached token. Only Edit replaces.

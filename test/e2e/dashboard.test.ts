@@ -1,4 +1,4 @@
-// The dashboard end to end (issue #6): Debian's Chromium against a real `tokentray serve` child
+// The dashboard end to end: Debian's Chromium against a real `tokentray serve` child
 // process, with a local Camunda Console token server (it issues JWTs without expires_in, seed 001).
 // Log in through the one-time link, add a profile with the keyboard only, watch a short-lived token
 // refresh on screen, break the token server, inspect the JWT, create and revoke a client key; the

@@ -1,4 +1,4 @@
-// The desktop app end to end with Playwright-Electron (issue 7): the real main process, a temp config
+// The desktop app end to end with Playwright-Electron: the real main process, a temp config
 // dir written the way the CLI writes it, the real keychain (scripts/test.sh's private keyring) and
 // local token servers that behave like the seeds. Runs only where an Electron binary exists
 // (ELECTRON_OVERRIDE_DIST_PATH or a downloaded `electron` package); elsewhere it prints one skip line.

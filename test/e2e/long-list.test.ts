@@ -1,4 +1,4 @@
-// A thousand profiles in Debian's Chromium (issue 16): the list renders its first screenful with the
+// A thousand profiles in Debian's Chromium: the list renders its first screenful with the
 // page and the rest in chunks, and what people and assistive technology get is still one list of
 // every profile. All 1,000 names arrive in one <ul> that axe accepts, the list says it is busy only
 // while it fills, the browser's find-in-page and the keyboard reach the last card, and a link to the

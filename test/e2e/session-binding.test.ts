@@ -1,4 +1,4 @@
-// The dashboard session is bound to its origin (issue 13), in Debian's Chromium against the real
+// The dashboard session is bound to its origin, in Debian's Chromium against the real
 // loopback server and the built dashboard. A person logs in through the one-time link; a page on
 // another loopback port is opened in the same browser and really receives the session cookie
 // (cookies ignore ports); replayed from Node, that cookie opens no RPC channel (every one of the
@@ -108,7 +108,7 @@ describe('dashboard session bound to its origin, in Chromium', () => {
     await other.goto(attacker.url);
     await waitFor(() => attacker.reports.includes('done'));
     await other.close();
-    // The hole issue 13 describes is real: the browser sent the session cookie to another port.
+    // The hole is real: the browser sent the session cookie to another port.
     const stolen = attacker.cookies.map((c) => /tokentray_session=([^;]+)/.exec(c)?.[1]).find((v) => v !== undefined);
     assert.ok(stolen, `the attacker's server received tokentray_session=: ${JSON.stringify(attacker.cookies)}`);
     // Its own sessionStorage is its own origin's: empty. Its cross-port call was refused.

@@ -1,4 +1,4 @@
-// A fresh headless machine end to end (issue 11 sections 4, 6, 8, 9): `tokentray serve` with no D-Bus
+// A fresh headless machine end to end: `tokentray serve` with no D-Bus
 // and no passphrase keeps running on a locked file vault (health "locked", token demands 503), and
 // Chromium's lock screen creates the passphrase, a profile is added against a local token server and
 // its token shown. Then the CLI adds a second profile to the same vault while serve runs (a second

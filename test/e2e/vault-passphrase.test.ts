@@ -1,4 +1,4 @@
-// The file vault's passphrase in the dashboard (issue 22, finding 5), in Chromium against a real
+// The file vault's passphrase in the dashboard, in Chromium against a real
 // `tokentray serve` with no keychain: the lock screen refuses a weak passphrase with the app's
 // reason, and Settings changes the passphrase (mismatch, weak and wrong current refused, the file
 // untouched), after which Lock and Unlock take the new passphrase and not the old one.

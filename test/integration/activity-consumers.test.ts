@@ -1,4 +1,4 @@
-// SPEC section 4: "every token handed out is recorded". Each consumer (API token, headers and refresh,
+// docs/http-api.md: "every token handed out is recorded". Each consumer (API token, headers and refresh,
 // the proxy, the dashboard over RPC, the app's copy through the clipboard port, the tray's copy, the CLI
 // through the running app) lands in the activity log exactly once per token, under its own name. The
 // engine records it itself, so no surface can forget (the proxy used to).

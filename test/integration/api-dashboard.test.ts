@@ -1,5 +1,5 @@
-// Headless mode's dashboard transport (issue 5): a one-time login link trades for a session (the
-// origin-bound secret in a header plus the cookie, issue 13), which opens /ui/rpc/{channel} (the IPC
+// Headless mode's dashboard transport: a one-time login link trades for a session (the
+// origin-bound secret in a header plus the cookie), which opens /ui/rpc/{channel} (the IPC
 // channels one to one) and /v1/events; the built files are served under a strict Content-Security-Policy.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

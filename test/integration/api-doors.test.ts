@@ -1,5 +1,5 @@
 // The loopback server's doors (main/core/api/middleware.ts): the same routes behind a second
-// node:http server whose door is `local` (the user-only socket of SPEC section 4, issue 12) answer
+// node:http server whose door is `local` (the user-only socket of docs/http-api.md) answer
 // without a client key and record the caller as `cli`, while the TCP door still demands a key.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';

@@ -1,4 +1,4 @@
-// Attacks on the loopback API (SPEC section 4), each refused with the right status, with nothing
+// Attacks on the loopback API (docs/http-api.md), each refused with the right status, with nothing
 // useful in the answer: no token, no secret, no key, no CORS grant, and Cache-Control: no-store.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

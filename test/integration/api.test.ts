@@ -1,4 +1,4 @@
-// The loopback API's endpoints (SPEC section 4) over real HTTP, with the real engine, file store and
+// The loopback API's endpoints (docs/http-api.md) over real HTTP, with the real engine, file store and
 // keychain, against local provider servers that behave like the seeds' token endpoints.
 import assert from 'node:assert/strict';
 import { createServer, Agent, type IncomingMessage, type Server } from 'node:http';
@@ -55,7 +55,7 @@ describe('loopback API endpoints', () => {
     assert.equal(fresh.access_token, server.issued.at(-1)?.accessToken);
     assert.notEqual(fresh.access_token, issued.accessToken);
 
-    // Every token handed out is in the activity log with the key's name (SPEC section 4).
+    // Every token handed out is in the activity log with the key's name (docs/http-api.md).
     const issuedEntries = h.core.engine.activity().filter((e: ActivityEntry) => e.kind === 'token-issued' && e.profileId === 'rp');
     // Exactly one entry per token: token, headers, refresh (the engine records them; none is doubled).
     assert.equal(issuedEntries.length, 3);

@@ -1,4 +1,4 @@
-// `tokentray` refusing bad input (SPEC section 5): every case a clear message on stderr and the
+// `tokentray` refusing bad input (docs/cli.md): every case a clear message on stderr and the
 // documented exit code (2 usage, 3 no such profile, 4 provider, 5 keychain, 1 corrupt config), and
 // an invalid request changes nothing. Real child processes, the real keychain (scripts/test.sh).
 import assert from 'node:assert/strict';
@@ -145,7 +145,7 @@ describe('tokentray CLI bad input', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const token = await runCli(['token', 'kc-later', '--config-dir', configDir], { env: noKeychain });
     if (WITH_APP) {
-      // The running app has its keychain; over its socket the CLI needs none of its own (issue 12),
+      // The running app has its keychain; over its socket the CLI needs none of its own,
       // so the request reaches the provider, which refuses this profile's made-up client id.
       assert.equal(token.code, 4, token.stderr);
       assert.doesNotMatch(token.stderr, /keychain/i);

@@ -1,4 +1,4 @@
-// The interactive secret prompt (SPEC section 5: secrets from stdin or a prompt, never argv) on a real
+// The interactive secret prompt (docs/cli.md: secrets from stdin or a prompt, never argv) on a real
 // pseudo-terminal: util-linux `script` gives the CLI a TTY, so the echo-off path runs as a person would
 // meet it. The transcript is everything the terminal showed.
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
-// `tokentray relay ID` (issue 15 item 4) as a person runs it: a real CLI process and config directory,
+// `tokentray relay ID` as a person runs it: a real CLI process and config directory,
 // then a real `tokentray serve` whose profile is backed by a real OAuth server (oidc-provider). What
 // it prints is what OAuth clients are given: the token URL answers the profile's token to a client
-// key, and the issuer's RFC 8414 metadata names that same token URL. Exit codes per SPEC section 5.
+// key, and the issuer's RFC 8414 metadata names that same token URL. Exit codes per docs/cli.md.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

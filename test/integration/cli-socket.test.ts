@@ -1,4 +1,4 @@
-// The CLI and the app's socket (issue 12): with `tokentray serve` running, `token`, `headers`, `exec`
+// The CLI and the app's socket: with `tokentray serve` running, `token`, `headers`, `exec`
 // and `status` go through its socket on the fast path, loading no engine, providers, commander, zod or
 // keytar (a module recorder under an explicit flag, test/support/module-recorder.mjs, shows what a run
 // loaded), print exactly what the full CLI prints, are recorded as `cli` (or the name a caller sends),

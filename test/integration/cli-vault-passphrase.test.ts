@@ -1,4 +1,4 @@
-// The file vault's passphrase from the CLI (issue 22, finding 5): a weak one creates no vault
+// The file vault's passphrase from the CLI: a weak one creates no vault
 // (TOKENTRAY_VAULT_PASSPHRASE or the prompt), and `tokentray vault passphrase` re-encrypts the vault
 // under a new one, from stdin or asked twice on a real terminal. Bad input changes nothing, byte for
 // byte: a wrong current passphrase (exit 5), a weak or mismatched new one (exit 2), a running app

@@ -1,4 +1,4 @@
-// The CLI on the encrypted file vault (issue 11 sections 3, 5, 7): --vault / TOKENTRAY_VAULT and
+// The CLI on the encrypted file vault: --vault / TOKENTRAY_VAULT and
 // auto, the passphrase from the environment or a file, `vault status`, `vault migrate` both ways
 // (real gnome-keyring on the other side), and exit 5 with plain words for a wrong passphrase or a
 // damaged file, which stays byte for byte. Real child processes; no D-Bus where a test says so.
@@ -60,7 +60,7 @@ describe('tokentray on the file vault', () => {
     const status = await runCli(['vault', 'status', '--json', '--config-dir', dir], { env: noDbus({ TOKENTRAY_VAULT_PASSPHRASE: PASS }) });
     assert.equal(status.code, 0, status.stderr);
     const info = JSON.parse(status.stdout) as { backend: string; state: string; entries: number; location: string };
-    // A running app keeps its CLI client key in the vault too (issue 5): one entry more.
+    // A running app keeps its CLI client key in the vault too: one entry more.
     assert.deepEqual([info.backend, info.state, info.entries, info.location], ['file', 'unlocked', WITH_APP ? 3 : 2, path.join(dir, 'vault.json')]);
     const locked = await runCli(['vault', 'status', '--config-dir', dir], { env: noDbus() });
     assert.equal(locked.code, 0, locked.stderr);

@@ -1,4 +1,4 @@
-// One client-key service behind the dashboard's RPC and the CLI (issue 14): the same rules and words
+// One client-key service behind the dashboard's RPC and the CLI: the same rules and words
 // at both doors, and every key added or revoked lands in the running app's activity log once, whether
 // the dashboard did it or `tokentray clients add` in another process (before, only the RPC logged).
 import assert from 'node:assert/strict';

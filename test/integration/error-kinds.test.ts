@@ -1,4 +1,4 @@
-// Error kinds are one list in common/errors.ts (issue 14): the loopback API names them in its
+// Error kinds are one list in common/errors.ts: the loopback API names them in its
 // problem+json type, the app client and the dashboard read them back from there, and "there is no
 // profile" is built once, so every door says it in the same words with the same hint.
 import assert from 'node:assert/strict';

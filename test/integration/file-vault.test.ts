@@ -1,4 +1,4 @@
-// The encrypted file vault (issue 11): the Vault contract against a real file, tampering of every
+// The encrypted file vault: the Vault contract against a real file, tampering of every
 // kind (each one reported, the file left byte for byte), wrong and empty passphrases, locking, the
 // lock file, and two real processes writing one vault. It all runs in a child process with
 // DBUS_SESSION_BUS_ADDRESS removed, as on a machine without any keychain.

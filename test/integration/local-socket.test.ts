@@ -1,4 +1,4 @@
-// The app's user-only local socket (SPEC section 4, issue 12) as `tokentray serve` opens it: a real
+// The app's user-only local socket (docs/http-api.md) as `tokentray serve` opens it: a real
 // child process, the real keychain, curl and another Unix user (runuser -u nobody; the tests run as
 // root). Directory 0700 and socket 0600, its path in runtime.json; no key there while TCP keeps its
 // keys; a stale socket replaced only after nothing answered, a live one, a symlink and a directory

@@ -1,4 +1,4 @@
-// `npm start` on a fresh headless machine (issue 11 section 8): scripts/start.mjs with no D-Bus, no
+// `npm start` on a fresh headless machine: scripts/start.mjs with no D-Bus, no
 // keychain, no display and no passphrase in the environment falls back to `tokentray serve`, which
 // keeps running on a locked file vault and prints the dashboard link; with TOKENTRAY_VAULT_PASSPHRASE
 // set it starts unlocked and unattended. (TOKENTRAY_TEST_BUILT=1 skips the rebuild when dist/ is

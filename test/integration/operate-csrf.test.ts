@@ -1,4 +1,4 @@
-// Operate's CSRF token under both of its names (issue 13): 8.5 says `OPERATE-X-CSRF-TOKEN`, 8.6
+// Operate's CSRF token under both of its names: 8.5 says `OPERATE-X-CSRF-TOKEN`, 8.6
 // `X-CSRF-TOKEN` (camunda/camunda PR 17570, PR 19305), as a response header or as a cookie. The
 // provider captures whichever the local stand-in used, and a POST through the loopback proxy carries
 // it back under that name only, so the stand-in (which refuses a write without it, like Operate) says 200.

@@ -1,4 +1,4 @@
-// One profile service behind every door (issue 14): a profile saved through the dashboard's RPC and
+// One profile service behind every door: a profile saved through the dashboard's RPC and
 // through the CLI meets the same rules and the same words, and a save that fails on the way leaves the
 // keychain and the store as they were (only the CLI rolled back before).
 import assert from 'node:assert/strict';

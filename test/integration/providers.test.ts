@@ -410,7 +410,7 @@ describe('oauth2: encodings against a recording server', () => {
   });
 });
 
-/** What each failure mode must become (SPEC section 1, issue #3). */
+/** What each failure mode must become (docs/providers.md). */
 const MODE_EXPECTATIONS: { mode: ServerMode; kind: ErrorKind; credential: boolean; message?: RegExp; hint?: RegExp; status?: number; retryAfterMs?: number }[] = [
   { mode: 'invalid_client', kind: 'invalid_client', credential: true, message: /client id or secret was rejected/, status: 401 },
   { mode: 'unauthorized_client', kind: 'unauthorized_client', credential: true, status: 400 },

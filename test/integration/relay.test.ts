@@ -1,6 +1,6 @@
-// The token relay over real HTTP (SPEC section 4, "The token relay"): the core as the app runs it,
+// The token relay over real HTTP (docs/http-api.md, "The token relay"): the core as the app runs it,
 // a profile backed by a real OAuth server (oidc-provider) and one backed by a Camunda-like server
-// (seed 001), and every refusal of the SPEC's list in RFC 6749 section 5.2's shape.
+// (seed 001), and every refusal docs/http-api.md lists in RFC 6749 section 5.2's shape.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ActivityEntry } from '../../common/contract.js';

@@ -1,4 +1,4 @@
-// Revocation is immediate everywhere (issue 13): a client key removed (by the RPC, or by the CLI in
+// Revocation is immediate everywhere: a client key removed (by the RPC, or by the CLI in
 // another process) or narrowed ends its open /v1/events streams and its proxied requests still in
 // flight within a second; dashboard sessions likewise on logout and on revokeAllSessions (Lock).
 import assert from 'node:assert/strict';

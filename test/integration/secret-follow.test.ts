@@ -1,4 +1,4 @@
-// "A secret never follows a changed destination" (issue 13) through every door: the dashboard's RPC
+// "A secret never follows a changed destination" through every door: the dashboard's RPC
 // over HTTP (save and test), the engine itself (what IPC and RPC call), and the CLI in another
 // process. Each attempt points a stored profile at a real local server that records everything it
 // gets; the attempt is refused naming the field, the server receives nothing, and the stored profile

@@ -176,7 +176,7 @@ describe('tokentray serve refuses to start on a broken setup', () => {
   test('--vault keychain and no Secret Service: exit 5 with a hint, and no fallback of any kind', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tokentray-serve-nokeychain-'));
     try {
-      // An explicit choice never falls back (SPEC section 3); `auto` would run on the file vault.
+      // An explicit choice never falls back (docs/storage.md); `auto` would run on the file vault.
       const run = await runCli(['serve', '--port', '0', '--config-dir', dir, '--vault', 'keychain'], {
         env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', DISPLAY: '' },
       });

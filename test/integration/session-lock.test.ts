@@ -1,4 +1,4 @@
-// Dashboard sessions follow the vault and the clock (issue 13, "revocation is immediate everywhere"),
+// Dashboard sessions follow the vault and the clock ("revocation is immediate everywhere"),
 // over real HTTP against the core as `tokentray serve` runs it, on a real encrypted file vault: Lock
 // ends every session and its open event streams within a second, and the tab that locked carries on
 // with a lock-screen session that may only unlock (a new full session comes with the unlock); logout
@@ -180,7 +180,7 @@ describe('an idle session ends on time, its open stream with it', () => {
   const IDLE_MS = 600;
   let s: Served;
   before(async () => {
-    // The 12 h window (SPEC: sessionIdleMs) shortened; heartbeats are not requests and keep nothing alive.
+    // The 12 h window (sessionIdleMs) shortened; heartbeats are not requests and keep nothing alive.
     s = await serve({ sessionIdleMs: IDLE_MS });
   });
   after(async () => {

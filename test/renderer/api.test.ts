@@ -95,7 +95,7 @@ describe('HTTP transport', () => {
         headers: { 'Content-Type': 'application/problem+json' },
       });
     const result = await createHttpBridge({ fetch: problem, ...tab() }).invoke('profiles:list');
-    // A type that is not one of ours names no kind: the dashboard does not invent kinds (issue 14).
+    // A type that is not one of ours names no kind: the dashboard does not invent kinds.
     assert.deepEqual(result, { ok: false, error: { kind: 'internal', message: 'No valid token now.', hint: 'Wait.', status: 503 } });
     const ours: typeof fetch = async () =>
       new Response(JSON.stringify({ type: 'urn:tokentray:problem:vault_locked', title: 'Unavailable', status: 503, detail: 'Locked.' }), {
@@ -208,7 +208,7 @@ describe('HTTP transport', () => {
   });
 });
 
-describe('origin-bound session (issue 13)', () => {
+describe('origin-bound session', () => {
   it('sends the tab\'s secret as X-Tokentray-Session on every RPC and on the event stream', async () => {
     const server = await startFakeDashboardServer({ handlers: { 'profiles:list': () => ok([]) } });
     try {

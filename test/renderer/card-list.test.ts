@@ -1,4 +1,4 @@
-// How the profile list fills (issue 16): the first cards with the list, the rest in tasks of about
+// How the profile list fills: the first cards with the list, the rest in tasks of about
 // CHUNK_BUDGET_MS, and a task that has used its budget finishes the list when, at its rate so far,
 // the rest fits within WHOLE_LIST_MS, because every further task costs a frame of style, layout and
 // paint of the whole list for a few cards. The clock is a fake performance.now() that moves a set

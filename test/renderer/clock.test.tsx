@@ -1,4 +1,4 @@
-// The dashboard at idle (issue 16): a tick of the clock writes the countdowns, bars and relative
+// The dashboard at idle: a tick of the clock writes the countdowns, bars and relative
 // times and renders no component; an engine event rewrites the one card it is about (cards are plain
 // DOM, so what a card "renders" is what it writes: MutationObserver records show it); a hidden page
 // holds no timer and catches up the moment it is shown again. Time is node's mock clock.
@@ -22,6 +22,7 @@ const status = (id: string, lifetimeSec: number): ProfileStatus => ({
   state: 'fresh',
   obtainedAt: new Date(START - 60_000).toISOString(),
   expiresAt: new Date(START - 60_000 + lifetimeSec * 1000).toISOString(),
+  validUntil: new Date(START - 60_000 + lifetimeSec * 1000).toISOString(),
   lastRefreshAt: new Date(START - 60_000).toISOString(),
   nextRefreshAt: new Date(START + 120_000).toISOString(),
   lastError: null,
@@ -136,6 +137,31 @@ describe('the clock at idle', () => {
     assert.equal(countdown(card('a')), 'Expires in 9 min 00 s', 'still 10:00:00 on the clock');
     await act(async () => mock.timers.tick(20));
     assert.equal(countdown(card('a')), 'Expires in 8 min 59 s', 'the clock turned 10:00:01');
+  });
+
+  it('the card turns expired at validUntil, when the engine stops handing the token out, and copying stops with it', async () => {
+    const { card } = await renderList([{ ...status('a', 70), validUntil: new Date(START + 5_000).toISOString() }]);
+    const copy = () => within(card('a')).getByRole('button', { name: 'Copy token' }) as HTMLButtonElement;
+    assert.equal(card('a').getAttribute('data-state'), 'fresh');
+    assert.equal(copy().disabled, false);
+    await act(async () => mock.timers.tick(5_100));
+    assert.equal(card('a').getAttribute('data-state'), 'expired', 'not "fresh" while the engine refuses the token');
+    assert.match(countdown(card('a')) ?? '', /^No longer handed out \(expires in [45] s\)$/);
+    assert.equal(copy().disabled, true, 'nothing to copy');
+    for (const name of ['Copy header', 'Copy curl']) assert.equal((within(card('a')).getByRole('button', { name }) as HTMLButtonElement).disabled, true);
+    assert.equal((within(card('a')).getByRole('button', { name: 'Refresh now' }) as HTMLButtonElement).disabled, false);
+  });
+
+  it('a profile without a token offers no copy, and a refresh event brings copying and the next refresh back', async () => {
+    const none: ProfileStatus = { ...status('a', 600), state: 'error', obtainedAt: null, expiresAt: null, validUntil: null, nextRefreshAt: null };
+    const { card, bridge } = await renderList([none]);
+    const copy = () => within(card('a')).getByRole('button', { name: 'Copy token' }) as HTMLButtonElement;
+    assert.equal(copy().disabled, true);
+    const next = () => (card('a').querySelectorAll('dl.facts dd')[1] as HTMLElement).textContent;
+    assert.equal(next(), '—');
+    act(() => bridge.emit({ type: 'profile', previous: 'error', recovered: true, status: status('a', 600) }));
+    assert.equal(copy().disabled, false);
+    assert.equal(next(), 'in 2 min 00 s');
   });
 
   it('a hidden page holds no timer and catches up at once when shown', async () => {

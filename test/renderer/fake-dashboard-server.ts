@@ -161,7 +161,7 @@ export function profileListHandlers(profiles: () => ProfileStatus[]): Record<str
     'profiles:list': () => ok(profiles()),
     'activity:list': () => ok([]),
     'settings:get': () => ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true }),
-    // The dashboard asks first whether the vault is unlocked (its lock screen, issue 11).
+    // The dashboard asks first whether the vault is unlocked (its lock screen).
     'vault:state': () => ok({ backend: 'keychain', state: 'unlocked', location: 'tokentray', entries: null }),
   };
 }
@@ -181,6 +181,7 @@ export function syntheticStatuses(count: number, now = Date.now()): ProfileStatu
       state,
       obtainedAt: new Date(obtained).toISOString(),
       expiresAt: new Date(obtained + lifetime * 1000).toISOString(),
+      validUntil: new Date(obtained + lifetime * 1000 - 5000).toISOString(),
       lastRefreshAt: new Date(obtained).toISOString(),
       nextRefreshAt: new Date(obtained + lifetime * 750).toISOString(),
       lastError:

@@ -1,4 +1,4 @@
-// The page's first answers (issue 16): main.tsx asks for the vault's state and the profiles before
+// The page's first answers: main.tsx asks for the vault's state and the profiles before
 // anything renders and renders once they are in, so a fast answer never shows "Loading the vault" and
 // the gate does not ask a second time; a slow one gets the loading screen and is used when it comes.
 import './setup-dom.js';

@@ -1,4 +1,4 @@
-// Views that load when first opened (renderer/src/lazy-view.tsx, issue 16): the page says it is
+// Views that load when first opened (renderer/src/lazy-view.tsx): the page says it is
 // loading, then shows the view; its heading takes the focus that navigation meant for it, and a view
 // that failed to load offers to try again.
 import './setup-dom.js';

@@ -1,4 +1,4 @@
-// The "Use from an OAuth client" panel (issue 15 item 4) with the real store and clipboard actions and
+// The "Use from an OAuth client" panel with the real store and clipboard actions and
 // a fake bridge: the token URL and issuer at the API's own address, copy buttons that copy exactly
 // those, a client key limited to the profile and shown once (the examples carry it until Done), and
 // a refusal that says why for the cookie and Basic profiles.
@@ -24,6 +24,7 @@ const status = (id: string, provider: ProfileStatus['provider']): ProfileStatus 
   state: 'fresh',
   obtainedAt: null,
   expiresAt: null,
+  validUntil: null,
   lastRefreshAt: null,
   nextRefreshAt: null,
   lastError: null,

@@ -1,5 +1,5 @@
 // Testing Library for the dashboard as it ships. `react` and `react-dom` are preact/compat (npm
-// aliases in package.json, issue 16), so this is React Testing Library's render, act and cleanup
+// aliases in package.json), so this is React Testing Library's render, act and cleanup
 // over Preact's act: @testing-library/react itself cannot load on the alias (it requires
 // `react-dom/test-utils`, which @preact/compat does not export, and its CommonJS build would load a
 // second Preact beside the ES module one the components use). Queries, events and waitFor are

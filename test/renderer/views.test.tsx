@@ -25,6 +25,7 @@ const fresh: ProfileStatus = {
   state: 'fresh',
   obtainedAt: new Date(now - 60_000).toISOString(),
   expiresAt: new Date(now + 3_540_000).toISOString(),
+  validUntil: new Date(now + 3_535_000).toISOString(),
   lastRefreshAt: new Date(now - 60_000).toISOString(),
   nextRefreshAt: new Date(now + 2_640_000).toISOString(),
   lastError: null,
@@ -167,7 +168,7 @@ function canonical(element: Element): string {
   return walk(copy);
 }
 
-describe('the plain-DOM card and the shared components (issue 16)', () => {
+describe('the plain-DOM card and the shared components', () => {
   it('write the same mark, state badge and error note', async () => {
     const error = { kind: 'invalid_client' as const, message: 'Rejected.', hint: 'Check the secret.' };
     const bridge = createFakeBridge({

@@ -42,7 +42,7 @@ export interface PrintedOutput {
 export const printed: PrintedOutput[] = [];
 
 /**
- * TOKENTRAY_TEST_WITH_APP=1 runs a CLI test file "with the app" (issue 12; the *.with-app.test.ts
+ * TOKENTRAY_TEST_WITH_APP=1 runs a CLI test file "with the app" (the *.with-app.test.ts
  * files): before a token command (token, headers, exec, status) for a config directory, a
  * `tokentray serve` is started for that directory with the same environment, once, and stays up
  * until the directories are removed; so the same assertions run against the running app over its

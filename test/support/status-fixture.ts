@@ -1,4 +1,5 @@
 // A ProfileStatus with nothing known yet (no token, no error, no requests): tests set what they care about.
+// Unless a test says otherwise, the token is handed out until the moment it expires.
 import type { ProfileStatus } from '../../common/contract.js';
 
 export function statusFixture(fields: Pick<ProfileStatus, 'id' | 'name' | 'provider' | 'state'> & Partial<ProfileStatus>): ProfileStatus {
@@ -11,5 +12,6 @@ export function statusFixture(fields: Pick<ProfileStatus, 'id' | 'name' | 'provi
     requestsLastHour: 0,
     requestsLastDay: 0,
     ...fields,
+    validUntil: fields.validUntil !== undefined ? fields.validUntil : (fields.expiresAt ?? null),
   };
 }

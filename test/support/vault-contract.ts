@@ -1,4 +1,4 @@
-// One contract for every Vault backend (issue 11 section 9): the keychain through keytar and the
+// One contract for every Vault backend: the keychain through keytar and the
 // encrypted file each run it against the real thing, so the engine, CLI and API can rely on the same
 // behaviour whichever backend a machine has.
 import assert from 'node:assert/strict';

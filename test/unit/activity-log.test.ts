@@ -1,4 +1,4 @@
-// The activity log's ring (SPEC section 6): bounded, oldest first, and entries already handed out
+// The activity log's ring (docs/desktop.md): bounded, oldest first, and entries already handed out
 // never change when the ring comes round and their slots are rewritten.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Client keys (SPEC section 4): hashed at rest, recognised in constant time, and the per-snapshot
+// Client keys (docs/http-api.md): hashed at rest, recognised in constant time, and the per-snapshot
 // index the loopback API checks every request against.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 // A simulated day (86,400 s of fake time) against a token endpoint that cycles through every failure
-// mode the engine must survive (SPEC section 2), with a demand every 5 s: no expired token is ever
+// mode the engine must survive (docs/refreshing.md), with a demand every 5 s: no expired token is ever
 // handed out, and the number of upstream requests stays within a bound computed from the backoff
 // rules (no retry storm).
 import assert from 'node:assert/strict';

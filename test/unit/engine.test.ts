@@ -1,4 +1,4 @@
-// The token engine under a fake clock (SPEC section 2): scheduling at 75%, single flight, backoff,
+// The token engine under a fake clock (docs/refreshing.md): scheduling at 75%, single flight, backoff,
 // credential stops, pause, removal, changes by another process, events and clock jumps. The real
 // providers run against an in-process endpoint that answers like Acquia's (seed 002).
 import assert from 'node:assert/strict';
@@ -291,6 +291,27 @@ describe('TokenEngine scheduling', () => {
     assert.equal(quiet.clock.pendingTimers(), 0, 'one-shot mode sets no timers');
     await engine.stop();
     await quiet.engine.stop();
+  });
+
+  it('announces the next refresh in the event that reports a refresh, and one validUntil on the wire', async () => {
+    const { clock, engine, events } = await createHarness({ random: () => 0.5 });
+    await engine.start();
+    await clock.advance(0);
+    await clock.advance(226 * SEC); // the background refresh at 225 s
+    const fresh = events.filter((e) => e.type === 'profile' && e.status.state === 'fresh');
+    assert.equal(fresh.length, 2, 'the first token and its renewal');
+    for (const event of fresh) {
+      assert.ok(event.type === 'profile');
+      const { nextRefreshAt, obtainedAt, expiresAt, validUntil } = event.status;
+      assert.ok(nextRefreshAt !== null, 'a fresh status names its next refresh');
+      assert.equal(Date.parse(nextRefreshAt) - Date.parse(obtainedAt!), 225 * SEC);
+      // The engine stops handing out a token 5 s before it expires, and says so on the wire.
+      assert.equal(Date.parse(expiresAt!) - Date.parse(validUntil!), 5 * SEC);
+    }
+    const status = engine.status('aq')!;
+    await clock.advance(Date.parse(status.validUntil!) - clock.now() - 1);
+    assert.equal(engine.peekToken('aq')?.accessToken !== undefined, true, 'handed out until validUntil');
+    await engine.stop();
   });
 
   it('emits expiring and expired from the timer when no refresh is possible (credentials pending)', async () => {

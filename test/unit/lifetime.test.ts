@@ -1,4 +1,4 @@
-// The engine's time rules as pure functions (SPEC section 2): nothing here needs a clock or a timer.
+// The engine's time rules as pure functions (docs/refreshing.md): nothing here needs a clock or a timer.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isValid, nextBoundary, refreshPoint, retryTime, stateAt, validUntil, type StateFacts } from '../../main/core/engine/lifetime.js';

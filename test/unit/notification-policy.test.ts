@@ -4,6 +4,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import type { ErrorInfo, ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
 import { NotificationPolicy, type NotificationModel } from '../../main/core/notification-policy.js';
 import { statusFixture } from '../support/status-fixture.js';
+import { createHarness } from '../support/engine-harness.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -51,19 +52,6 @@ describe('notification policy', () => {
     assert.match(shown[0]?.body ?? '', /did not answer in time/);
   });
 
-  it('does not notify a failure while the token is still valid beyond the lead time, then does when the lead time begins', async () => {
-    const expiresAt = T0 + 3600_000;
-    feed(status('error', expiresAt, timeout));
-    assert.equal(shown.length, 0);
-    await clock.advance(3600_000 - 300_000 - 1);
-    assert.equal(shown.length, 0);
-    await clock.advance(1);
-    assert.deepEqual(shown.map((n) => n.kind), ['expiring']);
-    await clock.advance(300_000);
-    assert.deepEqual(shown.map((n) => n.kind), ['expiring', 'expired']);
-    await clock.advance(3600_000);
-    assert.equal(shown.length, 2);
-  });
 
   it('notifies expired once, even when the engine reports it again', async () => {
     feed(status('expired', T0 - 1000, timeout));
@@ -106,11 +94,11 @@ describe('notification policy', () => {
     assert.deepEqual(shown.map((n) => n.profileId), ['a', 'b']);
   });
 
-  it('stays silent for paused profiles and for removed ones, and cancels their timers', async () => {
+  it('stays silent for paused profiles and for removed ones, and sets no timers of its own', async () => {
     feed(status('paused', T0 + 60_000, timeout));
     assert.equal(shown.length, 0);
     feed(status('error', T0 + 3600_000, timeout, 'gone'));
-    assert.ok(clock.pendingTimers() > 0);
+    assert.equal(clock.pendingTimers(), 0, 'the engine wakes at the boundaries, not the policy');
     policy.handle({ type: 'profile-removed', id: 'gone' });
     assert.equal(clock.pendingTimers(), 0);
     await clock.advance(7200_000);
@@ -130,10 +118,64 @@ describe('notification policy', () => {
     assert.equal(shown.length, 0);
   });
 
-  it('dispose cancels every pending re-check', async () => {
+  it('judges expiry by validUntil, the moment the engine stops handing the token out', async () => {
+    // 4 s before the token's own expiry the engine no longer hands it out: that is expired.
+    feed(statusFixture({ id: 'a', name: 'A', provider: 'acquia', state: 'error', expiresAt: iso(T0 + 4000), validUntil: iso(T0 - 1000), lastError: timeout }));
+    assert.deepEqual(shown.map((n) => n.kind), ['expired']);
+  });
+
+  it('dispose forgets every profile and listener', async () => {
     feed(status('error', T0 + 3600_000, timeout));
-    assert.ok(clock.pendingTimers() > 0);
     policy.dispose();
+    feed(status('expired', T0 - 1, timeout));
+    assert.equal(shown.length, 0);
     assert.equal(clock.pendingTimers(), 0);
+  });
+});
+
+describe('notification policy fed by the engine', () => {
+  it('does not notify a failure while the token is still valid beyond the lead time, then does when the lead time begins', async () => {
+    // Acquia's 300 s tokens (seed 002), renewed at 225 s; with a 60 s lead the warning is due at 240 s.
+    const { clock, endpoint, engine, store } = await createHarness({ random: () => 0.5 });
+    store.updateSettings({ leadTimeSec: 60 });
+    const policy = new NotificationPolicy({ clock, getSettings: () => store.getSettings() });
+    const shown: NotificationModel[] = [];
+    policy.onDidNotify((n) => shown.push(n));
+    engine.onDidEmit((event) => policy.handle(event));
+    await engine.start();
+    await clock.advance(0);
+    const t0 = clock.now();
+    endpoint.mode = 'unavailable';
+    endpoint.retryAfterSec = 3600; // no retry before the token runs out
+    await clock.advance(230_000); // the renewal at 225 s failed
+    assert.equal(engine.status('aq')?.lastError?.kind !== undefined, true);
+    assert.equal(shown.length, 0);
+    await clock.advance(t0 + 240_000 - 1 - clock.now());
+    assert.equal(shown.length, 0);
+    await clock.advance(1);
+    assert.deepEqual(shown.map((n) => n.kind), ['expiring']);
+    await clock.advance(60_000);
+    assert.deepEqual(shown.map((n) => n.kind), ['expiring', 'expired']);
+    await clock.advance(3600_000);
+    assert.equal(shown.length, 2);
+    await engine.stop();
+  });
+
+  it('says nothing for a profile removed before its lead time begins', async () => {
+    const { clock, endpoint, engine, store } = await createHarness({ random: () => 0.5 });
+    store.updateSettings({ leadTimeSec: 60 });
+    const policy = new NotificationPolicy({ clock, getSettings: () => store.getSettings() });
+    const shown: NotificationModel[] = [];
+    policy.onDidNotify((n) => shown.push(n));
+    engine.onDidEmit((event) => policy.handle(event));
+    await engine.start();
+    await clock.advance(0);
+    endpoint.mode = 'unavailable';
+    endpoint.retryAfterSec = 3600;
+    await clock.advance(230_000);
+    await engine.removeProfile('aq');
+    await clock.advance(7200_000);
+    assert.equal(shown.length, 0);
+    await engine.stop();
   });
 });

@@ -1,4 +1,4 @@
-// The one package-root search (issue 14): from the sources or the build, the folder with Tokentray's
+// The one package-root search: from the sources or the build, the folder with Tokentray's
 // package.json; elsewhere, the module's own folder, and a version that says it is unknown.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// The "secret never follows a changed destination" rule (issue 13) as a pure function: which edits
+// The "secret never follows a changed destination" rule as a pure function: which edits
 // need the secret again, which do not, and that defaults and spellings are compared resolved.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// The provider catalogue's field specs carry a type (issue 14), and the type agrees with what the
+// The provider catalogue's field specs carry a type, and the type agrees with what the
 // contract's schema accepts for that field, so a form rendered from the data asks for the right thing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

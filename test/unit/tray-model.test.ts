@@ -19,6 +19,7 @@ function status(id: string, state: ProfileState, name = id.toUpperCase()): Profi
     provider: 'acquia',
     state,
     expiresAt: '2030-01-01T00:05:00.000Z',
+    validUntil: '2030-01-01T00:04:55.000Z',
     obtainedAt: '2030-01-01T00:00:00.000Z',
     lastRefreshAt: '2030-01-01T00:00:00.000Z',
     nextRefreshAt: '2030-01-01T00:03:45.000Z',
@@ -65,7 +66,7 @@ describe('tray tooltip', () => {
 });
 
 describe('tray menu model', () => {
-  it('has one submenu per profile with the SPEC 6 items, then dashboard, start at login and quit', () => {
+  it('has one submenu per profile with the docs/desktop.md items, then dashboard, start at login and quit', () => {
     const model = buildTrayModel([status('b', 'fresh', 'Beta'), status('a', 'error', 'Alpha')], settings);
     const labels = model.menu.map((item) => (item.type === 'separator' ? '---' : item.label));
     assert.deepEqual(labels, ['Alpha (failing)', 'Beta (fresh)', '---', 'Open dashboard', 'Start at login', '---', 'Quit Tokentray']);

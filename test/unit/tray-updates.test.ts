@@ -1,4 +1,4 @@
-// The tray re-renders on state changes only (issue 14), counted at the presenter seam under plain
+// The tray re-renders on state changes only, counted at the presenter seam under plain
 // Node with the real engine: 10,000 tokens handed out cause no render; a pause, a new profile and
 // a settings change each cause one, and the model then shows them.
 import assert from 'node:assert/strict';
@@ -35,7 +35,7 @@ describe('tray updates', () => {
 
     for (let i = 0; i < 10_000; i += 1) {
       await engine.getToken('aq', { client: 'api' });
-      // The loopback API and the copiers record each token they hand out (SPEC section 4).
+      // The loopback API and the copiers record each token they hand out (docs/http-api.md).
       engine.record({ kind: 'token-issued', profileId: 'aq', client: 'api' });
     }
     assert.ok(engine.activity().filter((e) => e.kind === 'token-issued').length > 0);

@@ -1,4 +1,4 @@
-// The lock screen's slow-down (SPEC section 3: repeated wrong attempts over the dashboard are slowed
+// The lock screen's slow-down (docs/storage.md: repeated wrong attempts over the dashboard are slowed
 // down): each wrong passphrase in a row doubles the wait before the next attempt is even tried.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// GET /v1/activity (SPEC section 4): the activity log for scripts and audits, newest last, limited to
+// GET /v1/activity (docs/http-api.md): the activity log for scripts and audits, newest last, limited to
 // what the key may see. A limited key sees only the entries about its own profiles; entries about no
 // profile (client keys added or removed) are for unlimited keys only, as they concern everything.
 import type { ActivityEntry } from '../../../common/contract.js';

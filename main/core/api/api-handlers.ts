@@ -1,4 +1,4 @@
-// The loopback API's own paths (SPEC section 4): health, the profile list, a profile's token,
+// The loopback API's own paths (docs/http-api.md): health, the profile list, a profile's token,
 // headers and refresh, the event stream, the proxy and the headless dashboard's login link.
 import { HTTP_EVENTS_PATH } from '../../../common/contract.js';
 import type { Token } from '../types.js';
@@ -29,7 +29,7 @@ export function registerApiRoutes(area: ServerArea): void {
   }
 
   const unlocked = (): boolean => area.vault === undefined || area.vault.state === 'unlocked';
-  /** Token demands while the file vault waits for its passphrase: 503 with a hint (SPEC section 3). */
+  /** Token demands while the file vault waits for its passphrase: 503 with a hint (docs/storage.md). */
   const requireUnlocked = (): void => {
     if (!unlocked()) throw problemFromError(vaultLockedError((area.vault as { state: VaultState }).state));
   };
@@ -41,7 +41,7 @@ export function registerApiRoutes(area: ServerArea): void {
       const id = ctx.params.id as string;
       auth.requireProfile(caller, id, ctx.now);
       requireUnlocked();
-      // The engine records every token it hands out under the caller's name (SPEC section 4).
+      // The engine records every token it hands out under the caller's name (docs/http-api.md).
       const options = { client: caller.name };
       // A valid cached token is answered at once, without a promise hop (the common case by far).
       const ready = what === 'refresh' ? null : engine.peekToken(id, options);
@@ -111,7 +111,7 @@ export function registerApiRoutes(area: ServerArea): void {
       },
     })
     .add({
-      // Any other /v1/ path still needs a key first (SPEC section 4: every request but health).
+      // Any other /v1/ path still needs a key first (docs/http-api.md: every request but health).
       path: '/v1/{rest*}',
       access: 'client',
       methods: {

@@ -1,4 +1,4 @@
-// Who is asking the loopback API (SPEC section 4): a client key, sent as `Authorization: Bearer
+// Who is asking the loopback API (docs/http-api.md): a client key, sent as `Authorization: Bearer
 // <key>`, checked against a snapshot of the stored key hashes; the key's last use written back at
 // most every few minutes. Also the one "may this caller use this profile" rule (403 before 404).
 import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';

@@ -1,4 +1,4 @@
-// GET /v1/events: server-sent events of the engine's changes (SPEC section 4), filtered to what the
+// GET /v1/events: server-sent events of the engine's changes (docs/http-api.md), filtered to what the
 // caller may see, with a comment heartbeat so idle proxies and sockets do not drop the stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineEvent } from '../../../common/contract.js';

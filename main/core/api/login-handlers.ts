@@ -1,4 +1,4 @@
-// The dashboard's login area (issue 5, bound to its origin by issue 13): the one-time link's
+// The dashboard's login area: the one-time link's
 // redemption and logout (the session check of every `session` route is sessions.ts's
 // requireSession, run by the middleware). See sessions.ts for why a session is the header secret plus the cookie, and why another local origin
 // cannot have both.

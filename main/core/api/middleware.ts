@@ -13,7 +13,7 @@ import { claimsSession, lockScreenRefusal, requireSession, type DashboardSession
 
 /**
  * Which listener a request came through. `tcp`: 127.0.0.1, where the Host is checked and every
- * caller needs a client key (SPEC section 4). `local`: the user-only socket, whose permissions are
+ * caller needs a client key (docs/http-api.md). `local`: the user-only socket, whose permissions are
  * its authentication; `caller` names who is asking (default `cli`).
  */
 export type Door = { kind: 'tcp' } | { kind: 'local'; caller?: (req: IncomingMessage, front: FrontDoorHeaders) => Caller };
@@ -41,12 +41,12 @@ export function createPipeline(door: Door, deps: PipelineDeps): (req: IncomingMe
       case 'open':
         return undefined;
       case 'session': {
-        // Both factors of one session: the origin-bound header secret and the cookie (issue 13).
+        // Both factors of one session: the origin-bound header secret and the cookie.
         const session = requireSession(sessions, ctx.req);
         return { name: 'dashboard', profiles: null, sessionKey: session.key, sessionScope: session.scope };
       }
       case 'client-or-session': {
-        // A client key, or the dashboard's session (SPEC section 4, issues 5 and 13); a lock-screen
+        // A client key, or the dashboard's session (docs/http-api.md); a lock-screen
         // session reads no events (the RPC route limits its channels itself).
         if (door.kind === 'tcp' && ctx.front.authorization === undefined && claimsSession(ctx.req)) {
           const caller = authenticate('session', ctx);

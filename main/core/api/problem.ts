@@ -1,4 +1,4 @@
-// Errors on the wire are application/problem+json (RFC 9457, SPEC section 4): type, title, status,
+// Errors on the wire are application/problem+json (RFC 9457, docs/http-api.md): type, title, status,
 // detail and a hint. The detail is a TokentrayError message, which by contract never holds a secret.
 import type { ServerResponse } from 'node:http';
 import type { Problem } from '../../../common/contract.js';
@@ -7,7 +7,7 @@ import { toTokentrayError, type ErrorKind } from '../errors.js';
 
 export { PROBLEM_TYPE_PREFIX } from '../../../common/errors.js';
 
-/** Headers every answer carries, success or not (SPEC section 4). Never any Access-Control-* header. */
+/** Headers every answer carries, success or not (docs/http-api.md). Never any Access-Control-* header. */
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',

@@ -1,4 +1,4 @@
-// ANY /v1/proxy/{id}/{path} (SPEC section 4): forwards to the profile's API base URL with the
+// ANY /v1/proxy/{id}/{path} (docs/http-api.md): forwards to the profile's API base URL with the
 // profile's headers attached and streams both bodies. The caller's own credentials never pass
 // through, and a 401 from the API is answered by one refresh and one retry when the request can be
 // replayed safely.

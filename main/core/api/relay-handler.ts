@@ -1,4 +1,4 @@
-// The relay's area of the loopback server (SPEC section 4, "The token relay"): POST
+// The relay's area of the loopback server (docs/http-api.md, "The token relay"): POST
 // /v1/profiles/{id}/oauth/token, the RFC 8414 metadata at both of its paths, and GET /v1/activity.
 // The middleware's front door (Host, Origin, Sec-Fetch-Site, X-Forwarded-For) has already run; the
 // token route is `open` because OAuth clients authenticate in the body or with Basic, and the key is
@@ -53,7 +53,7 @@ export function registerRelayRoutes(area: ServerArea): void {
     res.end(payload);
   }
 
-  // The hot path (issue 15 item 6): a profile's token goes out many times a second with the same
+  // The hot path: a profile's token goes out many times a second with the same
   // expires_in, so its answer text and header list are made once per token and expires_in value, as
   // the /token answer's are (problem.ts sendJsonText). node:http only reads the list.
   let lastAnswer: { token: Token | null; left: number | null; headers: string[]; payload: string } = { token: null, left: null, headers: [], payload: '' };
@@ -147,7 +147,7 @@ export function registerRelayRoutes(area: ServerArea): void {
     const options = { client: record.name };
     let issued: Token;
     try {
-      // The engine records every token it hands out under options.client (SPEC section 4).
+      // The engine records every token it hands out under options.client (docs/http-api.md).
       issued = engine.peekToken(id, options) ?? (await engine.getToken(id, options));
     } catch (error) {
       const failure = toTokentrayError(error);

@@ -1,4 +1,4 @@
-// The token relay (SPEC section 4, "The token relay"): Tokentray as the token endpoint of OAuth 2.0
+// The token relay (docs/http-api.md, "The token relay"): Tokentray as the token endpoint of OAuth 2.0
 // clients people already run (the Camunda SDKs, zbctl, Postman, openid-client...). This module is the
 // pure part: reading a client-credentials request (RFC 6749 sections 2.3 and 4.4, and the JSON body
 // the Camunda clients send, seed 001), the answers in RFC 6749's own shapes (sections 5.1 and 5.2,
@@ -241,7 +241,7 @@ export interface FailureDelayOptions {
 export const DEFAULT_FAILURE_DELAYS: FailureDelayOptions = { baseMs: 100, maxMs: 5000, forgetMs: 15 * 60_000, capacity: 1024 };
 
 /**
- * Wrong secrets cost a growing delay per client_id (issue 15): the refusal is answered only after
+ * Wrong secrets cost a growing delay per client_id: the refusal is answered only after
  * base·2^(n-1) ms, capped. Only refusals wait: a client name is not a secret, so delaying correct
  * secrets too would let anyone slow a client down by naming it. Memory is bounded by `capacity`; a
  * client_id that cannot be a key name shares one entry, so made-up ids cannot fill it either.

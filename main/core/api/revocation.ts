@@ -1,4 +1,4 @@
-// Revocation is immediate everywhere (issue 13): what a client key or a dashboard session holds open
+// Revocation is immediate everywhere: what a client key or a dashboard session holds open
 // (event streams, proxied requests still running) ends the moment the key is removed or narrowed, or
 // the session logs out or is revoked (Lock). New requests were already refused at once; this ends
 // the ones that had been let in before.

@@ -1,6 +1,6 @@
-// The headless dashboard's transport (issue 5): POST /ui/rpc/{channel} with the verb's arguments as
+// The headless dashboard's transport: POST /ui/rpc/{channel} with the verb's arguments as
 // a JSON array, answered by the same RPC verbs the app's IPC serves. Here too the session follows
-// the vault (issue 13): Lock ends every dashboard session (server.ts) and gives the tab that locked a
+// the vault: Lock ends every dashboard session (server.ts) and gives the tab that locked a
 // lock-screen session in the same answer; unlocking trades that for a full one. A session is rotated
 // whenever what it may do changes, so a secret seen before the change is worth nothing after it.
 import { HTTP_RPC_PREFIX, SESSION_HEADER, type IpcChannel, type Result, type VaultInfo } from '../../../common/contract.js';

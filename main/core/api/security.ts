@@ -1,4 +1,4 @@
-// The loopback API's front door (SPEC section 4): a web page in the person's browser can reach
+// The loopback API's front door (docs/http-api.md): a web page in the person's browser can reach
 // 127.0.0.1, so every request must prove it is not one. A foreign Host means DNS rebinding; a foreign
 // Origin, a cross-site Sec-Fetch-Site or a proxy header means a browser or a relay is in between.
 import { HttpProblem } from './problem.js';
@@ -11,7 +11,7 @@ function repeatedHeader(name: string): HttpProblem {
   return new HttpProblem(400, 'usage', `The request has more than one ${name} header.`, 'Send each of Host, Origin and Authorization once.');
 }
 
-/** The hosts a local caller may name: exactly these, with this server's port (SPEC section 4). */
+/** The hosts a local caller may name: exactly these, with this server's port (docs/http-api.md). */
 export function allowedHosts(port: number): ReadonlySet<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
 }
@@ -89,7 +89,7 @@ export function checkRequestSource(headers: FrontDoorHeaders, hosts: ReadonlySet
 }
 
 /**
- * The front door of a local socket (SPEC section 4): only the user can open it and no browser can
+ * The front door of a local socket (docs/http-api.md): only the user can open it and no browser can
  * reach it, so there is no Host to check; a header no command-line caller sends (a browser's Origin
  * or Sec-Fetch-Site, a proxy's Forwarded) still means something is in between, and is refused.
  */

@@ -1,4 +1,4 @@
-// The loopback API (SPEC section 4) and, in headless mode, the dashboard's transport (issue 5): one
+// The loopback API (docs/http-api.md) and, in headless mode, the dashboard's transport: one
 // node:http server bound to 127.0.0.1 only, and the lifecycle around it. What a request meets is
 // composed here: the middleware (middleware.ts: front door, route, caller, method) in front of a
 // router whose routes each area registers (api-handlers.ts, login-, rpc-, static-handlers.ts).
@@ -79,7 +79,7 @@ export interface LoopbackServerDeps {
   sessions?: Partial<SessionOptions>;
   /**
    * The file vault: while it is not unlocked, health says "locked" and token demands answer 503;
-   * when it locks, every dashboard session ends (issue 13).
+   * when it locks, every dashboard session ends.
    */
   vault?: { readonly state: VaultState; onDidChangeState?(listener: (state: VaultState) => void): () => void };
 }
@@ -90,7 +90,7 @@ export interface LoopbackServer {
   close(): Promise<void>;
   /** A fresh one-time dashboard login link (headless mode). */
   createLoginLink(): string;
-  /** Ends every dashboard session and its event streams now (the vault's Lock, issues 11 and 13). */
+  /** Ends every dashboard session and its event streams now (the vault's Lock). */
   revokeAllSessions(): void;
   /**
    * A node:http server answering the same routes through another door (e.g. the user-only local
@@ -102,8 +102,8 @@ export interface LoopbackServer {
 }
 
 /**
- * Each area's routes, in no particular order (the router picks the most specific route). The relay
- * (issue 15): POST /v1/profiles/{id}/oauth/token (access `open`: it authenticates the client secret
+ * Each area's routes, in no particular order (the router picks the most specific route). The relay:
+ * POST /v1/profiles/{id}/oauth/token (access `open`: it authenticates the client secret
  * itself with area.auth.findClient and touch), the RFC 8414 metadata and GET /v1/activity.
  */
 const AREAS: readonly ((area: ServerArea) => void)[] = [registerApiRoutes, registerLoginRoutes, registerRpcRoutes, registerStaticRoutes, registerRelayRoutes];
@@ -121,12 +121,12 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     upstreamTimeoutMs: limits.upstreamTimeoutMs,
   });
   const auth = new CallerAuth({ store, ...(logger === undefined ? {} : { logger }), lastUsedWriteMs: limits.lastUsedWriteMs });
-  // Revocation is immediate (issue 13): a key removed or narrowed, here or by the CLI, ends what it
+  // Revocation is immediate: a key removed or narrowed, here or by the CLI, ends what it
   // holds open at once; a session's logout or Lock likewise.
   const work = new OpenWork({ clock, listClients: () => store.listClients(), pollMs: limits.revocationPollMs });
   const unsubscribeStore = store.onDidChange(() => work.checkKeys());
   const unsubscribeSessions = sessions.onDidRevoke((sessionKey) => work.endSessions(sessionKey));
-  // Lock ends every dashboard session and its streams at once, whoever locked (issue 13); the tab
+  // Lock ends every dashboard session and its streams at once, whoever locked; the tab
   // that pressed Lock gets a lock-screen session in its answer (rpc-handlers.ts).
   const unsubscribeVault = deps.vault?.onDidChangeState?.((state) => {
     if (state !== 'unlocked') sessions.revokeAll();

@@ -1,4 +1,4 @@
-// Headless dashboard sessions (issue 5, bound to their origin by issue 13). `tokentray serve` and
+// Headless dashboard sessions. `tokentray serve` and
 // `tokentray dashboard` print a one-time link, http://127.0.0.1:PORT/login#token=...: the token is
 // in the fragment, so the browser never sends it to any server and no log sees it. The dashboard's
 // own script reads it and redeems it with a same-origin POST /ui/login; the answer carries a fresh
@@ -6,7 +6,7 @@
 // X-Tokentray-Session header on every RPC and event request. sessionStorage is per origin, port
 // included, and no other origin can read the answer (no CORS, ever), so a page on another loopback
 // port cannot learn the secret. The HttpOnly cookie stays as a second factor only: cookies ignore
-// ports, so it alone opens nothing (issue 13). Only SHA-256 digests of links, secrets and cookies are
+// ports, so it alone opens nothing. Only SHA-256 digests of links, secrets and cookies are
 // kept, so a memory dump or a map-lookup timing leaks nothing reusable.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -38,7 +38,7 @@ export type RedeemResult = { ok: true; secret: string; cookie: string } | { ok: 
 
 /**
  * What a session may do. `full`: everything the dashboard does. `lock-screen`: only what the lock
- * screen needs (the vault's state, unlock, create, logout), for the tab that pressed Lock (issue 13):
+ * screen needs (the vault's state, unlock, create, logout), for the tab that pressed Lock:
  * Lock ends every session, and that tab gets this narrower one in the same answer, so it can show the
  * lock screen and unlock with the passphrase, while nobody at the unlocked browser can make keys,
  * read tokens or change profiles. Unlocking trades it for a new full session.
@@ -65,7 +65,7 @@ export class DashboardSessions {
   /** By digest of the header secret. */
   private readonly sessions = new Map<string, Session>();
   private readonly revokeListeners = new Set<(sessionKey: string | null) => void>();
-  /** Fires at the earliest idle expiry, so an idle session's open streams end on time (issue 13). */
+  /** Fires at the earliest idle expiry, so an idle session's open streams end on time. */
   private expiryTimer: TimerHandle | undefined;
   private expiryAt = Infinity;
 
@@ -237,7 +237,7 @@ export function requireSession(sessions: DashboardSessions, req: IncomingMessage
   return { key: sessionKey, scope };
 }
 
-/** 401 for what a lock-screen session may not do (issue 13): the vault was locked in this tab. */
+/** 401 for what a lock-screen session may not do: the vault was locked in this tab. */
 export function lockScreenRefusal(): HttpProblem {
   return new HttpProblem(401, 'unauthorized', 'The vault was locked, so this page may only unlock it now.', 'Unlock the vault with its passphrase, or run `tokentray dashboard` for a fresh login link.');
 }

@@ -1,4 +1,4 @@
-// Retry delays after a failed refresh (SPEC section 2): exponential with full jitter, capped, never
+// Retry delays after a failed refresh (docs/refreshing.md): exponential with full jitter, capped, never
 // shorter than the base (so a failing endpoint never sees a burst), and never shorter than the
 // server's own Retry-After on 429/503.
 export interface BackoffOptions {

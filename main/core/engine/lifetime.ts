@@ -1,4 +1,4 @@
-// The time rules of SPEC section 2 as pure functions of a token and `now`: when a token stops being
+// The time rules of docs/refreshing.md as pure functions of a token and `now`: when a token stops being
 // handed out, when it is renewed, when a failed refresh is retried, and which state a profile is in.
 // Nothing here reads a clock, sets a timer or keeps state, so every rule is tested with plain numbers.
 import type { ProfileState } from '../../../common/contract.js';
@@ -11,7 +11,7 @@ const MAX_SAFETY_MARGIN_MS = 5_000;
 const MAX_LAST_CHANCE_SLACK_MS = 30_000;
 
 export interface RefreshRules {
-  /** Renew once this fraction of the lifetime has passed (SPEC 2: 75%). */
+  /** Renew once this fraction of the lifetime has passed (docs/refreshing.md: 75%). */
   refreshFraction: number;
   /** The refresh point moves by up to ± this fraction of the lifetime, so profiles do not align. */
   jitterFraction: number;
@@ -24,7 +24,7 @@ export function validUntil(token: Token): number {
   return token.expiresAt - Math.min(MAX_SAFETY_MARGIN_MS, lifetime * 0.1);
 }
 
-/** An expired token is never handed out (SPEC 2). */
+/** An expired token is never handed out (docs/refreshing.md). */
 export function isValid(token: Token | null, now: number): token is Token {
   return token !== null && now < validUntil(token);
 }
@@ -79,7 +79,16 @@ export interface StateFacts {
   leadMs: number;
 }
 
-/** The state shown for a profile at `now` (SPEC section 6's tray states). */
+/**
+ * Refreshing fails and the token expires within the lead time: the moment the desktop warns. It can
+ * begin while the state stays "expiring" (past the refresh point), so the engine reports it apart.
+ */
+export function failingWithinLead(facts: Pick<StateFacts, 'failing' | 'token' | 'leadMs'>, now: number): boolean {
+  const token = facts.token;
+  return facts.failing && isValid(token, now) && token.expiresAt !== null && now >= token.expiresAt - facts.leadMs;
+}
+
+/** The state shown for a profile at `now` (docs/desktop.md's tray states). */
 export function stateAt(facts: StateFacts, now: number): ProfileState {
   if (facts.paused) return 'paused';
   if (facts.refreshing) return 'refreshing';
@@ -87,7 +96,7 @@ export function stateAt(facts: StateFacts, now: number): ProfileState {
   const token = facts.token;
   if (isValid(token, now)) {
     if (facts.refreshAt !== null && now >= facts.refreshAt) return 'expiring';
-    if (facts.failing && token.expiresAt !== null && now >= token.expiresAt - facts.leadMs) return 'expiring';
+    if (failingWithinLead(facts, now)) return 'expiring';
     return 'fresh';
   }
   return facts.failing ? 'error' : 'expired';

@@ -1,4 +1,4 @@
-// Saving and removing profiles, the one way (SPEC sections 3 and 5): the dashboard's RPC, the engine's
+// Saving and removing profiles, the one way (docs/storage.md, docs/cli.md): the dashboard's RPC, the engine's
 // upsert and the CLI's `profile add`/`rm` all come here, so every door has the same rules, the same
 // errors and the same rollback. Validated once; secrets go to the keychain before the profile goes to
 // the store, so no profile exists without its secrets; a failure on the way puts the keychain back.
@@ -54,7 +54,7 @@ export class ProfileService {
     if (!result.ok) throw invalidProfile(formatFieldErrors(result.errors));
     const valid = result.profile;
     if (mode === 'create') this.refuseExisting(valid.id);
-    // Before anything is written: a secret never follows a changed destination (issue 13).
+    // Before anything is written: a secret never follows a changed destination.
     const follow = secretFollowErrors(previous, valid, result.secrets);
     if (follow.length > 0) throw invalidProfile(formatFieldErrors(follow));
     const given = secretFieldsOf(valid.provider).flatMap((field): Array<[SecretField, string]> => {

@@ -9,7 +9,7 @@ import { TokentrayError, toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
 import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
-import { isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
+import { failingWithinLead, isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
 import { toProfileStatus } from '../wire.js';
 import { RequestCounter } from './request-counter.js';
 
@@ -21,9 +21,9 @@ export type Phase =
   | { readonly kind: 'idle' }
   /** One upstream request (single flight); `failures` counts the failed attempts before it. */
   | { readonly kind: 'refreshing'; readonly attempt: Promise<Token>; readonly controller: AbortController; readonly failures: number }
-  /** The last attempt failed: no automatic attempt before retryAt (SPEC 2: backoff). */
+  /** The last attempt failed: no automatic attempt before retryAt (docs/refreshing.md: backoff). */
   | { readonly kind: 'backing-off'; readonly retryAt: number; readonly failures: number }
-  /** The credentials were rejected: no attempt until the profile changes or a person asks (SPEC 2). */
+  /** The credentials were rejected: no attempt until the profile changes or a person asks (docs/refreshing.md). */
   | { readonly kind: 'stopped'; readonly error: TokentrayError }
   | { readonly kind: 'removed' };
 
@@ -78,6 +78,8 @@ export class Refresher {
   private waiters: Waiter[] | null = null;
   /** The last state emitted; null before the first event. */
   emitted: ProfileState | null = null;
+  /** Whether the last status emitted was inside the failing lead window (failingWithinLead). */
+  emittedWarning = false;
   readonly requests = new RequestCounter();
 
   constructor(
@@ -127,6 +129,11 @@ export class Refresher {
       },
       now,
     );
+  }
+
+  /** Whether refreshing fails with the token's expiry within the lead time. */
+  warning(now: number): boolean {
+    return failingWithinLead({ failing: this.failure !== null, token: this.current, leadMs: this.host.leadMs() }, now);
   }
 
   /** A status at `now`; reading it changes nothing. */
@@ -212,7 +219,7 @@ export class Refresher {
         hint: `Resume it (tray menu, dashboard, or the API) to refresh its token.`,
       });
     }
-    // A rejected credential never goes upstream on an automatic or API demand (SPEC 2).
+    // A rejected credential never goes upstream on an automatic or API demand (docs/refreshing.md).
     if (phase.kind === 'stopped') throw phase.error;
     if (phase.kind !== 'refreshing') {
       const waitsForRetry = phase.kind === 'backing-off' && plannedAttemptAt !== null && plannedAttemptAt > now;
@@ -222,7 +229,7 @@ export class Refresher {
     return this.waitForOutcome(waitMs);
   }
 
-  /** A person asked: a credential stop and the backoff no longer hold them back (SPEC 2). */
+  /** A person asked: a credential stop and the backoff no longer hold them back (docs/refreshing.md). */
   async refreshNow(): Promise<Token> {
     await this.loadCache();
     if (this.phaseNow.kind === 'removed') throw removedError(this.config.id);
@@ -359,7 +366,7 @@ export class Refresher {
         this.failure = error;
         this.failureAt = now;
         if (error.isCredentialError) {
-          // Retrying cannot help; wait for a profile change or a person (SPEC 2).
+          // Retrying cannot help; wait for a profile change or a person (docs/refreshing.md).
           this.phaseNow = { kind: 'stopped', error };
           host.record('credentials-rejected', id, error.message);
           host.logger.warn('credentials rejected; refreshing stopped', { profile: id, kind: error.kind });

@@ -1,7 +1,7 @@
-// Upstream token requests per profile over the last 24 hours (SPEC section 4: "how many token
+// Upstream token requests per profile over the last 24 hours (docs/http-api.md: "how many token
 // requests went upstream in the last hour and day", for rate limits). Exact to the millisecond: each
 // request is a Uint32 offset from a base time in a circular buffer that grows by half when full, so a
-// profile refreshing every 225 s (384 requests a day) keeps about 1.6 KB (issue 14: < 5 KB a profile).
+// profile refreshing every 225 s (384 requests a day) keeps about 1.6 KB (< 5 KB a profile).
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Offsets stay below 2^31 ms (24.8 days); past that the base moves up (kept offsets are < 1 day). */

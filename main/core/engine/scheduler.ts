@@ -1,4 +1,4 @@
-// What makes the engine run on its own (SPEC section 2): read every cached token at start, follow the
+// What makes the engine run on its own (docs/refreshing.md): read every cached token at start, follow the
 // store for other processes' changes, refresh when a profile is due and wake at the next state boundary
 // with one timer per profile. Long-running processes (the app, `tokentray serve`) plug the background
 // scheduler in; the one-shot CLI plugs in ON_DEMAND, so its engine only ever acts on a demand.
@@ -69,7 +69,7 @@ export class BackgroundScheduler implements Scheduler {
 
   async start(host: SchedulerHost): Promise<void> {
     this.host = host;
-    // Cached tokens let a restart skip a request at a rate-limited endpoint (SPEC 2, seed 001).
+    // Cached tokens let a restart skip a request at a rate-limited endpoint (docs/refreshing.md, seed 001).
     await Promise.all([...host.refreshers()].map((refresher) => refresher.loadCache()));
     if (this.host !== host) return; // stopped meanwhile
     this.unsubscribe = host.watchStore();

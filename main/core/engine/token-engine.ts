@@ -1,4 +1,4 @@
-// The token engine (SPEC section 2) as a thin facade: one Refresher per profile (refresher.ts) holds
+// The token engine (docs/refreshing.md) as a thin facade: one Refresher per profile (refresher.ts) holds
 // the token and the one explicit state, lifetime.ts has the time rules, and the scheduler plugged in
 // decides whether anything runs without a demand (the app and headless mode) or not (the one-shot CLI).
 // Clock, fetch, vault and store come in as parameters, so tests drive it with a fake clock.
@@ -179,7 +179,7 @@ export class TokenEngine implements Engine {
     const at = new Date(this.clock.now());
     const result = validateProfile(profile, secrets, { requireSecrets: false });
     if (!result.ok) return { ok: false, error: configError(formatFieldErrors(result.errors), 'test').toInfo(at) };
-    // A test of an edit uses the stored secret too, so it follows the same rule as a save (issue 13).
+    // A test of an edit uses the stored secret too, so it follows the same rule as a save.
     const follow = secretFollowErrors(this.store.getProfile(result.profile.id), result.profile, result.secrets);
     if (follow.length > 0) return { ok: false, error: configError(formatFieldErrors(follow), 'test').toInfo(at) };
     try {
@@ -299,7 +299,7 @@ export class TokenEngine implements Engine {
 
   // ---------------------------------------------------------------- internals
 
-  /** Every token handed out is recorded, with its consumer (SPEC section 4). */
+  /** Every token handed out is recorded, with its consumer (docs/http-api.md). */
   private handOut(refresher: Refresher, token: Token, client: string | undefined): Token {
     this.append('token-issued', refresher.id, client, undefined);
     return token;
@@ -341,10 +341,16 @@ export class TokenEngine implements Engine {
       void refresher.attempt();
       return;
     }
+    // Planned first, so the status emitted below carries the next refresh it announces (after a
+    // refresh the old plan was cleared, and the dashboard showed no next refresh until a reload).
+    this.scheduler.plan(refresher, now);
     const state = refresher.state(now);
-    if (state !== refresher.emitted) {
+    const warning = refresher.warning(now);
+    // The lead window can open while the state stays "expiring": it is news for the notifications.
+    if (state !== refresher.emitted || warning !== refresher.emittedWarning) {
       const previous = refresher.emitted;
       refresher.emitted = state;
+      refresher.emittedWarning = warning;
       this.emit({
         type: 'profile',
         status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state),
@@ -352,7 +358,6 @@ export class TokenEngine implements Engine {
         recovered: recovered && (state === 'fresh' || state === 'expiring'),
       });
     }
-    this.scheduler.plan(refresher, now);
   }
 
   /**

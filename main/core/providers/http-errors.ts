@@ -1,5 +1,5 @@
 // Maps what a token endpoint (or the transport under it) did into a TokentrayError with plain words
-// and a hint (SPEC section 1). Messages name the host at most: never a query string (the Operate
+// and a hint (docs/providers.md). Messages name the host at most: never a query string (the Operate
 // login URL carries the password), a body we sent, a secret or a token. Causes are reduced to their
 // error code for the same reason.
 import { TokentrayError, type ErrorKind } from '../errors.js';
@@ -154,7 +154,7 @@ export function errorFromResponse(
     return new TokentrayError(known.kind, known.message(host, wording), withStatus({ hint: known.hint }));
   }
   // Without an OAuth error code, 400 and 401 from a token endpoint still mean the request or the
-  // credentials were refused (SPEC section 2): retrying cannot help.
+  // credentials were refused (docs/refreshing.md): retrying cannot help.
   if (status === 401) {
     return new TokentrayError('invalid_client', CREDENTIALS_REJECTED(host, wording), {
       status,

@@ -1,4 +1,4 @@
-// The nine providers of SPEC section 1, one file per provider family.
+// The nine providers of docs/providers.md, one file per provider family.
 import { PROVIDER_IDS, type ProviderId } from '../../../common/providers.js';
 import type { Provider, ProviderRegistry } from '../types.js';
 import { acquiaProvider } from './acquia.js';

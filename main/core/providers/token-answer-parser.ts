@@ -1,4 +1,4 @@
-// A token endpoint's answer, validated before it becomes a Token (SPEC section 1): an answer without
+// A token endpoint's answer, validated before it becomes a Token (docs/providers.md): an answer without
 // access_token, or with a negative, zero or non-numeric expires_in, is an error, never a token.
 // The subpath: the package root loads all of jose (some fifty modules), a cost on every CLI start.
 import { decodeJwt } from 'jose/jwt/decode';

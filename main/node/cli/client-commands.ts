@@ -1,4 +1,4 @@
-// `tokentray clients add|list|rm` (SPEC section 4): loopback client keys, shown once, stored as hashes.
+// `tokentray clients add|list|rm` (docs/http-api.md): loopback client keys, shown once, stored as hashes.
 import type { Command } from 'commander';
 import { ClientKeyService } from '../../core/client-key-service.js';
 import { systemClock } from '../../core/clock.js';

@@ -1,5 +1,5 @@
 // What every CLI command shares: its streams, the config directory, the store and the vault, the
-// in-process engine, and one mapping from errors to SPEC section 5's exit codes and messages.
+// in-process engine, and one mapping from errors to docs/cli.md's exit codes and messages.
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { requireStrongPassphrase } from '../../core/passphrase-rule.js';
@@ -116,7 +116,7 @@ export class CliContext {
     this.#chosen ??= (async () => {
       const choice = resolveVaultChoice({ flag: this.#vaultFlag, env: this.io.env, setting: this.store.getSettings().vault });
       const chosen = await chooseVault({ configDir: this.configDir, choice, env: this.io.env });
-      // auto says which it chose when that is not the usual keychain (SPEC section 3).
+      // auto says which it chose when that is not the usual keychain (docs/storage.md).
       if (chosen.fellBack || this.io.env.TOKENTRAY_DEBUG) this.io.stderr.write(`tokentray: ${chosen.line}\n`);
       return chosen;
     })();

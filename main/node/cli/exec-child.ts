@@ -1,4 +1,4 @@
-// `tokentray exec`'s child (SPEC section 5): CMD with TOKENTRAY_TOKEN and TOKENTRAY_AUTH_HEADER in its
+// `tokentray exec`'s child (docs/cli.md): CMD with TOKENTRAY_TOKEN and TOKENTRAY_AUTH_HEADER in its
 // environment, its exit code passed on. Shared by the full CLI and the fast path (fast-path.ts).
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';

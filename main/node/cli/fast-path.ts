@@ -1,4 +1,4 @@
-// The CLI's fast path (issue 12): `token`, `headers`, `exec` and `status` answered by the running
+// The CLI's fast path: `token`, `headers`, `exec` and `status` answered by the running
 // app over its user-only socket with one node:http request, before the full CLI (commander, zod,
 // the engine, the providers, keytar) is loaded at all. bin/tokentray.js calls it first; null means
 // "not mine", and the full CLI runs as if this did not exist: any argv it does not fully understand,

@@ -1,4 +1,4 @@
-// The `tokentray` command (SPEC section 5): commander with exitOverride so every outcome becomes an
+// The `tokentray` command (docs/cli.md): commander with exitOverride so every outcome becomes an
 // exit code here (0 ok, 2 usage, 3 no such profile, 4 provider, 5 keychain/app, 1 else), and no
 // command ever calls process.exit itself.
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ type Register = (program: Command, io: CliIo, run: Runner) => void;
 
 /**
  * Each module of commands, in the order --help lists them, with the top-level commands it defines.
- * Loaded on demand (issue 12): `tokentray token b` loads only the token commands, not the server,
+ * Loaded on demand: `tokentray token b` loads only the token commands, not the server,
  * the profile service or the vault migration; an unknown or missing command loads them all.
  */
 const COMMAND_MODULES: readonly { commands: readonly string[]; load: () => Promise<Register> }[] = [

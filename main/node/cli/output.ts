@@ -1,4 +1,4 @@
-// What the token commands print (SPEC section 5), shared by the full CLI and its fast path over the
+// What the token commands print (docs/cli.md), shared by the full CLI and its fast path over the
 // app's socket (fast-path.ts), so both print the same bytes and exit with the same codes. Kept tiny:
 // the fast path loads it on every call.
 import type { ProfileStatus } from '../../../common/contract.js';
@@ -14,7 +14,7 @@ export const EXIT = {
 } as const;
 
 /**
- * SPEC section 5: 2 usage, 3 no such profile, 4 the provider rejected the credentials or returned an
+ * docs/cli.md: 2 usage, 3 no such profile, 4 the provider rejected the credentials or returned an
  * error (a token endpoint that cannot be reached counts: the provider gave no token), 5 keychain or
  * app unavailable, 1 anything else.
  */

@@ -1,4 +1,4 @@
-// `tokentray profile add|list|show|rm` (SPEC section 5), through the same profile service as the
+// `tokentray profile add|list|show|rm` (docs/cli.md), through the same profile service as the
 // dashboard: `add` validates everything first and changes nothing on invalid input; the secret goes to
 // the keychain, the rest to the JSON store.
 import type { Command } from 'commander';
@@ -116,7 +116,7 @@ function profileService(context: CliContext): ProfileService {
   return new ProfileService({ store: context.store, vault: context.vault, clock: systemClock });
 }
 
-/** On the command line a refused profile is bad usage: exit 2 (SPEC section 5), same words and hint. */
+/** On the command line a refused profile is bad usage: exit 2 (docs/cli.md), same words and hint. */
 function usageOf(error: unknown): unknown {
   if (!(error instanceof TokentrayError) || error.kind !== 'config') return error;
   return new TokentrayError('usage', error.message, error.hint === undefined ? {} : { hint: error.hint });

@@ -1,5 +1,5 @@
-// `tokentray relay ID` (issue 15 item 4): where an OAuth client finds the profile's token relay, the
-// token URL and the issuer (SPEC section 4, "The token relay"). The port is the running app's
+// `tokentray relay ID`: where an OAuth client finds the profile's token relay, the
+// token URL and the issuer (docs/http-api.md, "The token relay"). The port is the running app's
 // (runtime.json), else the configured one; nothing here opens the vault or sends a request.
 import type { Command } from 'commander';
 import { apiBaseUrl, relayAudience, relayEndpoints, relayRefusal } from '../../../common/relay.js';

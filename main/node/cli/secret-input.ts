@@ -1,5 +1,5 @@
 // Secrets reach the CLI only through stdin (--secret-stdin) or a prompt with echo off on a TTY
-// (SPEC section 5): never argv (shell history, `ps`) and never environment variables.
+// (docs/cli.md): never argv (shell history, `ps`) and never environment variables.
 import { usageError, type CliIo } from './context.js';
 
 /** Reads all of stdin and strips exactly one trailing newline (what `echo` and here-strings add). */

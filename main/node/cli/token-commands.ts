@@ -1,4 +1,4 @@
-// `tokentray token|headers|exec|status` (SPEC section 5). Only `token`, `headers` and `exec` ever put
+// `tokentray token|headers|exec|status` (docs/cli.md). Only `token`, `headers` and `exec` ever put
 // a credential on stdout or into a child's environment; messages on stderr never carry one.
 import type { Command } from 'commander';
 import type { ProfileStatus } from '../../../common/contract.js';

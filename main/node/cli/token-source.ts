@@ -1,4 +1,4 @@
-// Where token commands get credentials (SPEC section 5): the running app when one answers for this
+// Where token commands get credentials (docs/cli.md): the running app when one answers for this
 // config directory (over its socket when it serves one: no key, no vault, no passphrase), else the same engine in-process with no scheduler plugged in (nothing runs
 // without a demand) and the keychain token cache, so a second CLI run reuses a valid token instead
 // of spending a request.

@@ -1,6 +1,6 @@
-// `tokentray vault status`, `vault migrate --to keychain|file` and `vault passphrase` (SPEC section
-// 3): which backend holds the secrets and in what state, moving every secret and cached token to the
-// other, and re-encrypting the file vault under a new passphrase.
+// `tokentray vault status`, `vault migrate --to keychain|file` and `vault passphrase`
+// (docs/storage.md): which backend holds the secrets and in what state, moving every secret and cached
+// token to the other, and re-encrypting the file vault under a new passphrase.
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VAULT_BACKENDS, type VaultBackend, type VaultInfo } from '../../../common/contract.js';

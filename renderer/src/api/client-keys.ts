@@ -1,4 +1,4 @@
-// Creating a loopback client key from the dashboard (SPEC section 4), shared by the settings view and
+// Creating a loopback client key from the dashboard (docs/http-api.md), shared by the settings view and
 // the relay panel: the name is checked here against the contract's rule before the RPC, which
 // checks it again; the key comes back once and is never shown by the server again.
 import { clientNameSchema, type ClientKeyInfo, type ErrorInfo, type TokentrayBridge } from '../../../common/contract.js';

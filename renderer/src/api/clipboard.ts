@@ -1,4 +1,4 @@
-// Copy actions (SPEC section 6). In the app, main copies (`clipboard:copy`) so it can clear a copied
+// Copy actions (docs/desktop.md). In the app, main copies (`clipboard:copy`) so it can clear a copied
 // token after the clipboard-clearing delay; in a browser the page fetches the value and writes it
 // with the async clipboard API, which only the person's own click may trigger.
 import type { ErrorInfo, Result, TokentrayBridge } from '../../../common/contract.js';

@@ -1,8 +1,8 @@
-// The headless-mode transport (SPEC section 5, `tokentray serve`): the same verbs as the preload
+// The headless-mode transport (docs/cli.md, `tokentray serve`): the same verbs as the preload
 // bridge, sent as POST /ui/rpc/{channel} with a JSON array of arguments, and engine events read from
 // the server-sent event stream on /v1/events. Both are same-origin and carry the session two ways:
 // the HttpOnly cookie the login set, and the origin-bound secret this page keeps in sessionStorage
-// and sends as X-Tokentray-Session (issue 13). Cookies ignore ports, so the cookie alone opens
+// and sends as X-Tokentray-Session. Cookies ignore ports, so the cookie alone opens
 // nothing; sessionStorage belongs to this origin, port included, so no page on another port can read
 // the secret. The event stream is read with fetch() rather than EventSource, because EventSource
 // cannot send a header and the secret must never go into a URL.
@@ -245,7 +245,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
           hint: 'Check that `tokentray serve` is still running, then reload this page.',
         });
       }
-      // Lock and unlock rotate the session (issue 13): the answer carries the tab's new secret (its
+      // Lock and unlock rotate the session: the answer carries the tab's new secret (its
       // cookie came with it), and the event stream reopens under it.
       const rotated = response.headers.get(SESSION_HEADER);
       if (rotated !== null && rotated !== '') {
@@ -293,7 +293,7 @@ async function readResult<T>(response: Response): Promise<Result<T>> {
   if (response.status === 401 || response.status === 403) {
     return failure({ kind: 'session', message: 'This dashboard session has ended.', hint: SESSION_HINT, status: response.status });
   }
-  // A problem+json answer (SPEC section 4) carries title, detail and maybe a hint.
+  // A problem+json answer (docs/http-api.md) carries title, detail and maybe a hint.
   const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   return failure({
     kind: kindOfProblemType(problem.type) ?? 'internal',

@@ -1,4 +1,4 @@
-// The activity log (SPEC section 6): refreshes, failures, recoveries and which client key fetched
+// The activity log (docs/desktop.md): refreshes, failures, recoveries and which client key fetched
 // which token, newest first, filterable by profile, and live from events.
 import { useId, type ReactNode } from 'react';
 import type { ActivityEntry, ActivityKind } from '../../../common/contract.js';

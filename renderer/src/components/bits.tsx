@@ -61,7 +61,7 @@ export function LoadError(props: { what: string; error: ErrorInfo; onRetry: () =
 }
 
 /**
- * A client key just created: shown this once (SPEC section 4: the server keeps only its hash), with
+ * A client key just created: shown this once (docs/http-api.md: the server keeps only its hash), with
  * Copy and Done. The settings view and the relay panel both show it; `testId` names its parts.
  */
 export function NewKeyNotice(props: {

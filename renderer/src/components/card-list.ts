@@ -1,4 +1,4 @@
-// The profile list's cards (issue 16): keeps one <ul> in step with the store's sorted statuses,
+// The profile list's cards: keeps one <ul> in step with the store's sorted statuses,
 // one ProfileCard per profile, keyed by id. A status the store replaced is written again; the
 // others are left alone. The first cards are made with the list, the rest in tasks of about
 // CHUNK_BUDGET_MS of script each, and a task finishes the list when the rest fits within
@@ -24,7 +24,7 @@ export const FIRST_BUDGET_MS = 50;
 /**
  * A task that has used its budget still makes the rest of the list when, at the rate so far, that
  * ends within this much script: each further task costs a frame of style, layout and paint of the
- * whole list besides, more than the cards it would have made (issue 16: on a busy machine 200
+ * whole list besides, more than the cards it would have made (on a busy machine 200
  * profiles split 198 + 2, and the second frame took 100-140 ms for two cards). Under the 200 ms long
  * task the issue allows at 1,000 profiles.
  */

@@ -1,4 +1,4 @@
-// One profile's card (SPEC section 6) as plain DOM rather than a component (issue 16). A card is a
+// One profile's card (docs/desktop.md) as plain DOM rather than a component. A card is a
 // clone of one template, filled with textContent and attributes (never markup built from a status),
 // and holds only the few elements that follow the clock. A status change writes the card again; a
 // tick of the clock writes only what it shows in seconds, and only where the text changed. With
@@ -10,7 +10,7 @@
 import type { ErrorInfo, ProfileState, ProfileStatus } from '../../../common/contract.js';
 import { PROVIDERS } from '../../../common/providers.js';
 import { writeText } from '../clock.js';
-import { displayState, formatDuration, formatLocalTime, formatRelative, lifetimeLeft, STATE_LABELS, wholeSecond } from '../format.js';
+import { displayState, formatDuration, hasUsableToken, formatLocalTime, formatRelative, lifetimeLeft, STATE_LABELS, wholeSecond } from '../format.js';
 import { routeHref } from '../router.js';
 
 /** What a card's buttons ask for: `data-action` on each, read by the list's one click listener. */
@@ -53,9 +53,12 @@ interface LifetimeReading {
 function readLifetime(status: ProfileStatus, now: number): LifetimeReading {
   const left = lifetimeLeft(status, now);
   const expiresAt = status.expiresAt ? Date.parse(status.expiresAt) : null;
+  const validUntil = status.validUntil ? Date.parse(status.validUntil) : null;
   let text: string;
   if (expiresAt === null) text = status.state === 'refreshing' ? 'Requesting a token…' : 'No token yet';
   else if (expiresAt <= now) text = `Expired ${formatDuration(wholeSecond(now) - wholeSecond(expiresAt))} ago`;
+  // In its last seconds the engine no longer hands a token out: say so rather than count down to a token nobody gets.
+  else if (validUntil !== null && validUntil <= now) text = `No longer handed out (expires in ${formatDuration(wholeSecond(expiresAt) - wholeSecond(now))})`;
   else text = `Expires in ${formatDuration(wholeSecond(expiresAt) - wholeSecond(now))}`;
   const percent = left === null ? 0 : Math.round(left * 100);
   const level = left === null ? 'none' : left > 0.25 ? 'ok' : left > 0 ? 'low' : 'none';
@@ -150,6 +153,8 @@ export class ProfileCard {
   /** The status last written; the list compares by identity, as the store replaces what changed. */
   status: ProfileStatus;
   private state: ProfileState;
+  /** Whether a token can be copied now (hasUsableToken); the copy buttons follow it. */
+  private usable = true;
   private busy: string | null = null;
   private actionError: { action: string; error: ErrorInfo } | null = null;
   private readonly parts: CardParts;
@@ -203,6 +208,11 @@ export class ProfileCard {
     if (state !== this.state) {
       this.state = state;
       this.writeState();
+    }
+    const usable = hasUsableToken(this.status, now);
+    if (usable !== this.usable) {
+      this.usable = usable;
+      this.writeButtons();
     }
     this.writeLifetime(now);
     for (const time of this.times) time.tick(now);
@@ -283,7 +293,9 @@ export class ProfileCard {
     for (const time of times) time.tick(now);
 
     if (before !== null) this.writeActionError();
-    if (before !== null || paused) this.writeButtons();
+    // The template's buttons are all enabled: a new card rewrites them only when that is wrong.
+    this.usable = hasUsableToken(status, now);
+    if (before !== null || paused || !this.usable) this.writeButtons();
   }
 
   /** The state in words and colour: the card's edge, its data-state and the badge. */
@@ -318,7 +330,8 @@ export class ProfileCard {
     const paused = this.status.state === 'paused';
     for (const button of this.parts.actions.getElementsByTagName('button')) {
       const action = button.getAttribute('data-action') as CardAction;
-      button.disabled = this.busy !== null || (action === 'refresh' && paused);
+      const copy = action === 'copy-token' || action === 'copy-header' || action === 'copy-curl';
+      button.disabled = this.busy !== null || (action === 'refresh' && paused) || (copy && !this.usable);
       if (action === 'refresh') writeText(button, this.busy === 'Refresh' ? 'Refreshing…' : 'Refresh now');
       if (action === 'pause') writeText(button, paused ? 'Resume' : 'Pause');
     }

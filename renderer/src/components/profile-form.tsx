@@ -1,4 +1,4 @@
-// Add and edit a profile (SPEC section 6): pick a provider, then that provider's fields with the
+// Add and edit a profile (docs/desktop.md): pick a provider, then that provider's fields with the
 // seed defaults as placeholders, secrets masked, and the same validateProfile the engine and CLI use,
 // with each message next to its field. "Test" requests a token without saving.
 import '../zod-jitless.js';
@@ -72,7 +72,7 @@ export function validateForm(values: FormValues, mode: 'add' | 'edit', original?
   const options = { requireSecrets: mode === 'add' };
   const first = validateProfile(built.profile, built.secrets, options);
   const errors = [...built.errors, ...(first.ok ? [] : first.errors)];
-  // The server refuses the same (issue 13); saying it on the changed field saves a round trip.
+  // The server refuses the same; saying it on the changed field saves a round trip.
   if (first.ok && mode === 'edit') errors.push(...secretFollowErrors(original, first.profile, first.secrets));
   if (!first.ok) {
     // Required-field checks only run on a profile whose shape is valid: ask again with the fields

@@ -1,6 +1,6 @@
-// The main view (SPEC section 6): every profile with provider, state in words and colour, a live
+// The main view (docs/desktop.md): every profile with provider, state in words and colour, a live
 // countdown and lifetime bar, last/next refresh, upstream requests, the last error with its hint,
-// and the actions. The cards are plain DOM kept by CardList (card-list.ts, issue 16): a state change
+// and the actions. The cards are plain DOM kept by CardList (card-list.ts): a state change
 // arrives as an event and rewrites that one card, and between events a tick of the clock writes only
 // the text that shows seconds, while the lifetime bar moves on the compositor.
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';

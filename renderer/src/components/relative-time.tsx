@@ -1,6 +1,6 @@
 // A time shown relative to now ("in 4 min 12 s", "3 min 05 s ago") that follows the clock by itself,
 // writing its own text: whatever contains it does not re-render
-// each second, and neither does it (issue 16).
+// each second, and neither does it.
 import { useRef, type ReactNode } from 'react';
 import { useTick, writeText } from '../clock.js';
 import { formatRelative } from '../format.js';

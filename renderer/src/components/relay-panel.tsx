@@ -1,5 +1,5 @@
-// "Use from an OAuth client" (issue 15 item 4): a profile's token relay as an OAuth client sees it,
-// the token URL and the issuer (SPEC section 4, "The token relay"), a client key limited to this
+// "Use from an OAuth client": a profile's token relay as an OAuth client sees it,
+// the token URL and the issuer (docs/http-api.md, "The token relay"), a client key limited to this
 // profile (shown once, as in settings), and short examples with copy buttons. The URLs and examples
 // come from common/relay.ts, the same words `tokentray relay ID` prints; where the API listens comes
 // from `api:address` (the same loopback port in the app and headless mode).
@@ -110,7 +110,7 @@ function RelayUsage(props: { profile: ProfileConfig; endpoints: RelayEndpoints }
     event.preventDefault();
     setError(null);
     setBusy(true);
-    // Limited to this profile: the key can fetch no other profile's token (SPEC section 4).
+    // Limited to this profile: the key can fetch no other profile's token (docs/http-api.md).
     const outcome = await createClientKey(bridge, keyName, [profile.id]);
     setBusy(false);
     setNameError(outcome.kind === 'invalid-name' ? outcome.message : null);

@@ -1,4 +1,4 @@
-// Logging out of the headless dashboard (issue 13): the http bridge's logout() ends this tab's session
+// Logging out of the headless dashboard: the http bridge's logout() ends this tab's session
 // on the server, which closes its event stream at once, and forgets the secret here. The page then
 // says how to come back: a new one-time link from `tokentray dashboard` (a reload cannot: the session
 // is gone, and a link is only printed to someone with a shell as this user).

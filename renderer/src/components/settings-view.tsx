@@ -1,4 +1,4 @@
-// Settings (SPEC section 6): loopback port, notification lead time, clipboard clearing, start at
+// Settings (docs/desktop.md): loopback port, notification lead time, clipboard clearing, start at
 // login; and the loopback client keys, whose key is shown once at creation and never again.
 import '../zod-jitless.js';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';

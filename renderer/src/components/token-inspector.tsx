@@ -1,4 +1,4 @@
-// The token inspector (SPEC section 6): a token is shown only after an explicit reveal, and a JWT's
+// The token inspector (docs/desktop.md): a token is shown only after an explicit reveal, and a JWT's
 // header and claims are decoded here in the page with jose; the token is never sent anywhere else.
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { useState, type ReactNode } from 'react';

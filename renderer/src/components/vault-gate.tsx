@@ -1,4 +1,4 @@
-// The lock screen (SPEC section 3, issue 11): while the file vault has no passphrase yet, or waits
+// The lock screen (docs/storage.md): while the file vault has no passphrase yet, or waits
 // for it, the dashboard shows "Create a passphrase" or "Unlock" instead of the views. The same
 // component runs in the browser (HTTP) and in the app's window (IPC): it only speaks the bridge's
 // `vault:*` verbs. Settings show the backend and its file, with Lock and Change passphrase actions
@@ -32,7 +32,7 @@ const gateOf = (result: Result<VaultInfo>): GateState =>
 /**
  * `first` is the page's first question about the vault, asked before anything rendered (main.tsx):
  * when its answer is already in, the gate starts with it and the page never shows "Loading the
- * vault" (issue 16). Without it, the gate asks as it mounts.
+ * vault". Without it, the gate asks as it mounts.
  */
 export function VaultGate(props: { children: ReactNode; first?: Settling<Result<VaultInfo>> }): ReactNode {
   const { bridge, store } = useDashboard();
