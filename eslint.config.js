@@ -7,6 +7,27 @@ import globals from 'globals';
 const electronOnly = ['electron', 'electron-store'];
 const nodeOnlyStorage = ['keytar', 'conf'];
 
+// A later config object's options for a rule replace an earlier one's, so each area's
+// no-restricted-imports lists every restriction that applies to it, built from these parts.
+const ipcPaths = [
+  { name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Use the typed wrappers in main/electron/ipc.ts and preload/index.ts.' },
+];
+const corePaths = [...electronOnly, ...nodeOnlyStorage, 'react', 'react-dom'].map((name) => ({
+  name,
+  message: 'main/core stays free of electron, keytar/conf and the DOM; pass an adapter in.',
+}));
+const corePatterns = [
+  { group: ['**/electron/**', '**/node/**', '**/renderer/**', 'electron/*'], message: 'main/core must not import adapters.' },
+];
+// The desktop's decisions (window, tray, notifications, clipboard, start at login) are the app
+// window's business; the server and the engine serve every host and never follow them.
+const desktopPatterns = [
+  {
+    group: ['**/window-policy', '**/window-policy.js', '**/tray-*', '**/notification-*', '**/clipboard-guard', '**/clipboard-guard.js', '**/start-at-login', '**/start-at-login.js'],
+    message: 'main/core/api and main/core/engine serve every host: they must not import the desktop decisions.',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-artifacts/**', 'renderer/dist/**'],
@@ -22,22 +43,29 @@ export default tseslint.config(
     },
   },
   {
+    // Only the typed IPC wrappers may touch ipcMain / ipcRenderer / webContents.send.
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    ignores: ['main/electron/ipc.ts', 'preload/index.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ipcPaths }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='send'][object.property.name='webContents']", message: 'Use the typed wrapper in main/electron/ipc.ts.' },
+      ],
+    },
+  },
+  {
     files: ['main/core/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [...electronOnly, ...nodeOnlyStorage, 'react', 'react-dom'].map((name) => ({
-            name,
-            message: 'main/core stays free of electron, keytar/conf and the DOM; pass an adapter in.',
-          })),
-          patterns: [
-            { group: ['**/electron/**', '**/node/**', '**/renderer/**', 'electron/*'], message: 'main/core must not import adapters.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: corePaths, patterns: corePatterns }],
       'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'navigator', 'HTMLElement'],
+    },
+  },
+  {
+    files: ['main/core/api/**/*.ts', 'main/core/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: corePaths, patterns: [...corePatterns, ...desktopPatterns] }],
     },
   },
   {
@@ -46,23 +74,6 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*', 'electron'], message: 'common/ imports nothing from main/, renderer/, preload/ or node.' }] },
-      ],
-    },
-  },
-  {
-    // Only the typed IPC wrappers may touch ipcMain / ipcRenderer / webContents.send.
-    files: ['main/**/*.ts', 'preload/**/*.ts'],
-    ignores: ['main/electron/ipc.ts', 'preload/index.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Use the typed wrappers in main/electron/ipc.ts and preload/index.ts.' }],
-        },
-      ],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "MemberExpression[property.name='send'][object.property.name='webContents']", message: 'Use the typed wrapper in main/electron/ipc.ts.' },
       ],
     },
   },

@@ -2,11 +2,16 @@
 // with the fake clock. Prints upstream requests against the ideal count, wall and CPU time of the
 // simulation, heap used, and the ratio to a baseline measured in the same run: the same number of
 // bare provider calls in a plain loop (so the ratio is the engine's own overhead, whatever the machine).
+// The engine keeps its history in real files as the app does, so their cost is in the ratio.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { resolveProfile } from '../main/core/profiles.js';
 import { acquiaProvider } from '../main/core/providers/index.js';
+import { ACTIVITY_FILE_NAME, HistoryFiles, REQUESTS_FILE_NAME } from '../main/node/history-files.js';
 import { acquiaProfile, createHarness, seededRandom } from '../test/support/engine-harness.js';
 import { FakeClock } from '../test/support/fake-clock.js';
 import { FakeTokenEndpoint } from '../test/support/fake-token-endpoint.js';
@@ -16,6 +21,8 @@ const LIFETIME_SEC = 300;
 const DAY_MS = 86_400_000;
 const BASELINE_SAMPLE = 50_000;
 const HOURS = Number(process.env.TOKENTRAY_BENCH_HOURS ?? 24);
+/** The activity log and request times go to real files, as in the app (TOKENTRAY_BENCH_HISTORY=0: memory only). */
+const HISTORY = process.env.TOKENTRAY_BENCH_HISTORY !== '0';
 
 /** A full collection before reading the heap; exposed on the fly when node ran without --expose-gc. */
 function gc(): void {
@@ -47,10 +54,13 @@ async function measure(work: () => Promise<void>): Promise<Measured> {
 
 export async function run(): Promise<void> {
   const profiles = Array.from({ length: PROFILES }, (_, i) => acquiaProfile(`p${i}`));
+  const historyDir = HISTORY ? mkdtempSync(join(tmpdir(), 'tokentray-bench-history-')) : null;
+  const history = historyDir === null ? null : new HistoryFiles(historyDir);
   const harness = await createHarness({
     profiles,
     random: seededRandom(7),
     endpoint: { lifetimeSec: LIFETIME_SEC, lightweight: true },
+    ...(history === null ? {} : { history }),
   });
   const { clock, endpoint, engine } = harness;
   let events = 0;
@@ -81,6 +91,9 @@ export async function run(): Promise<void> {
   const fresh = statuses.filter((s) => s.state === 'fresh' || s.state === 'refreshing').length;
   const perProfileDay = statuses.reduce((sum, s) => sum + s.requestsLastDay, 0) / statuses.length;
   await engine.stop();
+  const closing = await measure(() => engine.closeHistory());
+  const historyBytes = historyDir === null ? 0 : [ACTIVITY_FILE_NAME, REQUESTS_FILE_NAME].reduce((sum, name) => sum + statSync(join(historyDir, name)).size, 0);
+  if (historyDir !== null) rmSync(historyDir, { recursive: true, force: true });
 
   const requests = endpoint.requestCount;
   const ideal = (PROFILES * DAY_MS) / (0.75 * LIFETIME_SEC * 1000);
@@ -109,6 +122,7 @@ export async function run(): Promise<void> {
   console.log(`timers fired             ${clock.fired}`);
   console.log(`events emitted           ${events}`);
   console.log(`profiles fresh at end    ${fresh}/${PROFILES}`);
+  console.log(`history files            ${historyDir === null ? 'off (memory only)' : `${mb(historyBytes)} on disk at the end (last write ${closing.wallMs.toFixed(0)} ms)`}`);
   console.log(`simulation wall time     ${(sim.wallMs / 1000).toFixed(2)} s`);
   console.log(`simulation CPU time      ${(sim.cpuMs / 1000).toFixed(2)} s`);
   console.log(`heap used after          ${mb(heapAfter)} (+${mb(heapAfter - heapBefore)} over the start, after a full GC)`);

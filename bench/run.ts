@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const suites = ['engine', 'api', 'relay', 'renderer', 'vault', 'cli'] as const;
+const suites = ['engine', 'api', 'relay', 'renderer', 'vault', 'cli', 'client-auth', 'sinks'] as const;
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(suites as readonly string[]).includes(name));
 if (unknown.length > 0) {

@@ -2,7 +2,7 @@
 // the CLI): types and the zod schemas that validate payloads. Imports nothing from main/ or renderer/.
 import { z } from 'zod';
 import type { ErrorKind } from './errors.js';
-import { AUTH_METHODS, PROVIDER_IDS, type ProviderId } from './providers.js';
+import { AUTH_METHODS, PROVIDER_IDS, SIGNING_ALGS, type ProviderId } from './providers.js';
 
 export const PROFILE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -35,6 +35,15 @@ export const profileConfigSchema = z.strictObject({
   defaultLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
   sessionLifetimeSec: z.number().int().min(1).max(31_536_000).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
+  /** Client authentication with keys (docs/client-auth.md): the assertion's `kid` header. */
+  keyId: z.string().trim().min(1).max(200).optional(),
+  signingAlg: z.enum(SIGNING_ALGS).optional(),
+  /** The assertion's `aud`; the token URL when absent. */
+  assertionAudience: z.string().trim().min(1).max(2000).optional(),
+  /** The client certificate, PEM: public, so it lives here; its private key is a secret. */
+  clientCert: z.string().max(65_536).refine((value) => value.includes('-----BEGIN CERTIFICATE-----'), 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)').optional(),
+  /** A CA bundle (PEM file) to trust for the token URL and the API, read when used. */
+  caFile: z.string().min(1).max(4096).refine((value) => value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value), 'must be an absolute path').optional(),
   paused: z.boolean().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
@@ -45,6 +54,8 @@ export type ProfileConfig = z.infer<typeof profileConfigSchema>;
 export const profileSecretsSchema = z.strictObject({
   clientSecret: z.string().min(1).max(10_000).optional(),
   password: z.string().min(1).max(10_000).optional(),
+  /** PEM (PKCS#8, PKCS#1, SEC1) or a private JWK; an RSA 4096 key in PEM is about 3.3 kB. */
+  privateKey: z.string().min(1).max(65_536).optional(),
 });
 export type ProfileSecrets = z.infer<typeof profileSecretsSchema>;
 
@@ -109,6 +120,50 @@ export interface ProfileStatus {
   lastError: ErrorInfo | null;
   requestsLastHour: number;
   requestsLastDay: number;
+  /** The profile's token files (SPEC section 7), when it has any; added by the app that keeps them. */
+  sinks?: SinkStatus[];
+}
+
+/**
+ * Token files (SPEC section 7; docs/sinks.md): what `tokentray sink add` keeps in config.json. The
+ * template is stored as text, read once from --template FILE, so what was checked is what is rendered.
+ */
+export const SINK_FORMATS = ['raw', 'env', 'json', 'header', 'netrc', 'template'] as const;
+export type SinkFormat = (typeof SINK_FORMATS)[number];
+
+/** A file mode as stored: four octal digits (`0600`), normalised by `sink add` (see main/core/sinks/sink-input.ts). */
+export const SINK_MODE_PATTERN = /^0[0-7]{3}$/;
+
+export const sinkConfigSchema = z.strictObject({
+  profileId: z.string().regex(PROFILE_ID_PATTERN, 'must be a profile id'),
+  path: z
+    .string()
+    .min(2)
+    .max(4096)
+    .refine((value) => value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value), 'must be an absolute path'),
+  format: z.enum(SINK_FORMATS),
+  template: z.string().min(1).max(65_536).optional(),
+  mode: z.string().regex(SINK_MODE_PATTERN, 'must be four octal digits such as 0600'),
+  /** An argument list run without a shell after the profile's files changed. */
+  onChange: z.array(z.string().min(1).max(4096)).min(1).max(256).optional(),
+  signal: z.string().regex(/^SIG[A-Z0-9]+$/).optional(),
+  pidFile: z.string().min(2).max(4096).optional(),
+});
+export type SinkConfig = z.infer<typeof sinkConfigSchema>;
+
+/** A sink as `/v1/profiles`, `sink list` and the dashboard show it: never the token. */
+export interface SinkStatus {
+  path: string;
+  format: SinkFormat;
+  mode: string;
+  /** The last time the file was written (or found already up to date). */
+  writtenAt: string | null;
+  /** Whether the file holds the current token now. */
+  present: boolean;
+  /** Why the file is not there or not current (removed at expiry, refused folder, ...). */
+  reason: string | null;
+  /** The last hook run, when the sink has one: its outcome in words. */
+  hook: string | null;
 }
 
 /** GET /v1/profiles/{id}/token */
@@ -135,6 +190,11 @@ export const ACTIVITY_KINDS = [
   'profile-removed',
   'client-added',
   'client-removed',
+  'sink-written',
+  'sink-removed',
+  'sink-failed',
+  'hook-ran',
+  'hook-failed',
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 

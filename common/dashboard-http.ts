@@ -20,3 +20,6 @@ export const SESSION_COOKIE = 'tokentray_session';
 export const SESSION_HEADER = 'X-Tokentray-Session';
 /** The sessionStorage key the page keeps it under. */
 export const SESSION_STORAGE_KEY = 'tokentray.session';
+/** A session lives in one tab's sessionStorage: another tab, or a copied URL, needs its own link. */
+export const SESSION_HINT =
+  'A dashboard session belongs to the browser tab that opened its login link; a new tab needs a new link. Run `tokentray dashboard` and open the link it prints.';

@@ -5,14 +5,16 @@
 // function, used wherever a profile is saved or tested (engine, dashboard form), so every door (RPC,
 // IPC, CLI, the engine itself) applies the same rule.
 import type { ProfileConfig, ProfileSecrets } from './contract.js';
-import { COMMON_DEFAULTS, PROVIDERS, secretFieldsOf, type ProviderId } from './providers.js';
+import { COMMON_DEFAULTS, PROVIDERS, secretFieldsFor, type ProviderId } from './providers.js';
 import type { FieldError } from './validation.js';
 
 /**
  * What decides where and how a secret (or the token bought with it) is sent. Name, scope, audience,
- * lifetimes, timeout, extra parameters and pause change nothing about that.
+ * lifetimes, timeout, extra parameters and pause change nothing about that. A signed assertion's
+ * audience says which server may accept it, and the CA bundle which server is believed to be the
+ * token URL's, so both are destinations too.
  */
-export const DESTINATION_FIELDS = ['provider', 'tokenUrl', 'baseUrl', 'apiUrl', 'authMethod', 'clientId', 'username'] as const;
+export const DESTINATION_FIELDS = ['provider', 'tokenUrl', 'baseUrl', 'apiUrl', 'authMethod', 'clientId', 'username', 'assertionAudience', 'caFile'] as const;
 export type DestinationField = (typeof DESTINATION_FIELDS)[number];
 
 const FALLBACK_LABELS: Record<DestinationField, string> = {
@@ -23,6 +25,8 @@ const FALLBACK_LABELS: Record<DestinationField, string> = {
   authMethod: 'Client authentication',
   clientId: 'Client ID',
   username: 'Username',
+  assertionAudience: 'Assertion audience',
+  caFile: 'CA bundle file',
 };
 
 export const SECRET_AGAIN = 'enter the secret again to send it to the new address';
@@ -65,7 +69,7 @@ export function changedDestinations(existing: ProfileConfig, next: ProfileConfig
  */
 export function secretFollowErrors(existing: ProfileConfig | undefined, next: ProfileConfig, secrets: ProfileSecrets): FieldError[] {
   if (existing === undefined) return [];
-  const fields = secretFieldsOf(next.provider);
+  const fields = secretFieldsFor(next);
   if (fields.every((field) => typeof secrets[field] === 'string' && secrets[field] !== '')) return [];
   return changedDestinations(existing, next).map((field) => ({
     field,

@@ -16,11 +16,28 @@ export const PROVIDER_IDS = [
 
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'json'] as const;
+/** Client authentication with a shared secret (RFC 6749 section 2.3.1, and Camunda's JSON body). */
+export const SECRET_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'json'] as const;
+/**
+ * Client authentication with a key instead of a shared secret: a signed assertion (RFC 7523 section
+ * 2.2) or a client certificate (RFC 8705). See docs/client-auth.md.
+ */
+export const KEY_AUTH_METHODS = ['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'] as const;
+/** The key methods that present the profile's certificate on the TLS connection (RFC 8705 section 2). */
+export const TLS_AUTH_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth'] as const;
+export const AUTH_METHODS = [...SECRET_AUTH_METHODS, ...KEY_AUTH_METHODS] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
+export type KeyAuthMethod = (typeof KEY_AUTH_METHODS)[number];
+
+/** The JWS algorithms a client assertion is signed with; the default comes from the key's type. */
+export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/** The providers that offer key methods: Keycloak (Camunda Identity) and any OAuth 2.0 server. */
+export const KEY_AUTH_PROVIDERS = ['oauth2', 'camunda-operate-identity'] as const;
 
 /** Secret fields are kept only in the OS keychain, one entry per profile and field. */
-export const SECRET_FIELDS = ['clientSecret', 'password'] as const;
+export const SECRET_FIELDS = ['clientSecret', 'password', 'privateKey'] as const;
 export type SecretField = (typeof SECRET_FIELDS)[number];
 
 /** Non-secret profile fields a form may show. */
@@ -36,14 +53,20 @@ export type ProfileField =
   | 'extraParams'
   | 'defaultLifetimeSec'
   | 'sessionLifetimeSec'
-  | 'timeoutMs';
+  | 'timeoutMs'
+  | 'keyId'
+  | 'signingAlg'
+  | 'assertionAudience'
+  | 'clientCert'
+  | 'caFile';
 
 /**
  * What a field holds, so every form (the dashboard's, the CLI's prompts) renders and reads it from
  * this data instead of guessing from its name: a secret (kept in the vault, masked), a URL, a whole
- * number, one of a few choices, name=value parameters, an Acquia organization scope, or plain text.
+ * number, one of a few choices, name=value parameters, an Acquia organization scope, a public PEM
+ * certificate (pasted or read from a file), an absolute file path, or plain text.
  */
-export const FIELD_TYPES = ['text', 'secret', 'url', 'organization-scope', 'number', 'choice', 'params'] as const;
+export const FIELD_TYPES = ['text', 'secret', 'url', 'organization-scope', 'number', 'choice', 'params', 'pem', 'path'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldSpec {
@@ -56,6 +79,13 @@ export interface FieldSpec {
   choices?: readonly string[];
   /** For type 'number': what the number counts. */
   unit?: 'seconds' | 'milliseconds';
+  /** PEM or JWK text of several lines: pasted, or read from a file in the page. */
+  pem?: boolean;
+  /**
+   * The field belongs to these client authentication methods only: it is shown, required and sent
+   * only when the profile uses one of them (a client secret is no use to a profile that signs).
+   */
+  authMethods?: readonly AuthMethod[];
 }
 
 export function isSecretSpec(spec: FieldSpec): spec is FieldSpec & { field: SecretField } {
@@ -97,6 +127,56 @@ export const COMMON_DEFAULTS = {
 
 const clientId = (label = 'Client ID'): FieldSpec => ({ field: 'clientId', type: 'text', label, required: true });
 const clientSecret = (label = 'Client secret'): FieldSpec => ({ field: 'clientSecret', type: 'secret', label, required: true });
+/** On the providers that offer key methods, the client secret belongs to the secret methods only. */
+const keyedClientSecret: FieldSpec = { ...clientSecret(), authMethods: SECRET_AUTH_METHODS };
+const JWT_ONLY = ['private_key_jwt'] as const;
+/** The fields of client authentication with keys (docs/client-auth.md), after the method choice. */
+const keyFields: readonly FieldSpec[] = [
+  {
+    field: 'privateKey',
+    type: 'secret',
+    pem: true,
+    label: 'Private key',
+    required: true,
+    authMethods: KEY_AUTH_METHODS,
+    help: 'PEM (PKCS#8, PKCS#1 or SEC1) or a private JWK. Kept in the vault and never shown again.',
+  },
+  {
+    field: 'clientCert',
+    type: 'pem',
+    pem: true,
+    label: 'Client certificate (PEM)',
+    required: true,
+    authMethods: TLS_AUTH_METHODS,
+    help: 'The certificate registered with the server for this key; public.',
+  },
+  { field: 'keyId', type: 'text', label: 'Key ID (kid)', required: false, authMethods: JWT_ONLY },
+  {
+    field: 'signingAlg',
+    type: 'choice',
+    choices: SIGNING_ALGS,
+    label: 'Signing algorithm',
+    required: false,
+    authMethods: JWT_ONLY,
+    help: "Default: from the key's type (RSA: RS256, EC P-256: ES256, Ed25519: EdDSA).",
+  },
+  {
+    field: 'assertionAudience',
+    type: 'text',
+    label: 'Assertion audience',
+    required: false,
+    authMethods: JWT_ONLY,
+    help: 'The aud of the signed assertion. Default: the token URL.',
+  },
+];
+/** Every provider may name a CA bundle to trust for its token URL and its API (a private CA). */
+const caFile: FieldSpec = {
+  field: 'caFile',
+  type: 'path',
+  label: 'CA bundle file',
+  required: false,
+  help: 'Path of a PEM file of the CA certificates to trust for the token URL and the API, instead of the system ones.',
+};
 const tokenUrl = (required: boolean, label = 'Token URL'): FieldSpec => ({ field: 'tokenUrl', type: 'url', label, required });
 const apiUrl: FieldSpec = { field: 'apiUrl', type: 'url', label: 'API base URL', required: false };
 const audience = (required = false): FieldSpec => ({ field: 'audience', type: 'text', label: 'Audience', required });
@@ -109,7 +189,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     mark: 'RP',
     seed: '000_abb2b8f93b65a4c4.txt',
     summary: 'OAuth 2.0 client credentials, form body; tokens last one hour.',
-    fields: [clientId(), clientSecret(), tokenUrl(false), audience(), apiUrl],
+    fields: [clientId(), clientSecret(), tokenUrl(false), audience(), apiUrl, caFile],
     defaults: {
       tokenUrl: 'https://auth.prd.cloud.redpanda.com/oauth/token',
       apiUrl: 'https://api.redpanda.com',
@@ -122,7 +202,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     mark: 'C8',
     seed: '001_4f2fd58ee7541c06.txt',
     summary: 'Client credentials with a JSON body; the token endpoint is rate-limited.',
-    fields: [clientId(), clientSecret(), tokenUrl(false), audience(), apiUrl],
+    fields: [clientId(), clientSecret(), tokenUrl(false), audience(), apiUrl, caFile],
     defaults: {
       tokenUrl: 'https://login.cloud.camunda.io/oauth/token',
       audience: 'api.cloud.camunda.io',
@@ -141,6 +221,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
       tokenUrl(false, 'Authorization server URL'),
       audience(),
       apiUrl,
+      caFile,
     ],
     defaults: {
       tokenUrl: 'https://login.cloud.camunda.io/oauth/token',
@@ -152,9 +233,20 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     label: 'Camunda Operate Self-Managed (Identity)',
     mark: 'OI',
     seed: '003_8838bc06a510e364.txt',
-    summary: 'Client credentials (form body) against the Identity / Keycloak token URL.',
-    fields: [clientId(), clientSecret(), tokenUrl(true), audience(), scope, apiUrl],
-    defaults: { apiUrl: 'http://localhost:8080' },
+    summary: 'Client credentials (form body) against the Identity / Keycloak token URL; a client secret, a signed assertion or a client certificate.',
+    fields: [
+      clientId(),
+      { field: 'authMethod', type: 'choice', choices: ['client_secret_post', ...KEY_AUTH_METHODS], label: 'Client authentication', required: false },
+      keyedClientSecret,
+      ...keyFields,
+      tokenUrl(true),
+      audience(),
+      scope,
+      apiUrl,
+      caFile,
+    ],
+    // The client secret goes in the form body (seed 003), which is client_secret_post.
+    defaults: { apiUrl: 'http://localhost:8080', authMethod: 'client_secret_post' },
   },
   'camunda-operate-cookie': {
     id: 'camunda-operate-cookie',
@@ -174,6 +266,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
         required: false,
         help: 'How long a login is trusted before logging in again.',
       },
+      caFile,
     ],
     defaults: { baseUrl: 'http://localhost:8080', sessionLifetimeSec: 1800 },
   },
@@ -195,6 +288,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
       },
       tokenUrl(false),
       apiUrl,
+      caFile,
     ],
     defaults: {
       tokenUrl: 'https://accounts.acquia.com/api/auth/oauth/token',
@@ -210,7 +304,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     mark: 'SC',
     seed: '004_ffb49e6e063286a7.txt',
     summary: 'No request: Authorization: Basic base64(public:secret).',
-    fields: [clientId('Public key'), clientSecret('Secret key'), apiUrl],
+    fields: [clientId('Public key'), clientSecret('Secret key'), apiUrl, caFile],
     defaults: { apiUrl: 'https://panel.sendcloud.sc/api/v2' },
   },
   'sendcloud-oauth2': {
@@ -219,7 +313,7 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     mark: 'S2',
     seed: '004_ffb49e6e063286a7.txt',
     summary: 'Client credentials with HTTP Basic client authentication and scope=api.',
-    fields: [clientId('Public key'), clientSecret('Secret key'), tokenUrl(false), scope, apiUrl],
+    fields: [clientId('Public key'), clientSecret('Secret key'), tokenUrl(false), scope, apiUrl, caFile],
     defaults: {
       tokenUrl: 'https://account.sendcloud.com/oauth2/token',
       apiUrl: 'https://panel.sendcloud.sc/api/v2',
@@ -233,17 +327,19 @@ export const PROVIDERS: Record<ProviderId, ProviderSpec> = {
     label: 'OAuth 2.0 client credentials',
     mark: 'O2',
     seed: 'RFC 6749 section 4.4',
-    summary: 'Any client-credentials server; client auth basic, post or JSON.',
+    summary: 'Any client-credentials server; client auth basic, post, JSON, a signed assertion or a client certificate.',
     fields: [
       clientId(),
-      clientSecret(),
+      keyedClientSecret,
       tokenUrl(true),
       { field: 'authMethod', type: 'choice', choices: AUTH_METHODS, label: 'Client authentication', required: false },
+      ...keyFields,
       audience(),
       scope,
       { field: 'extraParams', type: 'params', label: 'Extra parameters', required: false },
       { field: 'defaultLifetimeSec', type: 'number', unit: 'seconds', label: 'Default lifetime (seconds)', required: false },
       apiUrl,
+      caFile,
     ],
     defaults: { authMethod: 'client_secret_basic' },
   },
@@ -253,9 +349,43 @@ export function isProviderId(value: unknown): value is ProviderId {
   return typeof value === 'string' && (PROVIDER_IDS as readonly string[]).includes(value);
 }
 
-/** The secret fields a provider needs (read from the keychain before a token request). */
+/** The secret fields a provider needs with its default client authentication. */
 export function secretFieldsOf(provider: ProviderId): SecretField[] {
-  return PROVIDERS[provider].fields
+  return secretFieldsFor({ provider });
+}
+
+/** The client authentication a profile uses: its own, else its provider's default. */
+export function authMethodOf(profile: { provider: ProviderId; authMethod?: AuthMethod | undefined }): AuthMethod | undefined {
+  return profile.authMethod ?? PROVIDERS[profile.provider].defaults.authMethod;
+}
+
+/** Whether a field belongs to the profile's client authentication (fields of no method always do). */
+export function fieldApplies(spec: FieldSpec, authMethod: AuthMethod | undefined): boolean {
+  if (spec.authMethods === undefined) return true;
+  return spec.authMethods.includes(authMethod ?? 'client_secret_basic');
+}
+
+/**
+ * The secret fields a profile needs (read from the vault before a token request): a client secret,
+ * or a private key when it authenticates with a key.
+ */
+export function secretFieldsFor(profile: { provider: ProviderId; authMethod?: AuthMethod | undefined }): SecretField[] {
+  const method = authMethodOf(profile);
+  return PROVIDERS[profile.provider].fields
     .filter(isSecretSpec)
+    .filter((f) => fieldApplies(f, method))
     .map((f) => f.field);
+}
+
+export function isKeyAuthMethod(method: AuthMethod | undefined): method is KeyAuthMethod {
+  return method !== undefined && (KEY_AUTH_METHODS as readonly string[]).includes(method);
+}
+
+export function isTlsAuthMethod(method: AuthMethod | undefined): boolean {
+  return method !== undefined && (TLS_AUTH_METHODS as readonly string[]).includes(method);
+}
+
+/** The client authentication methods a provider lets a profile choose (none: its one fixed way). */
+export function authMethodsOf(provider: ProviderId): readonly string[] {
+  return PROVIDERS[provider].fields.find((f) => f.field === 'authMethod')?.choices ?? [];
 }

@@ -49,6 +49,21 @@ export function relayRefusal(provider: ProviderId): string | null {
   }
 }
 
+/**
+ * relayRefusal, and also for a profile that gets its tokens over mutual TLS: such tokens are bound to
+ * its client certificate (RFC 8705 section 3, `cnf` with `x5t#S256`), an API accepts them only from a
+ * client that presents that certificate, and a relay client talks plain HTTP to the loopback and holds
+ * no certificate. The proxy presents it (docs/client-auth.md).
+ */
+export function relayRefusalFor(profile: { provider: ProviderId; authMethod?: string | undefined }): string | null {
+  const refusal = relayRefusal(profile.provider);
+  if (refusal !== null) return refusal;
+  if (profile.authMethod === 'tls_client_auth' || profile.authMethod === 'self_signed_tls_client_auth') {
+    return 'This profile gets its tokens over mutual TLS, so they are bound to its client certificate (RFC 8705, cnf x5t#S256), and a relay client cannot present that certificate: the API would refuse the token. Use the proxy, /v1/proxy/{id}/…, which presents the certificate.';
+  }
+  return null;
+}
+
 /** What the examples need to know of a profile: no secret, only what names its audience. */
 export interface RelayProfile {
   id: string;

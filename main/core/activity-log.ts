@@ -1,8 +1,10 @@
 // The activity log the dashboard shows (docs/desktop.md): refreshes, failures and which client key
 // fetched which token. A ring buffer, so a long-running app keeps the newest entries in bounded memory.
 import type { ActivityEntry, ActivityKind } from '../../common/contract.js';
+import { ACTIVITY_KEEP_ENTRIES, type KeptActivity } from './engine/history.js';
 
-export const DEFAULT_ACTIVITY_CAPACITY = 1000;
+/** The log in memory holds what is kept on disk, so a restart shows the same entries. */
+export const DEFAULT_ACTIVITY_CAPACITY = ACTIVITY_KEEP_ENTRIES;
 
 /** One place in the ring, rewritten in place when the ring comes round. */
 interface Slot {
@@ -65,6 +67,39 @@ export class ActivityLog {
 
   get length(): number {
     return this.size;
+  }
+
+  /** The sequence number of the newest entry; 0 before the first. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** The entries after sequence number `seq` that the ring still holds, oldest first, as kept on disk. */
+  since(seq: number): KeptActivity[] {
+    const out: KeptActivity[] = [];
+    const count = Math.min(this.size, this.seq - seq);
+    for (let i = count; i > 0; i -= 1) {
+      const slot = this.slots[(this.next - i + this.capacity) % this.capacity] as Slot;
+      const kept: KeptActivity = { at: slot.at, kind: slot.kind };
+      if (slot.profileId !== undefined) kept.profileId = slot.profileId;
+      if (slot.client !== undefined) kept.client = slot.client;
+      if (slot.detail !== undefined) kept.detail = slot.detail;
+      out.push(kept);
+    }
+    return out;
+  }
+
+  /**
+   * Puts entries kept by an earlier run before the ones this run has added, and numbers them all
+   * again from 1 (a start-up step: nobody has seen this run's numbers yet).
+   */
+  restore(kept: readonly KeptActivity[]): void {
+    const added = this.since(0);
+    this.slots.length = 0;
+    this.next = 0;
+    this.size = 0;
+    this.seq = 0;
+    for (const entry of [...kept, ...added]) this.append(entry.at, entry.kind, entry.profileId, entry.client, entry.detail);
   }
 
   /** A copy of a slot as the contract's entry: callers keep it while the slot is reused. */

@@ -7,10 +7,14 @@ import type { SessionOptions } from './api/sessions.js';
 import { watchClientKeys } from './client-key-service.js';
 import { createClientKey, findClientByKey } from './client-keys.js';
 import { systemClock, type Clock } from './clock.js';
+import type { HistoryStore } from './engine/history.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
 import { createProviderRegistry } from './providers/index.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
+import { tlsAwareFetch } from './tls-fetch.js';
+import { SinkKeeper, type SinkKeeperOptions, type SinkPorts } from './sinks/sink-keeper.js';
+import { withSinkStatuses } from './sinks/sink-status.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
 import { isLockable, type LockableVault } from './vault-control.js';
 
@@ -33,6 +37,12 @@ export interface CoreDeps {
   limits?: Partial<LoopbackLimits>;
   /** Tests shorten the dashboard sessions' link and idle windows. */
   sessions?: Partial<SessionOptions>;
+  /** Where the activity log and request counts outlive a restart (main/node/history-files.ts). */
+  history?: HistoryStore;
+  /** Files and processes for config.json's token files (main/node/sink-ports.ts); without them none are kept. */
+  sinks?: SinkPorts;
+  /** Tests shorten the hooks' timeout and back-off. */
+  sinkOptions?: Partial<SinkKeeperOptions>;
 }
 
 export interface Core {
@@ -46,6 +56,8 @@ export interface Core {
    * (cached tokens, schedules) when it is unlocked, and stops again on Lock.
    */
   readonly vault: LockableVault | null;
+  /** Keeps the token files while the engine runs; null without sink ports. */
+  readonly sinks: SinkKeeper | null;
   /** Closes the server, then stops the engine (timers and in-flight requests). */
   stop(): Promise<void>;
 }
@@ -68,7 +80,7 @@ export async function ensureCliClientKey(store: ConfigStore, vault: Vault, clock
 
 export async function createCore(deps: CoreDeps): Promise<Core> {
   const clock = deps.clock ?? systemClock;
-  const fetchLike: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
+  const fetchLike: FetchLike = deps.fetch ?? tlsAwareFetch;
   const engine = new TokenEngine({
     store: deps.store,
     vault: deps.vault,
@@ -78,22 +90,36 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     // A long-running process: refreshes run by themselves, on one timer per profile.
     scheduler: new BackgroundScheduler({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...(deps.history === undefined ? {} : { history: deps.history }),
   });
   const lockable = isLockable(deps.vault) ? deps.vault : null;
+  const keeper =
+    deps.sinks === undefined
+      ? null
+      : new SinkKeeper({
+          engine,
+          store: deps.store,
+          ports: deps.sinks,
+          clock,
+          ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+          ...(deps.sinkOptions === undefined ? {} : { options: deps.sinkOptions }),
+        });
+  // What the API and the dashboard see: each profile's status with its token files.
+  const shown = keeper === null ? engine : withSinkStatuses(engine, keeper);
   // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
   let engineTurn: Promise<void> = Promise.resolve();
   const rpc = createRpcHandlers({
     vaultSettled: () => engineTurn,
     // Asked lazily, of the server built just below: the port is known only once it listens.
     apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
-    engine,
+    engine: shown,
     store: deps.store,
     clock,
     ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
     ...(deps.clipboard === undefined ? {} : { clipboard: deps.clipboard }),
   });
   const server = createLoopbackServer({
-    engine,
+    engine: shown,
     store: deps.store,
     clock,
     rpc,
@@ -113,6 +139,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     if (started) return;
     await engine.start();
     started = true;
+    // After the engine's start, which has read every cached token: no file is removed for want of one.
+    keeper?.start();
     try {
       await ensureCliClientKey(deps.store, deps.vault, clock);
     } catch {
@@ -123,6 +151,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const stopEngine = async (): Promise<void> => {
     if (!started) return;
     started = false;
+    await keeper?.stop();
     await engine.stop();
   };
   const follow = (state: string): void => {
@@ -135,7 +164,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     rpc,
     server,
     vault: lockable,
+    sinks: keeper,
     async start(port) {
+      // Earlier runs' entries come before anything this run records, locked vault or not.
+      await engine.restoreHistory();
       // A locked file vault does not hold the server back: the dashboard's lock screen needs it.
       if (lockable === null || lockable.state === 'unlocked') await startEngine();
       unsubscribeVault = lockable?.onDidChangeState(follow) ?? null;
@@ -156,6 +188,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       await server.close();
       await engineTurn;
       await stopEngine();
+      await engine.closeHistory();
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import { resolveProfile } from './profiles.js';
 import type { CopyFormat } from './tray-model.js';
 import type { ConfigStore, Engine, Token } from './types.js';
+import { Emitter } from '../../common/emitter.js';
 
 /** The two calls we need from Electron's clipboard (or a fake in tests). */
 export interface ClipboardLike {
@@ -25,7 +26,7 @@ export class ClipboardGuard {
   readonly #clock: Clock;
   readonly #getClearSec: () => number;
   #pending: { text: string; timer: TimerHandle | null } | null = null;
-  readonly #listeners = new Set<(cleared: boolean) => void>();
+  readonly #cleared = new Emitter<boolean>();
 
   constructor(options: ClipboardGuardOptions) {
     this.#clipboard = options.clipboard;
@@ -45,15 +46,14 @@ export class ClipboardGuard {
 
   /** Fires after each scheduled check: true when our text was removed, false when the person had copied something else. */
   onDidClear(listener: (cleared: boolean) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#cleared.on(listener);
   }
 
   /** On quit: take a still-present secret back now rather than leave it behind. */
   dispose(): void {
     const pending = this.#pending;
     if (pending) this.#clear(pending);
-    this.#listeners.clear();
+    this.#cleared.clear();
   }
 
   #clear(pending: { text: string; timer: TimerHandle | null }): void {
@@ -71,7 +71,7 @@ export class ClipboardGuard {
       this.#clipboard.writeText('');
       cleared = true;
     }
-    for (const listener of [...this.#listeners]) listener(cleared);
+    this.#cleared.emit(cleared);
   }
 
   #cancel(): void {

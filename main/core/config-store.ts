@@ -9,11 +9,14 @@ import {
   profileConfigSchema,
   profileIdSchema,
   settingsSchema,
+  sinkConfigSchema,
   type ProfileConfig,
   type Settings,
+  type SinkConfig,
 } from '../../common/contract.js';
 import { TokentrayError } from './errors.js';
 import type { ClientKeyRecord, ConfigStore, Logger } from './types.js';
+import { Emitter } from '../../common/emitter.js';
 
 /** The part of conf / electron-store's API the store uses. */
 export interface ConfLike {
@@ -43,6 +46,9 @@ export const clientKeyRecordSchema = z.strictObject({
 const storedSettingsSchema = settingsSchema.partial();
 const storedProfilesSchema = z.record(profileIdSchema, profileConfigSchema);
 const storedClientsSchema = z.array(clientKeyRecordSchema);
+// Token files (SPEC section 7) are an optional list: a file without one is the same as an empty list,
+// and an entry broken by hand is skipped and reported by listSinks, never a reason to move the file aside.
+const storedSinksSchema = z.array(z.unknown());
 
 /** The whole file after migration. Unknown top-level keys (a newer app's) are kept, not dropped. */
 export const storedDataSchema = z
@@ -50,6 +56,7 @@ export const storedDataSchema = z
     profiles: storedProfilesSchema,
     settings: storedSettingsSchema,
     clients: storedClientsSchema,
+    sinks: storedSinksSchema.optional(),
   })
   .superRefine((data, context) => {
     for (const [key, profile] of Object.entries(data.profiles)) {
@@ -70,6 +77,7 @@ export interface StoredData {
   profiles: Record<string, ProfileConfig>;
   settings: Partial<Settings>;
   clients: ClientKeyRecord[];
+  sinks?: unknown[];
 }
 
 const STORE_DEFAULTS: StoredData = { profiles: {}, settings: { ...DEFAULT_SETTINGS }, clients: [] };
@@ -198,7 +206,7 @@ export interface ConfBackedStoreOptions {
 export class ConfBackedStore implements ConfigStore {
   readonly #backend: ConfLike;
   readonly #logger: Logger | undefined;
-  readonly #listeners = new Set<() => void>();
+  readonly #changes = new Emitter();
   #unwatch: (() => void) | undefined;
   #snapshot: string | undefined;
 
@@ -290,12 +298,46 @@ export class ConfBackedStore implements ConfigStore {
     return true;
   }
 
+  listSinks(): SinkConfig[] {
+    const stored = this.#read().sinks;
+    if (!Array.isArray(stored)) return [];
+    const sinks: SinkConfig[] = [];
+    for (const raw of stored) {
+      const parsed = sinkConfigSchema.safeParse(raw);
+      if (parsed.success) sinks.push(parsed.data);
+      // Reported, not dropped: the entry stays in the file for a person to fix.
+      else this.#logger?.warn('skipping a token file entry that does not match the schema');
+    }
+    return sinks;
+  }
+
+  putSink(sink: SinkConfig): void {
+    const parsed = sinkConfigSchema.safeParse(sink);
+    if (!parsed.success) {
+      throw new TokentrayError('config', 'The token file entry is not valid and was not saved.', {
+        hint: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+    }
+    const stored = this.#read().sinks;
+    const others = (Array.isArray(stored) ? stored : []).filter((raw) => !sameSink(raw, parsed.data));
+    this.#write(() => this.#backend.set('sinks', [...others, parsed.data]));
+  }
+
+  removeSink(profileId: string, path: string): boolean {
+    const stored = this.#read().sinks;
+    if (!Array.isArray(stored)) return false;
+    const remaining = stored.filter((raw) => !sameSink(raw, { profileId, path }));
+    if (remaining.length === stored.length) return false;
+    this.#write(() => this.#backend.set('sinks', remaining));
+    return true;
+  }
+
   onDidChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
+    const off = this.#changes.on(listener);
     this.#startWatching();
     return () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) {
+      off();
+      if (this.#changes.size === 0) {
         this.#unwatch?.();
         this.#unwatch = undefined;
       }
@@ -306,7 +348,7 @@ export class ConfBackedStore implements ConfigStore {
   close(): void {
     this.#unwatch?.();
     this.#unwatch = undefined;
-    this.#listeners.clear();
+    this.#changes.clear();
     this.#backend._closeWatcher?.();
   }
 
@@ -318,7 +360,7 @@ export class ConfBackedStore implements ConfigStore {
       const snapshot = this.#safeSnapshot();
       if (snapshot === undefined || snapshot === this.#snapshot) return;
       this.#snapshot = snapshot;
-      for (const listener of [...this.#listeners]) listener();
+      this.#changes.emit();
     };
     const events = this.#backend.events;
     if (events) {
@@ -355,6 +397,12 @@ export class ConfBackedStore implements ConfigStore {
       throw configFileError(this.path, error);
     }
   }
+}
+
+/** A sink is named by its profile and path (`sink rm ID PATH`). */
+function sameSink(raw: unknown, sink: Pick<SinkConfig, 'profileId' | 'path'>): boolean {
+  const entry = raw as { profileId?: unknown; path?: unknown } | null;
+  return typeof entry === 'object' && entry !== null && entry.profileId === sink.profileId && entry.path === sink.path;
 }
 
 function configFileError(path: string, error: unknown): TokentrayError {

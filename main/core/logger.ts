@@ -19,6 +19,14 @@ export interface LoggerOptions {
 
 export const NOOP_LOGGER: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
+/**
+ * Durations (fields named …Ms) are whole milliseconds in a log line: jittered timers compute
+ * fractions such as 7785.5546875 that only make the line harder to read.
+ */
+function wholeDurations(key: string, value: unknown): unknown {
+  return typeof value === 'number' && key.endsWith('Ms') && !Number.isInteger(value) ? Math.round(value) : value;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const lowest = options.level ?? 'info';
   if (lowest === 'silent') return NOOP_LOGGER;
@@ -27,7 +35,7 @@ export function createLogger(options: LoggerOptions): Logger {
     if (LOG_LEVELS.indexOf(level) < from) return () => {};
     return (message: string, fields?: Record<string, unknown>): void => {
       const time = options.clock === undefined ? '' : `${new Date(options.clock()).toISOString()} `;
-      const extra = fields === undefined ? '' : ` ${JSON.stringify(fields)}`;
+      const extra = fields === undefined ? '' : ` ${JSON.stringify(fields, wholeDurations)}`;
       options.write(`${time}${options.scope} ${level}: ${message}${extra}\n`);
     };
   };

@@ -7,6 +7,7 @@
 import type { EngineEvent, ProfileStatus, Settings } from '../../common/contract.js';
 import type { Clock } from './clock.js';
 import { isCredentialErrorKind } from './errors.js';
+import { Emitter } from '../../common/emitter.js';
 
 /** What the policy announces about a profile's token (docs/desktop.md). */
 export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' | 'recovered';
@@ -46,7 +47,7 @@ export class NotificationPolicy {
   readonly #clock: Clock;
   readonly #getSettings: NotificationPolicyOptions['getSettings'];
   readonly #profiles = new Map<string, Tracked>();
-  readonly #listeners = new Set<(notification: NotificationModel) => void>();
+  readonly #notify = new Emitter<NotificationModel>();
 
   constructor(options: NotificationPolicyOptions) {
     this.#clock = options.clock;
@@ -54,8 +55,7 @@ export class NotificationPolicy {
   }
 
   onDidNotify(listener: (notification: NotificationModel) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#notify.on(listener);
   }
 
   /** Feed every engine event here (engine.onDidEmit). */
@@ -82,7 +82,7 @@ export class NotificationPolicy {
   /** Forgets every profile and listener (quit). */
   dispose(): void {
     this.#profiles.clear();
-    this.#listeners.clear();
+    this.#notify.clear();
   }
 
   /** What is wrong with this profile now, judged from its status and the clock. */
@@ -131,7 +131,7 @@ export class NotificationPolicy {
   #emit(kind: NotificationKind, status: ProfileStatus): void {
     if (!this.#getSettings().notifications) return;
     const notification = describe(kind, status);
-    for (const listener of [...this.#listeners]) listener(notification);
+    this.#notify.emit(notification);
   }
 
   #forget(id: string): void {

@@ -2,6 +2,7 @@
 // statuses and the settings. The Electron adapter (main/electron/tray.ts) only renders this model,
 // so every decision here is unit-tested under Node.
 import type { ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
+import { STATE_WORDS } from '../../common/states.js';
 
 /** The icon's look tells the worst state: all fresh / something expiring or refreshing / something failing. */
 export type TrayIconState = 'fresh' | 'warning' | 'error';
@@ -38,14 +39,8 @@ export interface TrayModel {
 const ERROR_STATES: ReadonlySet<ProfileState> = new Set(['error', 'expired']);
 const WARNING_STATES: ReadonlySet<ProfileState> = new Set(['expiring', 'refreshing']);
 
-const STATE_LABELS: Record<ProfileState, string> = {
-  fresh: 'fresh',
-  expiring: 'expiring',
-  expired: 'expired',
-  refreshing: 'refreshing',
-  error: 'failing',
-  paused: 'paused',
-};
+/** The tooltip's order: worst first. */
+const TOOLTIP_ORDER: readonly ProfileState[] = ['error', 'expired', 'expiring', 'refreshing', 'fresh', 'paused'];
 
 /** Paused profiles never raise the icon: a person chose to stop them. */
 export function iconStateFor(statuses: readonly ProfileStatus[]): TrayIconState {
@@ -57,13 +52,9 @@ export function iconStateFor(statuses: readonly ProfileStatus[]): TrayIconState 
 /** e.g. "Tokentray: 2 fresh, 1 failing (acquia-prod)". Tooltips stay short; Windows cuts them at 127. */
 export function tooltipFor(statuses: readonly ProfileStatus[]): string {
   if (statuses.length === 0) return 'Tokentray: no profiles yet';
-  const counts = new Map<string, number>();
-  for (const status of statuses) {
-    const label = STATE_LABELS[status.state];
-    counts.set(label, (counts.get(label) ?? 0) + 1);
-  }
-  const order = ['failing', 'expired', 'expiring', 'refreshing', 'fresh', 'paused'];
-  const parts = order.filter((label) => counts.has(label)).map((label) => `${counts.get(label)} ${label}`);
+  const counts = new Map<ProfileState, number>();
+  for (const status of statuses) counts.set(status.state, (counts.get(status.state) ?? 0) + 1);
+  const parts = TOOLTIP_ORDER.filter((state) => counts.has(state)).map((state) => `${counts.get(state)} ${STATE_WORDS[state]}`);
   const failing = statuses.filter((status) => ERROR_STATES.has(status.state)).map((status) => status.id);
   let text = `Tokentray: ${parts.join(', ')}`;
   if (failing.length > 0) text += ` (${failing.join(', ')})`;
@@ -84,7 +75,7 @@ function profileSubmenu(status: ProfileStatus): TrayMenuItem {
   return {
     type: 'submenu',
     id: base,
-    label: `${status.name} (${STATE_LABELS[status.state]})`,
+    label: `${status.name} (${STATE_WORDS[status.state]})`,
     items: [
       copy('token', 'Copy token'),
       copy('header', 'Copy Authorization header'),

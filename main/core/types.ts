@@ -9,10 +9,13 @@ import type {
   ProfileSecrets,
   ProfileStatus,
   Settings,
+  SinkConfig,
   TestResult,
 } from '../../common/contract.js';
 import type { ProviderDefaults, ProviderId, SecretField } from '../../common/providers.js';
 import type { Clock } from './clock.js';
+import type { TokentrayError } from './errors.js';
+import type { KeyObject } from 'node:crypto';
 
 /** The engine's state channel: every EngineEvent but activity entries. */
 export type EngineStateEvent = Exclude<EngineEvent, { type: 'activity' }>;
@@ -32,8 +35,24 @@ export interface Token {
   scope?: string;
 }
 
-/** The fetch the providers use: the global fetch, or a fake that behaves like a seed's server. */
-export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+/**
+ * What a profile's TLS connections present and trust (docs/client-auth.md): its client certificate
+ * and key for mutual TLS, and a CA bundle that replaces the system CAs.
+ */
+export interface ClientTls {
+  cert?: string;
+  key?: KeyObject;
+  ca?: string;
+}
+
+/** A request as the providers make it: a fetch RequestInit, plus the profile's TLS material. */
+export type FetchInit = RequestInit & { tls?: ClientTls };
+
+/**
+ * The fetch the providers use: the global fetch behind tlsAwareFetch (which honours `tls`), or a
+ * fake that behaves like a seed's server.
+ */
+export type FetchLike = (input: string | URL, init?: FetchInit) => Promise<Response>;
 
 /** A profile with every provider default applied (see resolveProfile). */
 export type ResolvedProfile = ProfileConfig & Partial<ProviderDefaults>;
@@ -41,6 +60,8 @@ export type ResolvedProfile = ProfileConfig & Partial<ProviderDefaults>;
 export interface ProviderContext {
   fetch: FetchLike;
   clock: Clock;
+  /** The profile's client certificate and CA bundle, sent with every request it makes. */
+  tls?: ClientTls;
   /** Aborts the request (shutdown, profile removed). The request timeout is the provider's own. */
   signal?: AbortSignal;
 }
@@ -94,6 +115,11 @@ export interface ConfigStore {
   listClients(): ClientKeyRecord[];
   putClient(record: ClientKeyRecord): void;
   removeClient(name: string): boolean;
+  /** Token files (SPEC section 7); entries that do not match the schema are skipped. */
+  listSinks(): SinkConfig[];
+  /** Adds the sink, or replaces the one with the same profile and path. */
+  putSink(sink: SinkConfig): void;
+  removeSink(profileId: string, path: string): boolean;
   /** Fires after any change, including a write by another process (the CLI). Returns unsubscribe. */
   onDidChange(listener: () => void): () => void;
   /** Where the file lives, for messages. */
@@ -151,6 +177,17 @@ export interface Engine {
   refresh(id: string, options?: TokenRequestOptions): Promise<Token>;
   /** Marks the current token unusable (e.g. the API answered 401) so the next demand refreshes. */
   invalidate(id: string): void;
+  /**
+   * What the profile's API said of its token through the proxy: an error only a different token
+   * request can cure (Acquia's additional authentication, seed 002) becomes the profile's last error;
+   * null, a good answer, clears it.
+   */
+  noteApiAnswer(id: string, error: TokentrayError | null): void;
+  /**
+   * The profile's client certificate, key and CA bundle, for the proxy's connection to its API
+   * (docs/client-auth.md); null when it has none. The key never leaves the process.
+   */
+  clientTls(id: string): Promise<ClientTls | null>;
   setPaused(id: string, paused: boolean): Promise<ProfileStatus>;
 
   status(id: string): ProfileStatus | undefined;

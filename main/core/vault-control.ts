@@ -3,6 +3,7 @@
 // OS unlocks it). The core (server, RPC, app-core) waits on this port and never imports a backend.
 import type { VaultBackend, VaultInfo, VaultState } from '../../common/contract.js';
 import type { Clock } from './clock.js';
+import { doublingDelay } from './engine/backoff.js';
 import { TokentrayError } from './errors.js';
 import type { Vault } from './types.js';
 
@@ -95,8 +96,7 @@ export class UnlockThrottle {
     } catch (error) {
       if (error instanceof TokentrayError && error.kind === 'vault_passphrase') {
         this.#failures += 1;
-        const delay = Math.min(this.#options.maxMs, this.#options.baseMs * 2 ** (this.#failures - 1));
-        this.#notBefore = this.#clock.now() + delay;
+        this.#notBefore = this.#clock.now() + doublingDelay(this.#failures, this.#options);
       }
       throw error;
     } finally {

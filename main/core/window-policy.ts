@@ -3,31 +3,16 @@
 // unit-tested under Node. The dashboard is served from a private `app://tokentray/` origin rather
 // than file://: a real origin gets a CSP response header and lets the IPC layer tell our page from
 // any other by URL.
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { DASHBOARD_CSP, DASHBOARD_ENTRY, dashboardFileHeaders, findDashboardFile, resolveDashboardPath } from './dashboard-files.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tokentray';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
-export const DASHBOARD_ENTRY = 'index.html';
+export { DASHBOARD_ENTRY };
 
-/**
- * Only our own files: no remote scripts, styles, images or connections, no plugins, no framing,
- * no <base> tricks, no form posts. React sets styles through the CSSOM, which style-src does not
- * restrict, so no 'unsafe-inline' is needed.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The one dashboard policy (dashboard-files.ts), under the name the window code has always used. */
+export const CONTENT_SECURITY_POLICY = DASHBOARD_CSP;
 
 /** The dashboard's URL; with a profile id it opens at that profile (renderer/src/router.ts: #/profiles/ID). */
 export function dashboardUrl(profileId?: string): string {
@@ -51,49 +36,27 @@ export function isAppUrl(value: string): boolean {
  */
 export function resolveAppAsset(requestUrl: string, rootDir: string): string | null {
   if (!isAppUrl(requestUrl)) return null;
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(requestUrl).pathname);
-  } catch {
-    return null;
-  }
-  if (pathname.includes('\0') || pathname.includes('\\')) return null;
-  const relative = pathname === '/' || pathname === '' ? DASHBOARD_ENTRY : pathname.replace(/^\/+/, '');
-  const root = path.resolve(rootDir);
-  const file = path.resolve(root, relative);
-  if (file !== root && !file.startsWith(root + path.sep)) return null;
-  return file;
+  return resolveDashboardPath(new URL(requestUrl).pathname, rootDir);
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/** One map for the app:// protocol and the headless server, so both serve the dashboard alike. */
-export function contentTypeFor(file: string): string {
-  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
-
-/** Headers for every file we serve to the dashboard. */
+/** Headers for every file we serve to the dashboard: the same as the headless server's. */
 export function appResponseHeaders(file: string): Record<string, string> {
-  return {
-    'Content-Type': contentTypeFor(file),
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  };
+  return dashboardFileHeaders(file);
+}
+
+/**
+ * The app:// protocol's answer to one request (main/electron/window.ts hands every request here):
+ * our files only, read with GET, with the dashboard's headers; anything else is a 404.
+ */
+export async function answerAppRequest(request: Pick<Request, 'url' | 'method'>, rootDir: string): Promise<Response> {
+  if (!isAppUrl(request.url) || request.method !== 'GET') return new Response('Not found', { status: 404 });
+  const file = await findDashboardFile(new URL(request.url).pathname, rootDir);
+  if (file === null) return new Response('Not found', { status: 404 });
+  try {
+    return new Response(await readFile(file.path), { status: 200, headers: file.headers });
+  } catch {
+    return new Response('Not found', { status: 404 });
+  }
 }
 
 /** What the IPC layer knows about who is calling (from IpcMainInvokeEvent). */

@@ -76,6 +76,8 @@ export interface StatusFacts {
   profile: Pick<ProfileConfig, 'id' | 'name' | 'provider'>;
   state: ProfileState;
   token: Token | null;
+  /** The token's times, when the caller keeps them formatted (else they are formatted here). */
+  tokenTimes?: TokenTimes | null;
   lastRefreshAt: number | null;
   nextAttemptAt: number | null;
   failure: { error: TokentrayError; at: number } | null;
@@ -83,18 +85,38 @@ export interface StatusFacts {
   requestsLastDay: number;
 }
 
+/** A token's own times in ISO form, as statuses and the activity log show them. */
+export interface TokenTimes {
+  expiresAt: string | null;
+  /** The last moment the engine hands the token out (lifetime.ts); null when it never expires. */
+  validUntil: string | null;
+  obtainedAt: string;
+}
+
+export function tokenTimesOf(token: Token): TokenTimes {
+  return {
+    expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
+    validUntil: token.expiresAt === null ? null : new Date(validUntil(token)).toISOString(),
+    obtainedAt: new Date(token.obtainedAt).toISOString(),
+  };
+}
+
 /** GET /v1/profiles entries and the dashboard rows: ISO times, no secrets, no tokens. */
 export function toProfileStatus(facts: StatusFacts): ProfileStatus {
   const { token } = facts;
+  const times = token === null ? null : (facts.tokenTimes ?? tokenTimesOf(token));
+  const { lastRefreshAt } = facts;
   return {
     id: facts.profile.id,
     name: facts.profile.name,
     provider: facts.profile.provider,
     state: facts.state,
-    expiresAt: token?.expiresAt != null ? new Date(token.expiresAt).toISOString() : null,
-    validUntil: token?.expiresAt != null ? new Date(validUntil(token)).toISOString() : null,
-    obtainedAt: token !== null ? new Date(token.obtainedAt).toISOString() : null,
-    lastRefreshAt: facts.lastRefreshAt === null ? null : new Date(facts.lastRefreshAt).toISOString(),
+    expiresAt: times?.expiresAt ?? null,
+    validUntil: times?.validUntil ?? null,
+    obtainedAt: times?.obtainedAt ?? null,
+    // The last refresh is usually the moment the current token was obtained.
+    lastRefreshAt:
+      lastRefreshAt === null ? null : times !== null && lastRefreshAt === token?.obtainedAt ? times.obtainedAt : new Date(lastRefreshAt).toISOString(),
     nextRefreshAt: facts.nextAttemptAt === null ? null : new Date(facts.nextAttemptAt).toISOString(),
     lastError: facts.failure === null ? null : facts.failure.error.toInfo(new Date(facts.failure.at)),
     requestsLastHour: facts.requestsLastHour,

@@ -2,7 +2,6 @@
 // contextIsolation, sandbox, no nodeIntegration, webSecurity; our files only, from the private
 // app://tokentray origin with a strict CSP header; navigation, new windows, webviews and every
 // permission request denied; no remote content at all. Closing the window hides it to the tray.
-import fs from 'node:fs/promises';
 import {
   BrowserWindow,
   type App,
@@ -12,10 +11,9 @@ import {
 } from 'electron';
 import {
   APP_SCHEME,
-  appResponseHeaders,
+  answerAppRequest,
   dashboardUrl,
   isAppUrl,
-  resolveAppAsset,
 } from '../core/window-policy.js';
 
 /**
@@ -31,15 +29,8 @@ export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPri
 
 /** Serves dist/renderer on app://tokentray/ with the CSP and nosniff headers on every answer. */
 export function serveAppProtocol(session: Session, rendererDir: string): void {
-  session.protocol.handle(APP_SCHEME, async (request) => {
-    const file = resolveAppAsset(request.url, rendererDir);
-    if (file === null || request.method !== 'GET') return new Response('Not found', { status: 404 });
-    try {
-      const body = await fs.readFile(file);
-      return new Response(body, { status: 200, headers: appResponseHeaders(file) });
-    } catch {
-      return new Response('Not found', { status: 404 });
-    }
+  session.protocol.handle(APP_SCHEME, (request) => {
+    return answerAppRequest(request, rendererDir);
   });
 }
 

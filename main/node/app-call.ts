@@ -3,7 +3,8 @@
 // full CLI (app-client.ts) and its fast path (cli/fast-path.ts) both use it, so both read the app's
 // answers the same way.
 import { request } from 'node:http';
-import { kindOfProblemType, type ErrorKind } from '../../common/errors.js';
+import type { ErrorKind } from '../../common/errors.js';
+import { readProblemText } from '../../common/problem.js';
 
 /** Where the app listens: its socket (no key needed) or 127.0.0.1:port (a client key needed). */
 export type AppTarget = { socketPath: string } | { port: number };
@@ -53,25 +54,12 @@ export function healthIsOk(answer: AppAnswer): boolean {
 }
 
 /** A problem document as it arrives: nothing is trusted to be there. */
-interface ProblemLike {
-  type?: unknown;
-  detail?: unknown;
-  hint?: unknown;
-}
-
 /** The error an answer outside 2xx stands for, in the app's own words. */
 export function problemOf(answer: AppAnswer): AppProblem {
-  let problem: ProblemLike = {};
-  try {
-    problem = JSON.parse(answer.body) as ProblemLike;
-  } catch {
-    // Not a problem document: fall back to the status.
-  }
-  let kind: ErrorKind = kindOfProblemType(problem.type) ?? (answer.status === 404 ? 'not_found' : 'internal');
+  const problem = readProblemText(answer.body, answer.status);
   // The app refused the CLI's own key: for the CLI that is the app being unavailable (exit 5).
-  if (kind === 'unauthorized' || kind === 'forbidden' || kind === 'session') kind = 'app_unavailable';
-  const message = typeof problem.detail === 'string' ? problem.detail : `The running Tokentray answered ${answer.status}.`;
-  return typeof problem.hint === 'string' ? { kind, message, hint: problem.hint } : { kind, message };
+  const refused = problem.kind === 'unauthorized' || problem.kind === 'forbidden' || problem.kind === 'session';
+  return refused ? { ...problem, kind: 'app_unavailable' } : problem;
 }
 
 /** What a request that got no answer means to the caller (the app went away mid-call, or hangs). */

@@ -134,15 +134,27 @@ export async function passphraseFromEnv(env: NodeJS.ProcessEnv): Promise<string 
 /** How a one-shot command gets the passphrase when the environment has none (a prompt on a TTY). */
 export type PassphrasePrompt = (mode: 'create' | 'unlock') => Promise<string>;
 
+/**
+ * Opens the file vault with the environment's passphrase, creating it when absent; false when the
+ * environment gives none (a host then runs locked until the lock screen is answered).
+ */
+export async function unlockFromEnv(vault: LockableVault, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (vault.state === 'unlocked') return true;
+  const passphrase = await passphraseFromEnv(env);
+  if (passphrase === null) return false;
+  await openWith(vault, passphrase);
+  return true;
+}
+
 /** Opens a file vault with the environment's passphrase, else the prompt; creates it when absent. */
 export async function openWithPassphrase(vault: LockableVault, env: NodeJS.ProcessEnv, prompt: PassphrasePrompt | null): Promise<void> {
-  if (vault.state === 'unlocked') return;
-  const fromEnv = await passphraseFromEnv(env);
-  const mode = vault.state === 'absent' ? 'create' : 'unlock';
-  if (fromEnv === null && prompt === null) throw noPassphrase(vault);
-  const passphrase = fromEnv ?? (await (prompt as PassphrasePrompt)(mode));
-  if (mode === 'create') await vault.create(passphrase);
-  else await vault.unlock(passphrase);
+  if (await unlockFromEnv(vault, env)) return;
+  if (prompt === null) throw noPassphrase(vault);
+  await openWith(vault, await prompt(vault.state === 'absent' ? 'create' : 'unlock'));
+}
+
+function openWith(vault: LockableVault, passphrase: string): Promise<void> {
+  return vault.state === 'absent' ? vault.create(passphrase) : vault.unlock(passphrase);
 }
 
 function noPassphrase(vault: LockableVault): TokentrayError {

@@ -1,14 +1,16 @@
 // Words for states and times. State is always shown as words as well as colour (docs/desktop.md:
 // "works with screen reader"), and times are relative to the local ticking clock.
 import type { ProfileState, ProfileStatus } from '../../common/contract.js';
+import { stateLabel } from '../../common/states.js';
 
-export const STATE_LABELS: Record<ProfileState, string> = {
-  fresh: 'Fresh',
-  expiring: 'Expiring soon',
-  expired: 'Expired',
-  refreshing: 'Refreshing…',
-  error: 'Error',
-  paused: 'Paused',
+/** The badges' words: the tray's words (common/states.ts), capitalised. */
+export const STATE_LABELS: Readonly<Record<ProfileState, string>> = {
+  fresh: stateLabel('fresh'),
+  expiring: stateLabel('expiring'),
+  expired: stateLabel('expired'),
+  refreshing: stateLabel('refreshing'),
+  error: stateLabel('error'),
+  paused: stateLabel('paused'),
 };
 
 /**

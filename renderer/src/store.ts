@@ -4,6 +4,7 @@
 import { useSyncExternalStore } from 'react';
 import type { ActivityEntry, EngineEvent, ErrorInfo, ProfileStatus, Settings } from '../../common/contract.js';
 import type { ConnectionState, DashboardBridge } from './api/index.js';
+import { Emitter } from '../../common/emitter.js';
 
 export type Loadable<T> = { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; value: T };
 
@@ -21,7 +22,7 @@ const MAX_ACTIVITY = 500;
 
 export class DashboardStore {
   private state: DashboardState;
-  private readonly listeners = new Set<() => void>();
+  private readonly changed = new Emitter();
   private readonly unsubscribes: Array<() => void> = [];
   /** Profiles changed by events while a list request was in flight: the event is newer. */
   private touchedDuringLoad: Map<string, ProfileStatus | null> | null = null;
@@ -66,8 +67,7 @@ export class DashboardStore {
   getState = (): DashboardState => this.state;
 
   subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changed.on(listener);
   };
 
   async reloadAll(): Promise<void> {
@@ -144,7 +144,7 @@ export class DashboardStore {
 
   private set(patch: Partial<DashboardState>): void {
     this.state = { ...this.state, ...patch };
-    for (const listener of [...this.listeners]) listener();
+    this.changed.emit();
   }
 }
 

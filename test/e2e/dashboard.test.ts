@@ -120,6 +120,10 @@ describe('dashboard in Chromium against tokentray serve', () => {
     assert.equal(new URL(page.url()).pathname, '/');
     await page.getByRole('heading', { name: 'No profiles yet' }).waitFor();
     assert.ok(documentCsp?.includes("script-src 'self'"), 'the dashboard document carries its CSP');
+    // The app window's strict policy, the same one (main/core/dashboard-files.ts).
+    for (const directive of ["default-src 'none'", "form-action 'none'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"]) {
+      assert.ok(documentCsp?.includes(directive), directive);
+    }
     await shoot(page, 'empty');
     // The link works once only (the page redeemed it; a second redemption, same origin, is refused).
     const token = new URLSearchParams(new URL(served.loginLink).hash.slice(1)).get('token');
@@ -197,7 +201,9 @@ describe('dashboard in Chromium against tokentray serve', () => {
     provider.setMode('ok');
     await card.getByRole('button', { name: 'Refresh now' }).click();
     await card.locator('article [data-state="fresh"]').waitFor();
-    await lastError.waitFor({ state: 'detached', timeout: 60_000 }).catch(() => undefined);
+    // The error goes away once a refresh succeeds.
+    await lastError.waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(await lastError.count(), 0);
   });
 
   it('inspects the JWT locally after an explicit reveal', async () => {

@@ -2,7 +2,10 @@
 // origin-bound secret in a header plus the cookie), which opens /ui/rpc/{channel} (the IPC
 // channels one to one) and /v1/events; the built files are served under a strict Content-Security-Policy.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DASHBOARD_CSP } from '../../main/core/dashboard-files.js';
+import { answerAppRequest } from '../../main/core/window-policy.js';
 import type { ClientKeyInfo, ProfileStatus, Result } from '../../common/contract.js';
 import { linkToken, loginDashboard, openEvents, redeemLink, startHarness, type DashboardLogin, type Harness } from './api-harness.js';
 
@@ -76,7 +79,7 @@ describe('headless dashboard over HTTP', () => {
     assert.equal(index.status, 200);
     assert.match(String(index.headers['content-type']), /^text\/html/);
     const csp = String(index.headers['content-security-policy']);
-    for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) {
+    for (const directive of ["default-src 'none'", "form-action 'none'", "script-src 'self'", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) {
       assert.ok(csp.includes(directive), directive);
     }
     assert.equal(index.headers['cache-control'], 'no-store');
@@ -87,6 +90,33 @@ describe('headless dashboard over HTTP', () => {
     assert.equal((await h.call('GET', '/%2e%2e/secret.txt', { key: null })).status, 404);
     assert.equal((await h.call('GET', '/..%2fsecret.txt', { key: null })).status, 404);
     assert.equal((await h.call('GET', '/missing.js', { key: null })).status, 404);
+  });
+
+  test("both doors, the app window's app:// and the headless server, send the same files with the same headers", async () => {
+    const dashboardDir = join(h.dir, 'renderer');
+    for (const path of ['/', '/index.html', '/assets/app.js', '/profiles/dash']) {
+      const http = await h.call('GET', path, { key: null });
+      const app = await answerAppRequest({ url: `app://tokentray${path}`, method: 'GET' }, dashboardDir);
+      assert.equal(http.status, 200, path);
+      assert.equal(app.status, 200, path);
+      assert.equal(await app.text(), http.body, path);
+      // Transport headers aside, each names the same policy.
+      const transport = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+      const fromHttp = Object.fromEntries(Object.entries(http.headers).filter(([name]) => !transport.has(name)));
+      const fromApp = Object.fromEntries([...app.headers.entries()].filter(([name]) => !transport.has(name)));
+      assert.deepEqual(fromApp, fromHttp, path);
+      assert.equal(fromHttp['content-security-policy'], DASHBOARD_CSP);
+    }
+    for (const directive of ["default-src 'none'", "form-action 'none'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"]) {
+      assert.ok(DASHBOARD_CSP.includes(directive), directive);
+    }
+    // Neither door serves anything outside the folder, in any spelling.
+    for (const path of ['/%2e%2e/secret.txt', '/..%2fsecret.txt', '/a%5c..%5c..%5csecret.txt', '/missing.js']) {
+      assert.equal((await h.call('GET', path, { key: null })).status, 404, path);
+      assert.equal((await answerAppRequest({ url: `app://tokentray${path}`, method: 'GET' }, dashboardDir)).status, 404, path);
+    }
+    assert.equal((await answerAppRequest({ url: 'app://tokentray/index.html', method: 'POST' }, dashboardDir)).status, 404);
+    assert.equal((await answerAppRequest({ url: 'app://evil/index.html', method: 'GET' }, dashboardDir)).status, 404);
   });
 
   test('POST /v1/dashboard-link gives a fresh working link to an unlimited key', async () => {

@@ -12,7 +12,7 @@ import type { LoopbackLimits } from '../../main/core/api/server.js';
 import type { ConfigStore } from '../../main/core/types.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';
-import { startProviderServer, type ProviderServer, type ServerKind } from '../support/servers/index.js';
+import { startProviderServer, type ProviderServer, type ProviderServerOptions, type ServerKind } from '../support/servers/index.js';
 
 export interface Answer {
   status: number;
@@ -30,7 +30,7 @@ export interface Harness {
   key: string;
   servers: ProviderServer[];
   /** Starts a provider server and adds a profile for it. */
-  addProfile(kind: ServerKind, id: string, overrides?: Partial<ProfileConfig>, lifetimeSec?: number): Promise<ProviderServer>;
+  addProfile(kind: ServerKind, id: string, overrides?: Partial<ProfileConfig>, lifetimeSec?: number, serverOptions?: ProviderServerOptions): Promise<ProviderServer>;
   addKey(name: string, profiles: string[] | null): Promise<string>;
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
   close(): Promise<void>;
@@ -102,8 +102,8 @@ export async function startHarness(
     servers,
     addKey,
     call,
-    async addProfile(kind, id, overrides = {}, lifetimeSec) {
-      const server = await startProviderServer(kind, lifetimeSec === undefined ? {} : { lifetimeSec });
+    async addProfile(kind, id, overrides = {}, lifetimeSec, serverOptions = {}) {
+      const server = await startProviderServer(kind, { ...serverOptions, ...(lifetimeSec === undefined ? {} : { lifetimeSec }) });
       servers.push(server);
       profileIds.push(id);
       await core.engine.upsertProfile(server.profile({ id, name: `${kind} ${id}`, ...overrides }), server.secrets());

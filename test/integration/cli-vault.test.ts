@@ -67,6 +67,28 @@ describe('tokentray on the file vault', () => {
     assert.match(locked.stdout, /^file\s+locked\s+-\s+.*vault\.json$/m);
   });
 
+  test('profile add, rm and --help name the vault in use, never the keychain for the file', async () => {
+    const backends = [
+      { backend: 'file', place: 'the encrypted vault file', env: noDbus({ TOKENTRAY_VAULT_PASSPHRASE: PASS }), flags: [] as string[] },
+      { backend: 'keychain', place: 'the OS keychain', env: { TOKENTRAY_KEYCHAIN_SERVICE: service }, flags: ['--vault', 'keychain'] },
+    ];
+    for (const { backend, place, env, flags } of backends) {
+      const dir = await tempConfigDir();
+      const added = await add(dir, 'words', env, flags);
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stderr, new RegExp(`^Added profile "words" \\(.+\\); its secret is in ${place}\\.$`, 'm'), backend);
+      const removed = await runCli(['profile', 'rm', 'words', '--config-dir', dir, ...flags], { env });
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stderr, new RegExp(`^Removed profile "words" and its entries in ${place}\\.$`, 'm'), backend);
+    }
+    // Help is printed before any vault is chosen: it names both and how to choose.
+    for (const command of ['add', 'rm']) {
+      const help = await runCli(['profile', command, '--help']);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout.replace(/\s+/g, ' '), /the vault \(the OS keychain or the encrypted vault file, see --vault\)/, command);
+    }
+  });
+
   test('the passphrase from TOKENTRAY_VAULT_PASSPHRASE_FILE, one trailing newline removed; an empty one refused', async () => {
     const dir = await tempConfigDir();
     const passFile = path.join(dir, 'passphrase');

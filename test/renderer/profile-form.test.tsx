@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { act, cleanup, fireEvent, screen, waitFor, within } from './testing.js';
 import type { ProfileConfig, ProfileStatus } from '../../common/contract.js';
-import { PROVIDER_IDS, PROVIDERS } from '../../common/providers.js';
-import { ProfileForm, ProfileFormView } from '../../renderer/src/components/profile-form.js';
+import { authMethodOf, fieldApplies, PROVIDER_IDS, PROVIDERS } from '../../common/providers.js';
+import { buildInput, ProfileForm, ProfileFormView } from '../../renderer/src/components/profile-form.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
 import { statusFixture } from '../support/status-fixture.js';
@@ -44,7 +44,7 @@ describe('profile form validation per provider', () => {
       fireEvent.change(controlOf(container, 'provider'), { target: { value: provider } });
       fireEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-      const spec = PROVIDERS[provider];
+      const spec = { ...PROVIDERS[provider], fields: PROVIDERS[provider].fields.filter((f) => fieldApplies(f, authMethodOf({ provider }))) };
       for (const field of spec.fields.filter((f) => f.required)) {
         assert.equal(errorOf(container, field.field), `${field.label} is required for ${spec.label}`, field.field);
         const control = controlOf(container, field.field);
@@ -317,13 +317,16 @@ describe('the form renders each field from its type in the catalogue', () => {
     number: (c) => assert.equal(c.getAttribute('inputmode'), 'numeric'),
     choice: (c) => assert.equal(c.tagName, 'SELECT'),
     params: (c) => assert.equal(c.tagName, 'TEXTAREA'),
+    pem: (c) => assert.equal(c.tagName, 'TEXTAREA'),
+    path: (c) => assert.equal((c as HTMLInputElement).type, 'text'),
   };
 
   for (const provider of PROVIDER_IDS) {
     it(`${provider}: every field's control is the one its type names`, () => {
       const { container } = renderWithBridge(<ProfileForm mode="add" />, createFakeBridge());
       fireEvent.change(controlOf(container, 'provider'), { target: { value: provider } });
-      for (const spec of PROVIDERS[provider].fields) {
+      // The fields of the provider's default client authentication (a key method shows its own).
+      for (const spec of PROVIDERS[provider].fields.filter((f) => fieldApplies(f, authMethodOf({ provider })))) {
         const control = controlOf(container, spec.field);
         const check = expected[spec.type];
         assert.ok(check, `a check for type ${spec.type}`);
@@ -343,5 +346,24 @@ describe('the form renders each field from its type in the catalogue', () => {
     type(container, 'defaultLifetimeSec', '1e3');
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => assert.equal(errorOf(container, 'defaultLifetimeSec'), 'must be a whole number'));
+  });
+});
+
+describe('client authentication with keys (docs/client-auth.md)', () => {
+  it('the fields follow the method: a key (pasted or from a file) instead of the secret, and only its fields are sent', () => {
+    const values = {
+      provider: 'oauth2' as const,
+      id: 'idp',
+      name: 'idp',
+      fields: { clientId: 'c', tokenUrl: 'https://idp.test/token', authMethod: 'private_key_jwt', keyId: 'k1', clientCert: '-----BEGIN CERTIFICATE-----' },
+      secrets: { clientSecret: 'stale secret', privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' },
+    };
+    const built = buildInput(values);
+    assert.deepEqual(built.secrets, { privateKey: values.secrets.privateKey });
+    assert.equal(built.profile.keyId, 'k1');
+    assert.equal(built.profile.clientCert, undefined, 'a certificate belongs to the TLS methods only');
+    const secretOnly = buildInput({ ...values, fields: { ...values.fields, authMethod: 'client_secret_post' } });
+    assert.deepEqual(secretOnly.secrets, { clientSecret: 'stale secret' });
+    assert.equal(secretOnly.profile.keyId, undefined);
   });
 });

@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { useState } from 'react';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from './testing.js';
-import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
+import type { ActivityEntry, ProfileStatus, VaultBackend } from '../../common/contract.js';
 import { ActivityView } from '../../renderer/src/components/activity-log.js';
 import { ErrorNote, ProviderMark, StateBadge } from '../../renderer/src/components/bits.js';
 import { errorNote } from '../../renderer/src/components/profile-card.js';
 import { ProfilesView } from '../../renderer/src/components/profile-list.js';
 import { TokenInspector } from '../../renderer/src/components/token-inspector.js';
+import { VaultGate, VaultSettings } from '../../renderer/src/components/vault-gate.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
 
@@ -34,6 +35,45 @@ const fresh: ProfileStatus = {
 };
 const noop = (): void => {};
 const settings = ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true });
+
+describe('the words about where secrets go follow the vault the server uses', () => {
+  // Through the real gate: the backend comes from its vault:state answer, as on the page.
+  const renderList = (backend: VaultBackend, profiles: ProfileStatus[]) =>
+    renderWithBridge(
+      <VaultGate>
+        <ProfilesView navigate={noop} />
+        <VaultSettings />
+      </VaultGate>,
+      createFakeBridge({
+        'vault:state': () => ok({ backend, state: 'unlocked', location: backend === 'file' ? '/cfg/vault.enc' : 'tokentray', entries: 2 }),
+        'profiles:list': () => ok(profiles),
+        'activity:list': () => ok([]),
+        'settings:get': () => settings,
+      }),
+      { start: true },
+    );
+
+  for (const [backend, place, label] of [
+    ['file', 'the encrypted vault file', 'Encrypted file'],
+    ['keychain', 'the OS keychain', 'OS keychain'],
+  ] as const) {
+    it(`${backend}: the empty list, the Delete dialog and the settings name ${place}`, async () => {
+      renderList(backend, []);
+      const empty = (await screen.findByRole('heading', { name: 'No profiles yet' })).closest('div') as HTMLElement;
+      assert.match(empty.textContent ?? '', new RegExp(`The client secret goes to ${place} and nowhere else\\.`));
+      assert.ok(within(screen.getByRole('region', { name: 'Vault' })).getByText(label));
+      cleanup();
+
+      renderList(backend, [fresh]);
+      await screen.findByRole('heading', { name: 'Prod' });
+      fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+      const dialog = screen.getByRole('alertdialog', { name: 'Delete Prod?' });
+      assert.match(dialog.textContent ?? '', new RegExp(`its secrets and cached token from ${place}\\.`));
+      const other = backend === 'file' ? /keychain/i : /vault file/;
+      assert.doesNotMatch(dialog.textContent ?? '', other);
+    });
+  }
+});
 
 describe('profile list', () => {
   it('explains the first step when there are no profiles', async () => {
@@ -80,7 +120,8 @@ describe('profile list', () => {
         },
       }),
     );
-    assert.ok(within(card).getByText('Error'));
+    // The tray's word for it too (common/states.ts): one word per state everywhere.
+    assert.ok(within(card).getByText('Failing'));
     assert.match(within(card).getByTestId('last-error').textContent ?? '', /rejected\..*What to do: Check the secret\./);
 
     act(() => bridge.emit({ type: 'profile-removed', id: 'prod' }));

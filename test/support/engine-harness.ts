@@ -2,9 +2,11 @@
 // an in-process token endpoint that answers like Acquia (seed 002). Shared by the engine tests and
 // the benchmark.
 import type { EngineEvent, ProfileConfig } from '../../common/contract.js';
+import type { HistoryStore } from '../../main/core/engine/history.js';
 import { BackgroundScheduler, ON_DEMAND } from '../../main/core/engine/scheduler.js';
 import { TokenEngine, type TokenEngineOptions } from '../../main/core/engine/token-engine.js';
 import { createProviderRegistry } from '../../main/core/providers/index.js';
+import type { Logger } from '../../main/core/types.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeTokenEndpoint, type FakeEndpointOptions } from './fake-token-endpoint.js';
 import { MemoryStore } from './memory-store.js';
@@ -43,6 +45,11 @@ export interface HarnessOptions {
   random?: () => number;
   endpoint?: FakeEndpointOptions;
   options?: Partial<TokenEngineOptions>;
+  /** Where the activity log and request counts are kept (default: memory only). */
+  history?: HistoryStore;
+  /** Another harness's clock, to go on where it stopped (a restart). */
+  clock?: FakeClock;
+  logger?: Logger;
 }
 
 export interface Harness {
@@ -55,7 +62,7 @@ export interface Harness {
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new FakeClock();
+  const clock = options.clock ?? new FakeClock();
   const endpoint = new FakeTokenEndpoint(clock, options.endpoint);
   const profiles = options.profiles ?? [acquiaProfile('aq')];
   const store = new MemoryStore(profiles);
@@ -73,6 +80,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     random: options.random ?? seededRandom(options.seed ?? 1),
     scheduler: (options.background ?? true) ? new BackgroundScheduler({ clock }) : ON_DEMAND,
     options: options.options ?? {},
+    ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const events: EngineEvent[] = [];
   engine.onDidEmit((event) => events.push(event));

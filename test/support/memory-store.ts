@@ -1,6 +1,6 @@
 // An in-memory ConfigStore for unit tests and the benchmark. Like conf, writes notify listeners
 // synchronously; `external` simulates another process (the CLI) writing the file.
-import { DEFAULT_SETTINGS, type ProfileConfig, type Settings } from '../../common/contract.js';
+import { DEFAULT_SETTINGS, type ProfileConfig, type Settings, type SinkConfig } from '../../common/contract.js';
 import type { ClientKeyRecord, ConfigStore } from '../../main/core/types.js';
 
 export class MemoryStore implements ConfigStore {
@@ -9,6 +9,7 @@ export class MemoryStore implements ConfigStore {
   private settings: Settings = { ...DEFAULT_SETTINGS };
   private readonly clients = new Map<string, ClientKeyRecord>();
   private readonly listeners = new Set<() => void>();
+  private sinks: SinkConfig[] = [];
   /** How many writes happened (to prove what the engine persisted). */
   writes = 0;
 
@@ -59,6 +60,23 @@ export class MemoryStore implements ConfigStore {
     const removed = this.clients.delete(name);
     if (removed) this.changed();
     return removed;
+  }
+
+  listSinks(): SinkConfig[] {
+    return this.sinks.map((s) => structuredClone(s));
+  }
+
+  putSink(sink: SinkConfig): void {
+    this.sinks = [...this.sinks.filter((s) => s.profileId !== sink.profileId || s.path !== sink.path), structuredClone(sink)];
+    this.changed();
+  }
+
+  removeSink(profileId: string, path: string): boolean {
+    const before = this.sinks.length;
+    this.sinks = this.sinks.filter((s) => s.profileId !== profileId || s.path !== path);
+    if (this.sinks.length === before) return false;
+    this.changed();
+    return true;
   }
 
   onDidChange(listener: () => void): () => void {

@@ -15,6 +15,13 @@ describe('createLogger', () => {
     assert.deepEqual(lines, ['[engine] warn: refresh failed {"profile":"rp","kind":"timeout"}\n', '[engine] error: gave up\n']);
   });
 
+  it('writes durations as whole milliseconds, and leaves other numbers alone', () => {
+    const lines: string[] = [];
+    const log = createLogger({ scope: '[engine]', write: (line) => lines.push(line) });
+    log.warn('refresh failed', { profile: 'rp', retryInMs: 7785.5546875, nested: { waitMs: 0.4 }, ratio: 0.75, count: 3 });
+    assert.deepEqual(lines, ['[engine] warn: refresh failed {"profile":"rp","retryInMs":7786,"nested":{"waitMs":0},"ratio":0.75,"count":3}\n']);
+  });
+
   it('starts each line with the clock when one is given, and silent writes nothing', () => {
     const lines: string[] = [];
     createLogger({ scope: 'tokentray serve:', write: (line) => lines.push(line), clock: () => Date.UTC(2026, 11, 2, 10, 0, 0) }).info('listening');

@@ -11,6 +11,7 @@ import {
   type TrayMenuItem,
   type TrayView,
 } from '../../main/core/tray-model.js';
+import { STATE_LABELS } from '../../renderer/src/format.js';
 
 function status(id: string, state: ProfileState, name = id.toUpperCase()): ProfileStatus {
   return {
@@ -53,6 +54,15 @@ describe('tray tooltip', () => {
   it('summarises counts per state, worst first, naming failing profiles', () => {
     const text = tooltipFor([status('a', 'fresh'), status('b', 'fresh'), status('c', 'error'), status('d', 'paused')]);
     assert.equal(text, 'Tokentray: 1 failing, 2 fresh, 1 paused (c)');
+  });
+
+  it("uses the dashboard's word for every state, in the tooltip and the menu", () => {
+    for (const state of ['fresh', 'expiring', 'expired', 'refreshing', 'error', 'paused'] as const) {
+      const word = STATE_LABELS[state].toLowerCase();
+      assert.match(tooltipFor([status('a', state)]), new RegExp(`^Tokentray: 1 ${word}( \\(a\\))?$`), state);
+      const menu = buildTrayModel([status('a', state, 'Alpha')], { startAtLogin: false }).menu;
+      assert.ok(menu.some((item) => 'label' in item && item.label === `Alpha (${word})`), `${state}: ${JSON.stringify(menu.map((item) => ('label' in item ? item.label : '-')))}`);
+    }
   });
 
   it('says when there are no profiles', () => {

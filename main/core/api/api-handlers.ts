@@ -116,7 +116,7 @@ export function registerApiRoutes(area: ServerArea): void {
       access: 'client',
       methods: {
         ANY: () => {
-          throw new HttpProblem(404, 'not_found', 'There is no such API path.', 'See the paths in SPEC section 4: /v1/health, /v1/profiles, /v1/events, /v1/proxy.');
+          throw new HttpProblem(404, 'not_found', 'There is no such API path.', 'See the paths in docs/http-api.md: /v1/health, /v1/profiles, /v1/events, /v1/proxy, /v1/activity.');
         },
       },
     });

@@ -3,12 +3,14 @@
 // through, and a 401 from the API is answered by one refresh and one retry when the request can be
 // replayed safely.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { resolveProfile } from '../profiles.js';
-import type { ConfigStore, Engine, Logger, Token } from '../types.js';
+import { tlsOptions } from '../tls-fetch.js';
+import type { ClientTls, ConfigStore, Engine, Logger, Token } from '../types.js';
 import { bufferUpTo } from './body.js';
-import { noSuchProfile } from '../errors.js';
+import { noSuchProfile, type TokentrayError } from '../errors.js';
+import { errorFromApiAnswer } from '../providers/http-errors.js';
 import { BASE_HEADERS, HttpProblem, problemFromError, sendProblem } from './problem.js';
 
 /** RFC 9110 section 7.6.1 hop-by-hop fields, plus the legacy Proxy-Connection. */
@@ -42,6 +44,12 @@ const STRIP_REQUEST = new Set([
   'sec-fetch-dest',
   'sec-fetch-user',
 ]);
+
+/** Tokentray's own headers (the dashboard's session, the caller's name) never leave the machine. */
+const OWN_HEADER_PREFIX = 'x-tokentray-';
+
+/** An API's error answer up to this size is read to find what the profile should show (seed 002). */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** Methods that may be replayed after a refresh (PUT/DELETE only when their body was buffered). */
 const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -105,6 +113,7 @@ function forwardHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || STRIP_REQUEST.has(name) || connectionListed.has(name)) continue;
+    if (name.startsWith(OWN_HEADER_PREFIX)) continue;
     out[name] = value;
   }
   return out;
@@ -144,6 +153,11 @@ function upstreamProblem(error: unknown, target: URL): HttpProblem {
 export class ProfileProxy {
   /** The re-authentication after a 401, shared by every request that failed with the same token. */
   private readonly reauth = new Map<string, { failed: string; next: Promise<Token> }>();
+  /**
+   * One keep-alive agent per profile's TLS material (the engine hands out the same object until the
+   * profile changes), so connections that present a client certificate are reused by that profile only.
+   */
+  private readonly agents = new WeakMap<ClientTls, HttpsAgent>();
 
   constructor(private readonly options: ProxyOptions) {}
 
@@ -162,6 +176,10 @@ export class ProfileProxy {
     const method = (req.method ?? 'GET').toUpperCase();
 
     let token = await engine.getToken(target.profileId, { client: target.client });
+    // A certificate-bound token (RFC 8705 section 3) is accepted only over the certificate it was
+    // issued to, and a profile's CA bundle is its API's trust too (docs/client-auth.md).
+    const tls = url.protocol === 'https:' ? await engine.clientTls(target.profileId) : null;
+    const agent = tls === null ? undefined : this.agentFor(tls);
 
     // Buffer a replayable request's body (up to the limit) so it can be sent twice; anything larger,
     // and every POST/PATCH, is streamed once and never retried.
@@ -182,9 +200,29 @@ export class ProfileProxy {
     const baseHeaders = forwardHeaders(req.headers);
     let retried = false;
     for (;;) {
-      const upstreamRes = await this.send(req, res, url, method, { ...baseHeaders, ...token.headers }, buffered, prefix);
+      const upstreamRes = await this.send(req, res, url, method, { ...baseHeaders, ...token.headers }, buffered, prefix, agent);
       if (upstreamRes === null) return;
-      if (upstreamRes.statusCode === 401) {
+      const status = upstreamRes.statusCode ?? 502;
+      let head: Buffer[] = [];
+      let whole = false;
+      let apiError: TokentrayError | undefined;
+      if (status >= 400) {
+        // Error answers are small; the start of one says whether the token itself is the problem.
+        let partial;
+        try {
+          partial = await bufferUpTo(upstreamRes, ERROR_BODY_LIMIT);
+        } catch {
+          res.destroy();
+          return;
+        }
+        head = partial.chunks;
+        whole = partial.ended;
+        if (partial.ended) apiError = errorFromApiAnswer(status, Buffer.concat(head, partial.size).toString('utf8'), url.host);
+      }
+      if (apiError !== undefined) engine.noteApiAnswer(target.profileId, apiError);
+      else if (status < 400) engine.noteApiAnswer(target.profileId, null);
+      // A token refused for want of a scope is refused again after a refresh: no retry for it.
+      if (status === 401 && apiError === undefined) {
         const next = this.reauthenticate(target, token);
         if (replayable && !retried) {
           retried = true;
@@ -195,8 +233,13 @@ export class ProfileProxy {
         // Not replayable (or already retried): the caller gets this 401, the next request a fresh token.
         next.catch(() => undefined);
       }
-      res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes.headers));
+      res.writeHead(status, responseHeaders(upstreamRes.headers));
+      if (whole) {
+        res.end(Buffer.concat(head));
+        return;
+      }
       try {
+        for (const chunk of head) res.write(chunk);
         await pipeline(upstreamRes, res);
       } catch {
         // The caller went away or the API cut the stream: nothing more can be said on this response.
@@ -204,6 +247,15 @@ export class ProfileProxy {
       }
       return;
     }
+  }
+
+  private agentFor(tls: ClientTls): HttpsAgent {
+    let agent = this.agents.get(tls);
+    if (agent === undefined) {
+      agent = new HttpsAgent({ keepAlive: true, ...tlsOptions(tls) });
+      this.agents.set(tls, agent);
+    }
+    return agent;
   }
 
   private reauthenticate(target: ProxyRequest, failed: Token): Promise<Token> {
@@ -228,6 +280,7 @@ export class ProfileProxy {
     headers: OutgoingHttpHeaders,
     buffered: Buffer | null,
     prefix: Buffer[],
+    agent: HttpsAgent | undefined,
   ): Promise<IncomingMessage | null> {
     return new Promise((resolve) => {
       // Revoked (or gone) while waiting for a token or a body: nothing is sent upstream.
@@ -240,7 +293,7 @@ export class ProfileProxy {
         if (buffered.length > 0 || 'content-length' in outgoing) outgoing['content-length'] = String(buffered.length);
       }
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const upstream = send(url, { method, headers: outgoing, timeout: this.options.upstreamTimeoutMs });
+      const upstream = send(url, { method, headers: outgoing, timeout: this.options.upstreamTimeoutMs, ...(agent === undefined ? {} : { agent }) });
       let settled = false;
       const finish = (value: IncomingMessage | null): void => {
         if (settled) return;

@@ -28,7 +28,7 @@ import {
   readRelayRequest,
   RELAY_HEADERS,
   relayMetadata,
-  relayRefusal,
+  relayRefusalFor,
   relayTokenJson,
   type RelayRequest,
 } from './relay.js';
@@ -115,7 +115,7 @@ export function registerRelayRoutes(area: ServerArea): void {
   function relayFacts(profile: ProfileConfig): { refusal: string | null; audience: string | undefined } {
     let known = facts.get(profile);
     if (known === undefined) {
-      known = { refusal: relayRefusal(profile.provider), audience: profileAudience(profile) };
+      known = { refusal: relayRefusalFor(profile), audience: profileAudience(profile) };
       facts.set(profile, known);
     }
     return known;

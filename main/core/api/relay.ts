@@ -6,6 +6,7 @@
 // after wrong secrets. No I/O here: relay-handler.ts wires it to the loopback server.
 import { clientNameSchema } from '../../../common/contract.js';
 import { relayEndpoints } from '../../../common/relay.js';
+import { doublingDelay } from '../engine/backoff.js';
 import type { Token } from '../types.js';
 import { secondsLeft } from '../wire.js';
 import { BASE_HEADERS } from './problem.js';
@@ -198,7 +199,7 @@ export function checkTarget(request: RelayRequest, profileAudience: string | und
 }
 
 /** The refusal's words live in common/relay.ts: the CLI and the dashboard's panel say the same. */
-export { relayRefusal } from '../../../common/relay.js';
+export { relayRefusal, relayRefusalFor } from '../../../common/relay.js';
 
 /**
  * The audience the profile's tokens are requested for: the profile's, else its provider's default,
@@ -263,7 +264,7 @@ export class FailureDelays {
       if (stalest.done !== true) this.failures.delete(stalest.value);
     }
     this.failures.set(key, { count, at: now });
-    return Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(count - 1, 30));
+    return doublingDelay(count, this.options);
   }
 
   /** A correct secret clears the client's count. */

@@ -142,6 +142,11 @@ export class Router {
     return this;
   }
 
+  /** Every route added, exact ones first (docs/http-api.md is checked against this list). */
+  routes(): readonly Route[] {
+    return [...this.exact.values(), ...this.patterns.map((p) => p.route)];
+  }
+
   /** The route for a path (whatever the method), or null: the caller answers 404. */
   match(path: string): Match | null {
     const exact = this.exact.get(path);

@@ -16,7 +16,7 @@ import { createPipeline, type Door } from './middleware.js';
 import { HttpProblem, problemFromError, problemResponseText, sendProblem } from './problem.js';
 import { ProfileProxy } from './proxy.js';
 import { OpenWork } from './revocation.js';
-import { Router } from './router.js';
+import { Router, type Access } from './router.js';
 import { registerRelayRoutes } from './relay-handler.js';
 import { registerRpcRoutes } from './rpc-handlers.js';
 import { allowedHosts } from './security.js';
@@ -99,6 +99,8 @@ export interface LoopbackServer {
    */
   createListener(door: Door): Server;
   readonly port: number;
+  /** Every route this server answers: its path, access and methods (docs/http-api.md lists them). */
+  routes(): readonly { path: string; access: Access; methods: readonly string[] }[];
 }
 
 /**
@@ -203,6 +205,7 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     createLoginLink,
     revokeAllSessions: () => sessions.revokeAll(),
     createListener,
+    routes: () => router.routes().map((route) => ({ path: route.path, access: route.access, methods: Object.keys(route.methods) })),
     listen(wanted: number): Promise<number> {
       return new Promise((resolve, reject) => {
         const onError = (error: Error): void => {

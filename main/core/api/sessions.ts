@@ -11,8 +11,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SESSION_COOKIE, SESSION_HEADER } from '../../../common/contract.js';
+import { SESSION_HINT } from '../../../common/dashboard-http.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { HttpProblem } from './problem.js';
+import { Emitter } from '../../../common/emitter.js';
 
 export interface SessionOptions {
   /** How long a printed link stays usable. */
@@ -64,7 +66,7 @@ export class DashboardSessions {
   private readonly used = new Map<string, number>();
   /** By digest of the header secret. */
   private readonly sessions = new Map<string, Session>();
-  private readonly revokeListeners = new Set<(sessionKey: string | null) => void>();
+  private readonly revoked = new Emitter<string | null>();
   /** Fires at the earliest idle expiry, so an idle session's open streams end on time. */
   private expiryTimer: TimerHandle | undefined;
   private expiryAt = Infinity;
@@ -135,7 +137,7 @@ export class DashboardSessions {
   /** Logout: this session ends now, and whatever it holds open (event streams) is told. */
   end(sessionKey: string): boolean {
     const existed = this.sessions.delete(sessionKey);
-    if (existed) for (const listener of [...this.revokeListeners]) listener(sessionKey);
+    if (existed) this.revoked.emit(sessionKey);
     return existed;
   }
 
@@ -144,7 +146,7 @@ export class DashboardSessions {
     this.links.clear();
     this.sessions.clear();
     this.clearExpiry();
-    for (const listener of [...this.revokeListeners]) listener(null);
+    this.revoked.emit(null);
   }
 
   /** Stops the expiry timer (server shutdown). */
@@ -154,8 +156,7 @@ export class DashboardSessions {
 
   /** Called with the ended session's key, or null when all ended. */
   onDidRevoke(listener: (sessionKey: string | null) => void): () => void {
-    this.revokeListeners.add(listener);
-    return () => this.revokeListeners.delete(listener);
+    return this.revoked.on(listener);
   }
 
   /**
@@ -216,8 +217,6 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** A session lives in one tab's sessionStorage: another tab, or a copied URL, needs its own link. */
-const SESSION_HINT = 'A dashboard session belongs to the browser tab that opened its login link; a new tab needs a new link. Run `tokentray dashboard`.';
 const SESSION_HEADER_NAME = SESSION_HEADER.toLowerCase();
 
 /** Whether the request names a dashboard session at all (the header secret); the cookie alone does not. */

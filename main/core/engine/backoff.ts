@@ -6,10 +6,19 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
+/**
+ * The one growing delay after `failures` failures in a row: base·2^(failures-1), capped at max. The
+ * engine's retries jitter under it; the relay's wrong client secrets and the vault's wrong
+ * passphrases wait exactly this long.
+ */
+export function doublingDelay(failures: number, options: BackoffOptions): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
+  return Math.min(options.maxMs, options.baseMs * 2 ** exponent);
+}
+
 /** Delay before retry number `failures` (1 = first retry); `random` returns [0, 1). */
 export function backoffDelay(failures: number, options: BackoffOptions, random: () => number, retryAfterMs?: number): number {
-  const exponent = Math.min(Math.max(failures - 1, 0), 30);
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent);
+  const ceiling = doublingDelay(failures, options);
   const jittered = Math.max(options.baseMs, random() * ceiling);
   // Retry-After is a floor even above the cap: the server said when it will talk to us again.
   return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;

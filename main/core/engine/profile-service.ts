@@ -5,10 +5,11 @@
 import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
 import { PROFILE_EXISTS_MESSAGE } from '../../../common/errors.js';
 import { secretFollowErrors } from '../../../common/profile-rules.js';
-import { secretFieldsOf, type SecretField } from '../../../common/providers.js';
+import { secretFieldsFor, type SecretField } from '../../../common/providers.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
 import type { Clock } from '../clock.js';
 import { TokentrayError } from '../errors.js';
+import { checkClientAuth } from '../providers/client-auth.js';
 import type { ConfigStore, Vault } from '../types.js';
 
 /** 'create' refuses an id that exists (the CLI's `profile add`); 'save' creates or replaces (the dashboard). */
@@ -57,10 +58,14 @@ export class ProfileService {
     // Before anything is written: a secret never follows a changed destination.
     const follow = secretFollowErrors(previous, valid, result.secrets);
     if (follow.length > 0) throw invalidProfile(formatFieldErrors(follow));
-    const given = secretFieldsOf(valid.provider).flatMap((field): Array<[SecretField, string]> => {
+    const given = secretFieldsFor(valid).flatMap((field): Array<[SecretField, string]> => {
       const value = result.secrets[field];
       return typeof value === 'string' && value !== '' ? [[field, value]] : [];
     });
+    // Keys and certificates are checked before anything is written (docs/client-auth.md); an edit
+    // that keeps the stored key is checked with it.
+    const privateKey = result.secrets.privateKey ?? (previous === undefined ? null : await vault.getSecret(valid.id, 'privateKey'));
+    await checkClientAuth(valid, privateKey === null ? {} : { privateKey }, clock.now());
 
     const now = new Date(clock.now()).toISOString();
     const saved: ProfileConfig = { ...valid, createdAt: previous?.createdAt ?? valid.createdAt ?? now, updatedAt: now };

@@ -3,15 +3,15 @@
 // (settle waiting demands, record activity, write the keychain cache) and then tells the engine, whose
 // scheduler (if one is plugged in) decides what runs next. The time rules themselves are lifetime.ts.
 import type { ActivityKind, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus } from '../../../common/contract.js';
-import { PROVIDERS, secretFieldsOf } from '../../../common/providers.js';
+import { PROVIDERS, secretFieldsFor } from '../../../common/providers.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
 import { resolveProfile } from '../profiles.js';
 import type { Logger, ResolvedProfile, Token, Vault } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import { failingWithinLead, isValid, refreshPoint, retryTime, stateAt, nextBoundary, type RefreshRules } from './lifetime.js';
-import { toProfileStatus } from '../wire.js';
-import { RequestCounter } from './request-counter.js';
+import { toProfileStatus, tokenTimesOf, type TokenTimes } from '../wire.js';
+import type { RequestCounter } from './request-counter.js';
 
 /**
  * What the refresher is doing. A paused profile is a setting of the profile (a person's refresh may
@@ -49,6 +49,8 @@ export interface RefresherHost {
   leadMs(): number;
   obtain(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token>;
   record(kind: ActivityKind, profileId: string, detail?: string): void;
+  /** A token request is about to go upstream for this profile (the hour and day counts). */
+  requested(refresher: Refresher): void;
   /** After every transition (and a profile change): emit the state, let the scheduler act. */
   changed(refresher: Refresher, recovered: boolean): void;
 }
@@ -67,25 +69,43 @@ const IDLE: Phase = { kind: 'idle' };
 export class Refresher {
   private phaseNow: Phase = IDLE;
   private current: Token | null = null;
+  /**
+   * The current token's times in ISO form, made once per token: a status is built at every change of
+   * state (twice a refresh, for the events), and formatting dates cost about as much as the rest of it.
+   */
+  private currentTimes: TokenTimes | null = null;
   /** When the current token is renewed (jitter drawn once per token); null: never. */
   private refreshAt: number | null = null;
   /** The last failure, shown until an attempt succeeds (it outlives backoff and profile changes). */
   private failure: TokentrayError | null = null;
   private failureAt = 0;
+  /** What the API said of the token through the proxy (seed 002), until it answers well again. */
+  private apiFailure: { error: TokentrayError; at: number } | null = null;
   private lastRefreshAt: number | null = null;
   /** The keychain cache: not read yet, being read, or read (one-shot use reads it on demand). */
   private cache: 'unread' | Promise<void> | 'read' = 'unread';
   private waiters: Waiter[] | null = null;
+  /** The profile with its provider's defaults, made once per config rather than once per attempt. */
+  private resolved: ResolvedProfile;
+  /**
+   * The signal every attempt passes to its provider, replaced only once it has been aborted: a
+   * controller and its signal cost more to make than the rest of an attempt's own work, and the
+   * provider's request adds its listener and removes it again when it ends (token-request.ts).
+   */
+  private controller = new AbortController();
   /** The last state emitted; null before the first event. */
   emitted: ProfileState | null = null;
   /** Whether the last status emitted was inside the failing lead window (failingWithinLead). */
   emittedWarning = false;
-  readonly requests = new RequestCounter();
 
   constructor(
     private config: ProfileConfig,
     private readonly host: RefresherHost,
-  ) {}
+    /** Upstream requests for this profile id; the engine's, so they outlive this refresher (a lock, a restart). */
+    readonly requests: RequestCounter,
+  ) {
+    this.resolved = resolveProfile(config);
+  }
 
   get id(): string {
     return this.config.id;
@@ -142,12 +162,32 @@ export class Refresher {
       profile: this.config,
       state,
       token: this.current,
+      tokenTimes: this.currentTimes,
       lastRefreshAt: this.lastRefreshAt,
       nextAttemptAt,
-      failure: this.failure === null ? null : { error: this.failure, at: this.failureAt },
+      failure: this.lastFailure(),
       requestsLastHour: this.requests.lastHour(now),
       requestsLastDay: this.requests.lastDay(now),
     });
+  }
+
+  /** The newer of the last refresh failure and the API's refusal of the token. */
+  private lastFailure(): { error: TokentrayError; at: number } | null {
+    const refresh = this.failure === null ? null : { error: this.failure, at: this.failureAt };
+    const api = this.apiFailure;
+    if (api === null) return refresh;
+    return refresh === null || api.at >= refresh.at ? api : refresh;
+  }
+
+  /** Records the API's verdict on the token; true when what the status shows changed. */
+  noteApiAnswer(error: TokentrayError | null, now: number): boolean {
+    if (error === null) {
+      if (this.apiFailure === null) return false;
+      this.apiFailure = null;
+      return true;
+    }
+    this.apiFailure = { error, at: now };
+    return true;
   }
 
   /**
@@ -257,11 +297,14 @@ export class Refresher {
     const stopped = this.phaseNow.kind === 'stopped';
     if (!changed && !how.secretsChanged && !(how.explicit && stopped)) return 'none';
     this.config = profile;
+    this.resolved = resolveProfile(profile);
     if (changed && !how.secretsChanged && sameApartFromPause(before, profile) && (before.paused ?? false) !== (profile.paused ?? false)) {
       this.host.changed(this, false);
       return profile.paused === true ? 'paused' : 'resumed';
     }
     if (changed) {
+      // New settings (a scope added, say) make the API's old verdict on the old token moot.
+      this.apiFailure = null;
       this.transition({ type: 'cancel', error: null });
       this.cache = 'read';
       this.drop();
@@ -291,14 +334,14 @@ export class Refresher {
     const phase = this.phaseNow;
     if (phase.kind === 'refreshing') return phase.attempt;
     if (phase.kind === 'removed') return Promise.reject(removedError(this.config.id));
-    // A controller per attempt: a signal that outlives its request would keep every request's
-    // combined signal (the provider's timeout) alive with it.
-    const controller = new AbortController();
+    if (this.controller.signal.aborted) this.controller = new AbortController();
+    const controller = this.controller;
     const config = this.config;
+    const resolved = this.resolved;
     const request = (async () => {
       const secrets = await readSecrets(this.host.vault, config, {});
-      this.requests.add(this.host.clock.now());
-      return this.host.obtain(resolveProfile(config), secrets, controller.signal);
+      this.host.requested(this);
+      return this.host.obtain(resolved, secrets, controller.signal);
     })();
     const attempt: Promise<Token> = request.then(
       (token) => {
@@ -354,7 +397,8 @@ export class Refresher {
         // Cached so restarts and CLI runs reuse it; a keychain failure here only costs a request later.
         host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
         this.settle(token);
-        host.record('refreshed', id, token.expiresAt === null ? 'never expires' : `expires ${new Date(token.expiresAt).toISOString()}`);
+        const expires = this.currentTimes?.expiresAt ?? null;
+        host.record('refreshed', id, expires === null ? 'never expires' : `expires ${expires}`);
         if (recovered) host.record('recovered', id);
         host.logger.info('token refreshed', { profile: id });
         host.changed(this, recovered);
@@ -398,11 +442,13 @@ export class Refresher {
 
   private hold(token: Token): void {
     this.current = token;
+    this.currentTimes = tokenTimesOf(token);
     this.refreshAt = refreshPoint(token, this.host.rules, this.host.random);
   }
 
   private drop(): void {
     this.current = null;
+    this.currentTimes = null;
     this.refreshAt = null;
     const id = this.config.id;
     this.host.vault.setCachedToken(id, null).catch((error: unknown) => cacheWriteFailed(this.host.logger, id, error));
@@ -459,7 +505,7 @@ export class Refresher {
 /** The stored secrets of a profile, with the given ones taking precedence (an edit may leave one blank). */
 export async function readSecrets(vault: Vault, profile: ProfileConfig, given: ProfileSecrets): Promise<ProfileSecrets> {
   const secrets: ProfileSecrets = { ...given };
-  for (const field of secretFieldsOf(profile.provider)) {
+  for (const field of secretFieldsFor(profile)) {
     if (secrets[field] !== undefined && secrets[field] !== '') continue;
     const value = await vault.getSecret(profile.id, field);
     if (value === null) {

@@ -26,6 +26,19 @@ export class RequestCounter {
     this.count += 1;
   }
 
+  /** Every time still held, oldest first. */
+  times(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.count; i += 1) out.push(this.at(i));
+    return out;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+    this.base = Number.NaN;
+  }
+
   lastHour(now: number): number {
     return this.since(now - HOUR_MS);
   }

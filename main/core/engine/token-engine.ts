@@ -12,11 +12,13 @@ import { NOOP_LOGGER } from '../logger.js';
 import { resolveProfile } from '../profiles.js';
 import { secondsLeft } from '../wire.js';
 import type {
+  ClientTls,
   ConfigStore,
   Engine,
   EngineStateEvent,
   FetchLike,
   Logger,
+  ProviderContext,
   ProviderRegistry,
   ResolvedProfile,
   Token,
@@ -25,9 +27,13 @@ import type {
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
+import { checkClientAuth, clientTlsOf } from '../providers/client-auth.js';
 import { ProfileService, type SaveMode } from './profile-service.js';
 import { Refresher, readSecrets, type RefresherHost } from './refresher.js';
 import { ON_DEMAND, type Scheduler, type SchedulerHost } from './scheduler.js';
+import { Emitter } from '../../../common/emitter.js';
+import type { HistoryStore } from './history.js';
+import { RequestCounter } from './request-counter.js';
 
 export interface TokenEngineOptions extends RefreshRules {
   /** How long a demand waits for a refresh before failing with no_valid_token. */
@@ -63,6 +69,8 @@ export interface TokenEngineDeps {
    * default) for one-shot use, which reads cached tokens lazily and sets no timers.
    */
   scheduler?: Scheduler;
+  /** Where the activity log and the request counts outlive the process; without one they live in memory only. */
+  history?: HistoryStore;
   options?: Partial<TokenEngineOptions>;
 }
 
@@ -77,15 +85,26 @@ export class TokenEngine implements Engine {
   private readonly scheduler: Scheduler;
   private readonly options: TokenEngineOptions;
   private readonly refreshers = new Map<string, Refresher>();
+  /** Upstream request times per profile id, kept across a stop and start (the file vault's Lock). */
+  private readonly requestCounts = new Map<string, RequestCounter>();
+  private readonly history: HistoryStore | undefined;
+  private historyRead: Promise<void> | null = null;
+  /**
+   * Each profile's TLS material for the proxy, read once from the store and the vault: a token bound
+   * to a certificate (RFC 8705) goes to the API over that same certificate. Dropped when the profile
+   * changes (which also replaces its token).
+   */
+  private readonly tlsMaterial = new Map<string, Promise<ClientTls | null>>();
   private readonly profiles: ProfileService;
   private readonly log: ActivityLog;
-  private readonly stateListeners = new Set<(event: EngineStateEvent) => void>();
-  private readonly activityListeners = new Set<(entry: ActivityEntry) => void>();
+  private readonly stateEvents = new Emitter<EngineStateEvent>((error) => this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind }));
+  private readonly activityEvents = new Emitter<ActivityEntry>((error) => this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind }));
   private readonly host: RefresherHost;
   private readonly schedulerHost: SchedulerHost;
   private running = false;
   private leadMs = 300_000;
   private settingsKey = '';
+  private lastActivityEvent: { type: 'activity'; entry: ActivityEntry } | null = null;
 
   constructor(deps: TokenEngineDeps) {
     this.store = deps.store;
@@ -95,6 +114,7 @@ export class TokenEngine implements Engine {
     this.fetch = deps.fetch;
     this.logger = deps.logger ?? NOOP_LOGGER;
     this.scheduler = deps.scheduler ?? ON_DEMAND;
+    this.history = deps.history;
     const options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.options = options;
     this.log = new ActivityLog(options.activityCapacity);
@@ -110,6 +130,7 @@ export class TokenEngine implements Engine {
       leadMs: () => options.leadTimeMs?.() ?? this.leadMs,
       obtain: (profile, secrets, signal) => this.obtainWith(profile, secrets, signal),
       record: (kind, profileId, detail) => this.append(kind, profileId, undefined, detail),
+      requested: (refresher) => this.countRequest(refresher, this.clock.now()),
       changed: (refresher, recovered) => this.changed(refresher, recovered),
     };
     this.schedulerHost = {
@@ -125,9 +146,19 @@ export class TokenEngine implements Engine {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    await this.restoreHistory();
     this.readSettings(false);
-    for (const profile of this.store.listProfiles()) this.refreshers.set(profile.id, new Refresher(profile, this.host));
+    for (const profile of this.store.listProfiles()) this.refreshers.set(profile.id, this.newRefresher(profile));
     await this.scheduler.start(this.schedulerHost);
+  }
+
+  /**
+   * Reads the activity log and request times an earlier run kept, once; start() does it too. A host
+   * calls it before anything is recorded, so restored entries come first.
+   */
+  restoreHistory(): Promise<void> {
+    this.historyRead ??= this.readHistory();
+    return this.historyRead;
   }
 
   /**
@@ -147,6 +178,13 @@ export class TokenEngine implements Engine {
     for (const refresher of this.refreshers.values()) refresher.halt(stopping);
     // Nothing stays in memory once stopped (the file vault's Lock stops the engine): start() reloads.
     this.refreshers.clear();
+    this.tlsMaterial.clear();
+    await this.history?.flush();
+  }
+
+  /** Writes what the history store still holds, then closes it (the process is ending). */
+  async closeHistory(): Promise<void> {
+    await this.history?.close();
   }
 
   // ---------------------------------------------------------------- profiles
@@ -185,7 +223,9 @@ export class TokenEngine implements Engine {
     try {
       // An edit that left a secret blank keeps the stored one, so the test uses it too.
       const merged = await readSecrets(this.vault, result.profile, result.secrets);
-      this.refreshers.get(result.profile.id)?.requests.add(this.clock.now());
+      await checkClientAuth(result.profile, merged, this.clock.now());
+      const known = this.refreshers.get(result.profile.id);
+      if (known !== undefined) this.countRequest(known, this.clock.now());
       const token = await this.obtainWith(resolveProfile(result.profile), merged, undefined);
       const now = this.clock.now();
       return {
@@ -245,6 +285,31 @@ export class TokenEngine implements Engine {
     this.refreshers.get(id)?.invalidate();
   }
 
+  noteApiAnswer(id: string, error: TokentrayError | null): void {
+    const refresher = this.refreshers.get(id);
+    if (refresher === undefined || !refresher.noteApiAnswer(error, this.clock.now())) return;
+    if (error !== null) this.logger.warn('the API refused the token', { profile: id, kind: error.kind });
+    // The state may be the same while lastError is not: the status goes out either way.
+    const now = this.clock.now();
+    const state = refresher.state(now);
+    refresher.emitted = state;
+    this.emit({ type: 'profile', status: refresher.status(now, this.scheduler.plannedAttemptAt(refresher), state), previous: state, recovered: false });
+  }
+
+  clientTls(id: string): Promise<ClientTls | null> {
+    const known = this.tlsMaterial.get(id);
+    if (known !== undefined) return known;
+    const profile = this.store.getProfile(id);
+    if (profile === undefined) return Promise.reject(noSuchProfile(id));
+    const material = readSecrets(this.vault, profile, {}).then((secrets) => clientTlsOf(profile, secrets));
+    this.tlsMaterial.set(id, material);
+    // A failure (a locked vault, a CA file moved) is not kept: the next request tries again.
+    material.catch(() => {
+      if (this.tlsMaterial.get(id) === material) this.tlsMaterial.delete(id);
+    });
+    return material;
+  }
+
   // ---------------------------------------------------------------- status, activity, events
 
   status(id: string): ProfileStatus | undefined {
@@ -275,22 +340,16 @@ export class TokenEngine implements Engine {
   }
 
   onDidChangeState(listener: (event: EngineStateEvent) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => {
-      this.stateListeners.delete(listener);
-    };
+    return this.stateEvents.on(listener);
   }
 
   onDidRecordActivity(listener: (entry: ActivityEntry) => void): () => void {
-    this.activityListeners.add(listener);
-    return () => {
-      this.activityListeners.delete(listener);
-    };
+    return this.activityEvents.on(listener);
   }
 
   onDidEmit(listener: (event: EngineEvent) => void): () => void {
     const offState = this.onDidChangeState(listener);
-    const offActivity = this.onDidRecordActivity((entry) => listener({ type: 'activity', entry }));
+    const offActivity = this.onDidRecordActivity((entry) => listener(this.activityEvent(entry)));
     return () => {
       offState();
       offActivity();
@@ -298,6 +357,12 @@ export class TokenEngine implements Engine {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Every onDidEmit listener gets the same event for an entry: one object per entry, not per listener. */
+  private activityEvent(entry: ActivityEntry): EngineEvent {
+    if (this.lastActivityEvent?.entry !== entry) this.lastActivityEvent = { type: 'activity', entry };
+    return this.lastActivityEvent;
+  }
 
   /** Every token handed out is recorded, with its consumer (docs/http-api.md). */
   private handOut(refresher: Refresher, token: Token, client: string | undefined): Token {
@@ -307,16 +372,46 @@ export class TokenEngine implements Engine {
 
   private append(kind: ActivityKind, profileId: string | undefined, client: string | undefined, detail: string | undefined): void {
     this.log.append(this.clock.now(), kind, profileId, client, detail);
+    this.history?.activityAdded();
     // Thousands of tokens a second may be handed out: build the entry only when someone listens.
-    if (this.activityListeners.size === 0) return;
-    const entry = this.log.newest() as ActivityEntry;
-    for (const listener of this.activityListeners) {
-      try {
-        listener(entry);
-      } catch (error) {
-        this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind });
-      }
+    if (this.activityEvents.size === 0) return;
+    this.activityEvents.emit(this.log.newest() as ActivityEntry);
+  }
+
+  private newRefresher(profile: ProfileConfig): Refresher {
+    let requests = this.requestCounts.get(profile.id);
+    if (requests === undefined) {
+      requests = new RequestCounter();
+      this.requestCounts.set(profile.id, requests);
     }
+    return new Refresher(profile, this.host, requests);
+  }
+
+  private countRequest(refresher: Refresher, at: number): void {
+    refresher.requests.add(at);
+    this.history?.requestMade(refresher.id, at);
+  }
+
+  private async readHistory(): Promise<void> {
+    const history = this.history;
+    if (history === undefined) return;
+    const kept = await history.load({
+      now: () => this.clock.now(),
+      report: (problem) => this.logger.warn(problem.message, { file: problem.file, ...(problem.movedTo === undefined ? {} : { movedTo: problem.movedTo }) }),
+    });
+    this.log.restore(kept.activity);
+    for (const [id, times] of kept.requests) {
+      let counter = this.requestCounts.get(id);
+      if (counter === undefined) {
+        counter = new RequestCounter();
+        this.requestCounts.set(id, counter);
+      }
+      // A counter takes times in order: the kept ones come before any this run has counted.
+      const counted = counter.times();
+      counter.clear();
+      for (const at of [...times, ...counted]) counter.add(at);
+    }
+    history.follow(this.log);
   }
 
   private refresherFor(id: string): Refresher {
@@ -327,7 +422,7 @@ export class TokenEngine implements Engine {
       if (profile === undefined) {
         throw noSuchProfile(id);
       }
-      refresher = new Refresher(profile, this.host);
+      refresher = this.newRefresher(profile);
       this.refreshers.set(id, refresher);
     }
     return refresher;
@@ -365,9 +460,10 @@ export class TokenEngine implements Engine {
    * credential stop) or from another process's write noticed through the store.
    */
   private applyProfile(profile: ProfileConfig, how: { secretsChanged: boolean; explicit: boolean }): void {
+    this.tlsMaterial.delete(profile.id);
     const existing = this.refreshers.get(profile.id);
     if (existing === undefined) {
-      const created = new Refresher(profile, this.host);
+      const created = this.newRefresher(profile);
       this.refreshers.set(profile.id, created);
       this.append('profile-added', profile.id, undefined, undefined);
       if (this.running) this.scheduler.adopt(created);
@@ -383,8 +479,10 @@ export class TokenEngine implements Engine {
     const refresher = this.refreshers.get(id);
     if (refresher === undefined) return;
     refresher.remove();
+    this.tlsMaterial.delete(id);
     this.scheduler.forget(refresher);
     this.refreshers.delete(id);
+    this.requestCounts.delete(id);
     this.emit({ type: 'profile-removed', id });
     this.append('profile-removed', id, undefined, undefined);
   }
@@ -425,24 +523,21 @@ export class TokenEngine implements Engine {
     }
   }
 
-  private obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
+  private async obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
     const provider = this.providers.get(profile.provider);
     if (provider === undefined) {
-      return Promise.reject(new TokentrayError('internal', `The provider "${profile.provider}" is not available.`));
+      throw new TokentrayError('internal', `The provider "${profile.provider}" is not available.`);
     }
-    const context = signal === undefined ? { fetch: this.fetch, clock: this.clock } : { fetch: this.fetch, clock: this.clock, signal };
+    const context: ProviderContext = { fetch: this.fetch, clock: this.clock };
+    if (signal !== undefined) context.signal = signal;
+    // Read for every request: a renewed CA file or certificate is used without a restart.
+    const tls = await clientTlsOf(profile, secrets);
+    if (tls !== null) context.tls = tls;
     return provider.obtain(profile, secrets, context);
   }
 
   private emit(event: EngineStateEvent): void {
-    if (this.stateListeners.size === 0) return;
-    for (const listener of [...this.stateListeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error('an event listener failed', { kind: toTokentrayError(error).kind });
-      }
-    }
+    this.stateEvents.emit(event);
   }
 }
 

@@ -1,5 +1,7 @@
 // Camunda 8: the Console (Administration) API and Operate SaaS take a JSON body (seeds 001, 003);
-// Operate Self-Managed with Identity takes a form body at the Identity/Keycloak token URL (seed 003).
+// Operate Self-Managed with Identity takes a form body at the Identity/Keycloak token URL (seed 003),
+// with the client secret or, as Keycloak offers, a signed assertion or a client certificate
+// (docs/client-auth.md).
 import type { Provider, ProviderContext, ResolvedProfile, Token } from '../types.js';
 import type { ProfileSecrets } from '../../../common/contract.js';
 import {

@@ -23,7 +23,8 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Math.max(0, date - now);
 }
 
-export type CredentialWording = 'client' | 'user';
+/** Who was refused: a client by its secret, a user by a password, or a client by its key. */
+export type CredentialWording = 'client' | 'user' | 'key';
 
 interface OAuthErrorText {
   kind: ErrorKind;
@@ -34,7 +35,27 @@ interface OAuthErrorText {
 const CREDENTIALS_REJECTED = (host: string, wording: CredentialWording): string =>
   wording === 'user'
     ? `The username or password was rejected by ${host}.`
-    : `The client id or secret was rejected by ${host}.`;
+    : wording === 'key'
+      ? `The client id or key was rejected by ${host}.`
+      : `The client id or secret was rejected by ${host}.`;
+
+/**
+ * A key is refused for reasons only the server knows (an unregistered key, a wrong kid or audience,
+ * an unknown certificate), so its own words (RFC 6749 error_description: text it wrote for people,
+ * and never a secret of ours) are passed on, cut short and stripped of control characters.
+ */
+function serverWords(body: string): string {
+  try {
+    const value = JSON.parse(body) as { error?: unknown; error_description?: unknown };
+    const words = [value.error, value.error_description].filter((v): v is string => typeof v === 'string' && v !== '').join(': ');
+    const clean = words.replace(/\p{Cc}+/gu, ' ').trim().slice(0, 300);
+    return clean === '' ? '' : ` The server said: "${clean}".`;
+  } catch {
+    return '';
+  }
+}
+
+const KEY_HINT = 'Check that the key (its JWKS or certificate) registered with the server for this client is the one in the profile, and the key id and algorithm (docs/client-auth.md).';
 
 const OAUTH_ERRORS: Record<string, OAuthErrorText> = {
   invalid_client: {
@@ -109,6 +130,20 @@ export function oauthErrorCode(body: string): string | undefined {
   return code;
 }
 
+/**
+ * An error answer from a profile's API (through the proxy) that only a different token request can
+ * cure, in the same words as the token endpoint's: Acquia's Federated Authentication organizations
+ * refuse API calls with `additional_authentication_required` or "This resource requires additional
+ * authentication." when the token lacks scope organization:<uuid> (seed 002). Else undefined.
+ */
+export function errorFromApiAnswer(status: number, body: string, host: string): TokentrayError | undefined {
+  if (status < 400) return undefined;
+  const named = oauthErrorCode(body) === 'additional_authentication_required' || /requires additional authentication/i.test(body);
+  const known = OAUTH_ERRORS.additional_authentication_required;
+  if (!named || known === undefined) return undefined;
+  return new TokentrayError(known.kind, known.message(host, 'client'), { status, hint: known.hint });
+}
+
 /** An error answer (or a 2xx answer carrying an OAuth `error`) as a TokentrayError. */
 export function errorFromResponse(
   status: number,
@@ -150,6 +185,9 @@ export function errorFromResponse(
     });
   }
   const known = code === undefined ? undefined : OAUTH_ERRORS[code];
+  if (known && wording === 'key' && (known.kind === 'invalid_client' || known.kind === 'unauthorized_client' || known.kind === 'invalid_request')) {
+    return new TokentrayError(known.kind, known.message(host, wording) + serverWords(body), withStatus({ hint: KEY_HINT }));
+  }
   if (known) {
     return new TokentrayError(known.kind, known.message(host, wording), withStatus({ hint: known.hint }));
   }

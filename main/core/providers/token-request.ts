@@ -2,7 +2,9 @@
 // redirects (a secret must never follow a redirect to another host), and every failure mapped to a
 // TokentrayError that names the host at most.
 import type { ProfileSecrets } from '../../../common/contract.js';
+import { authMethodOf, isKeyAuthMethod } from '../../../common/providers.js';
 import { TokentrayError } from '../errors.js';
+import { CLIENT_ASSERTION_TYPE, clientAssertion, privateKeyOf, signingAlgFor } from './client-auth.js';
 import { errorFromResponse, errorFromTransport, hostOf } from './http-errors.js';
 import { bearerToken, parseTokenAnswer } from './token-answer-parser.js';
 import type { ProviderContext, ResolvedProfile, Token } from '../types.js';
@@ -49,6 +51,8 @@ export async function send(profile: ResolvedProfile, context: ProviderContext, r
       ...(request.body === undefined ? {} : { body: request.body }),
       redirect: 'manual',
       signal,
+      // The profile's client certificate and CA bundle, for the token URL as for the API.
+      ...(context.tls === undefined ? {} : { tls: context.tls }),
     });
     // Reading the body is inside the same timeout and error mapping: a reset can come mid-body.
     const body = await response.text();
@@ -70,7 +74,8 @@ const NOT_A_TOKEN_HINT = 'Check the token URL: it should point at the OAuth toke
 /** Turns a token endpoint's answer into a Bearer token, or throws the matching TokentrayError. */
 export function tokenFromExchange(exchange: HttpExchange, profile: ResolvedProfile, host: string, now: number): Token {
   const { status, headers, body } = exchange;
-  if (status < 200 || status >= 300) throw errorFromResponse(status, headers, body, host, { now });
+  const wording = isKeyAuthMethod(authMethodOf(profile)) ? 'key' : 'client';
+  if (status < 200 || status >= 300) throw errorFromResponse(status, headers, body, host, { now, wording });
   const contentType = headers.get('content-type') ?? '';
   if (/html/i.test(contentType) || /^\s*</.test(body)) {
     throw new TokentrayError('bad_response', `${host} answered with an HTML page instead of a token.`, {
@@ -84,7 +89,7 @@ export function tokenFromExchange(exchange: HttpExchange, profile: ResolvedProfi
     throw new TokentrayError('bad_response', `${host} answered with something that is not JSON.`, { hint: NOT_A_TOKEN_HINT });
   }
   if (value !== null && typeof value === 'object' && typeof (value as { error?: unknown }).error === 'string') {
-    throw errorFromResponse(status, headers, body, host, { now });
+    throw errorFromResponse(status, headers, body, host, { now, wording });
   }
   return bearerToken(parseTokenAnswer(value, host), profile, now);
 }
@@ -112,17 +117,20 @@ export const JSON_CONTENT_TYPE = 'application/json';
  * client_id, client_secret in the seeds' order, then whichever optional fields the profile sets. Built
  * with URLSearchParams so every value is encoded.
  */
-export function requestTokenWithForm(
+export async function requestTokenWithForm(
   profile: ResolvedProfile,
   secrets: ProfileSecrets,
   context: ProviderContext,
   optional: readonly ('audience' | 'scope')[],
 ): Promise<Token> {
-  const body = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: clientIdOf(profile),
-    client_secret: secretOf(secrets, 'clientSecret'),
-  });
+  const keyed = await keyClientAuth(profile, secrets, context);
+  const body = new URLSearchParams(
+    keyed ?? [
+      ['grant_type', 'client_credentials'],
+      ['client_id', clientIdOf(profile)],
+      ['client_secret', secretOf(secrets, 'clientSecret')],
+    ],
+  );
   for (const field of optional) {
     const value = profile[field];
     if (value) body.set(field, value);
@@ -132,6 +140,39 @@ export function requestTokenWithForm(
     headers: { 'Content-Type': FORM_CONTENT_TYPE },
     body: body.toString(),
   });
+}
+
+/**
+ * The form parameters of client authentication with a key (docs/client-auth.md), after
+ * grant_type; null for a profile that authenticates with its secret. private_key_jwt signs a fresh
+ * assertion for every request (RFC 7523 section 2.2); the TLS methods send only the client id (RFC
+ * 8705 section 2), the certificate goes on the connection (context.tls).
+ */
+export async function keyClientAuth(profile: ResolvedProfile, secrets: ProfileSecrets, context: ProviderContext): Promise<[string, string][] | null> {
+  const method = authMethodOf(profile);
+  if (!isKeyAuthMethod(method)) return null;
+  const clientId = clientIdOf(profile);
+  const params: [string, string][] = [
+    ['grant_type', 'client_credentials'],
+    ['client_id', clientId],
+  ];
+  if (method === 'private_key_jwt') {
+    const key = privateKeyOf(secrets);
+    const assertion = await clientAssertion({
+      clientId,
+      audience: profile.assertionAudience || tokenUrlOf(profile),
+      key,
+      alg: signingAlgFor(key, profile.signingAlg),
+      keyId: profile.keyId || undefined,
+      now: context.clock.now(),
+    });
+    params.push(['client_assertion_type', CLIENT_ASSERTION_TYPE], ['client_assertion', assertion]);
+  } else if (context.tls?.cert === undefined) {
+    throw new TokentrayError('config', `${method} needs the profile's client certificate and key, and none is set.`, {
+      hint: 'Add the certificate (--client-cert FILE) and its key (--private-key-stdin) to the profile.',
+    });
+  }
+  return params;
 }
 
 /** The profile's token URL, checked to be http(s). */

@@ -84,7 +84,7 @@ export class CliContext {
       writeError(
         this.io,
         `the config file was broken (${corrupt.reason}); it was moved aside to ${corrupt.movedTo} and nothing was done.`,
-        'Look at the moved file and re-add your profiles (their secrets are still in the keychain), then run the command again.',
+        'Look at the moved file and re-add your profiles (their secrets are still in the vault), then run the command again.',
       );
       throw new CliExit(EXIT.error);
     }

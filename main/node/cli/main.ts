@@ -63,6 +63,8 @@ const COMMAND_MODULES: readonly { commands: readonly string[]; load: () => Promi
   { commands: ['relay'], load: async () => (await import('./relay-commands.js')).registerRelayCommands },
   { commands: ['serve', 'dashboard'], load: async () => (await import('./serve-commands.js')).registerServeCommands },
   { commands: ['vault'], load: async () => (await import('./vault-commands.js')).registerVaultCommands },
+  { commands: ['sink'], load: async () => (await import('./sink-commands.js')).registerSinkCommands },
+  { commands: ['run'], load: async () => (await import('./run-command.js')).registerRunCommand },
 ];
 
 /** The program with every command, or with only the module defining `command` when one does. */

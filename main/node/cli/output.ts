@@ -36,18 +36,8 @@ export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** One `Name: value` a line, as `curl -H @-` reads them. */
-export function headerLines(headers: Record<string, string>): string {
-  return Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\n`)
-    .join('');
-}
-
-/** The header line a program attaches: Authorization for bearer/basic, Cookie for login sessions. */
-export function authHeaderValue(headers: Record<string, string>): string {
-  const find = (name: string): string | undefined => Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
-  return find('authorization') ?? find('cookie') ?? Object.values(headers)[0] ?? '';
-}
+// The token files write headers the same way (SPEC section 7), so both come from one module.
+export { authHeaderValue, headerLines } from '../../core/sinks/header-lines.js';
 
 /** A fixed-width text table for people (the --json output is for programs). */
 export function table(headers: string[], rows: string[][]): string {

@@ -1,9 +1,21 @@
 // `tokentray profile add|list|show|rm` (docs/cli.md), through the same profile service as the
 // dashboard: `add` validates everything first and changes nothing on invalid input; the secret goes to
-// the keychain, the rest to the JSON store.
+// the vault in use, the rest to the JSON store.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
-import { PROVIDERS, isProviderId, secretFieldsOf, type FieldSpec, type SecretField } from '../../../common/providers.js';
+import { ANY_VAULT, vaultPlace } from '../../../common/vault-place.js';
+import {
+  AUTH_METHODS,
+  KEY_AUTH_PROVIDERS,
+  PROVIDERS,
+  SIGNING_ALGS,
+  isProviderId,
+  secretFieldsFor,
+  type FieldSpec,
+  type SecretField,
+} from '../../../common/providers.js';
 import { systemClock } from '../../core/clock.js';
 import { ProfileService } from '../../core/engine/profile-service.js';
 import { TokentrayError, isTokentrayError } from '../../core/errors.js';
@@ -26,6 +38,12 @@ interface AddOptions extends CommonOptions {
   defaultLifetime?: string;
   sessionLifetime?: string;
   secretStdin?: boolean;
+  privateKeyStdin?: boolean;
+  keyId?: string;
+  signingAlg?: string;
+  assertionAudience?: string;
+  clientCert?: string;
+  caFile?: string;
 }
 
 export function registerProfileCommands(program: Command, _io: CliIo, run: Runner): void {
@@ -34,7 +52,7 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
   withCommonOptions(profile.command('add').argument('<id>', 'profile id: 1-64 characters of a-z, 0-9 and -'), {
     json: true,
   })
-    .description('create a profile and store its secret in the OS keychain')
+    .description(`create a profile and store its secret in ${ANY_VAULT}`)
     .requiredOption('--provider <provider>', `one of: ${Object.keys(PROVIDERS).join(', ')}`)
     .option('--name <name>', 'display name (default: the id)')
     .option('--client-id <id>', 'client id / API key / public key')
@@ -44,11 +62,17 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
     .option('--base-url <url>', 'base URL (camunda-operate-cookie)')
     .option('--audience <audience>', 'audience')
     .option('--scope <scope>', 'scope')
-    .option('--auth-method <method>', 'oauth2 client authentication: client_secret_basic, client_secret_post or json')
+    .option('--auth-method <method>', `client authentication: ${AUTH_METHODS.join(', ')} (the key methods: ${KEY_AUTH_PROVIDERS.join(', ')})`)
     .option('--param <key=value>', 'extra token request parameter (oauth2), repeatable', collect, [])
     .option('--default-lifetime <seconds>', 'lifetime when the answer has neither expires_in nor a JWT exp')
     .option('--session-lifetime <seconds>', 'how long a login session is trusted (camunda-operate-cookie)')
     .option('--secret-stdin', 'read the secret (client secret or password) from stdin')
+    .option('--private-key-stdin', 'read the private key (PEM or private JWK) from stdin, for the key methods of --auth-method')
+    .option('--key-id <kid>', 'the kid of the signed client assertion (private_key_jwt)')
+    .option('--signing-alg <alg>', `the client assertion's algorithm: ${SIGNING_ALGS.join(', ')} (default: from the key)`)
+    .option('--assertion-audience <aud>', "the client assertion's aud (default: the token URL)")
+    .option('--client-cert <file>', 'the client certificate, PEM (tls_client_auth, self_signed_tls_client_auth)')
+    .option('--ca-file <file>', 'a CA bundle (PEM) to trust for the token URL and the API, instead of the system CAs')
     .action((id: string, options: AddOptions) => run(options, (context) => addProfile(context, id, options)));
 
   withCommonOptions(profile.command('list'), { json: true })
@@ -81,14 +105,14 @@ export function registerProfileCommands(program: Command, _io: CliIo, run: Runne
 
   withCommonOptions(profile.command('rm').argument('<id>'), { json: true })
     .alias('remove')
-    .description('remove a profile and its keychain entries')
+    .description(`remove a profile, and its secrets and cached token from ${ANY_VAULT}`)
     .action((id: string, options: CommonOptions) =>
       run(options, async (context) => {
         context.requireProfile(id);
-        // Keychain first: if it is unavailable the profile stays, so its secret is never orphaned.
+        // The vault first: if it is unavailable the profile stays, so its secret is never orphaned.
         await profileService(context).remove(id);
         if (options.json) return context.json({ removed: true, id });
-        context.io.stderr.write(`Removed profile "${id}" and its keychain entries.\n`);
+        context.io.stderr.write(`Removed profile "${id}" and its entries in ${await vaultInUse(context)}.\n`);
       }),
     );
 }
@@ -100,16 +124,25 @@ function collect(value: string, previous: string[]): string[] {
 async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
   const service = profileService(context);
   // Everything but the secret is checked before asking for it, so a typo costs no typing.
-  const checked = asUsage(() => service.check(buildProfile(id, options), 'create'));
+  const clientCert = await readClientCert(options);
+  const checked = asUsage(() => service.check(buildProfile(id, options, clientCert), 'create'));
   const secrets: ProfileSecrets = {};
-  for (const field of secretFieldsOf(checked.provider)) {
+  for (const field of secretFieldsFor(checked)) {
     const label = labelOf(checked.provider, field);
-    secrets[field] = options.secretStdin ? await readSecretFromStdin(context.io.stdin) : await promptSecret(context.io, label);
+    secrets[field] = field === 'privateKey' ? await readPrivateKey(context, options) : options.secretStdin ? await readSecretFromStdin(context.io.stdin) : await promptSecret(context.io, label);
+  }
+  if (options.privateKeyStdin && secrets.privateKey === undefined) {
+    throw usageError('--private-key-stdin goes with a key method of --auth-method.', 'Add --auth-method private_key_jwt (or tls_client_auth, self_signed_tls_client_auth), or leave --private-key-stdin out.');
   }
   // The same save as the dashboard's: validated once, secrets first, rolled back on failure.
   const stored = await asUsageAsync(() => service.save(checked, secrets, 'create'));
   if (options.json) return context.json(stored);
-  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in the OS keychain.\n`);
+  context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[stored.provider].label}); its secret is in ${await vaultInUse(context)}.\n`);
+}
+
+/** The vault this command used (already chosen by the time a secret was read or written). */
+async function vaultInUse(context: CliContext): Promise<string> {
+  return vaultPlace((await context.chosenVault()).vault.backend);
 }
 
 function profileService(context: CliContext): ProfileService {
@@ -138,7 +171,29 @@ async function asUsageAsync<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function buildProfile(id: string, options: AddOptions): Record<string, unknown> {
+/**
+ * A private key is several lines of PEM or JSON, so it comes only from stdin, never from a prompt
+ * (a pasted PEM would end at its first line) and never from argv.
+ */
+async function readPrivateKey(context: CliContext, options: AddOptions): Promise<string> {
+  if (!options.privateKeyStdin) {
+    throw usageError(`--auth-method ${options.authMethod ?? 'with a key'} needs the private key on stdin.`, 'Pipe it in with --private-key-stdin, e.g. `tokentray profile add … --private-key-stdin < key.pem`.');
+  }
+  if (options.secretStdin) throw usageError('--secret-stdin and --private-key-stdin both read stdin; a key method needs no client secret.', 'Leave --secret-stdin out.');
+  return readSecretFromStdin(context.io.stdin);
+}
+
+/** The certificate file's PEM text (public: it goes to config.json), or a usage error naming the file. */
+async function readClientCert(options: AddOptions): Promise<string | undefined> {
+  if (options.clientCert === undefined) return undefined;
+  try {
+    return await readFile(options.clientCert, 'utf8');
+  } catch (error) {
+    throw usageError(`--client-cert ${options.clientCert} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`, 'Give the path of the PEM certificate file.');
+  }
+}
+
+function buildProfile(id: string, options: AddOptions, clientCert: string | undefined): Record<string, unknown> {
   const profile: Record<string, unknown> = { id, name: options.name ?? id, provider: options.provider };
   const copy: Array<[keyof AddOptions, string]> = [
     ['clientId', 'clientId'],
@@ -149,6 +204,9 @@ function buildProfile(id: string, options: AddOptions): Record<string, unknown> 
     ['audience', 'audience'],
     ['scope', 'scope'],
     ['authMethod', 'authMethod'],
+    ['keyId', 'keyId'],
+    ['signingAlg', 'signingAlg'],
+    ['assertionAudience', 'assertionAudience'],
   ];
   for (const [option, field] of copy) {
     const value = options[option];
@@ -163,6 +221,9 @@ function buildProfile(id: string, options: AddOptions): Record<string, unknown> 
     }
     profile.extraParams = params;
   }
+  if (clientCert !== undefined) profile.clientCert = clientCert;
+  // The CA file is read when used, so it is kept as an absolute path: the app runs from elsewhere.
+  if (options.caFile !== undefined) profile.caFile = resolve(options.caFile);
   if (options.defaultLifetime !== undefined) profile.defaultLifetimeSec = seconds('--default-lifetime', options.defaultLifetime);
   if (options.sessionLifetime !== undefined) profile.sessionLifetimeSec = seconds('--session-lifetime', options.sessionLifetime);
   return profile;
@@ -179,13 +240,13 @@ function labelOf(provider: string, field: SecretField): string {
   return spec?.label ?? field;
 }
 
-/** Which secret fields the keychain holds, without reading them out to the terminal. */
+/** Which secret fields the vault holds, without reading them out to the terminal. */
 async function secretPresence(context: CliContext, profile: ProfileConfig): Promise<Record<string, string>> {
   const result: Record<string, string> = {};
-  for (const field of secretFieldsOf(profile.provider)) {
+  for (const field of secretFieldsFor(profile)) {
     try {
       const value = await context.vault.getSecret(profile.id, field);
-      const where = (await context.chosenVault()).vault.backend === 'file' ? 'the encrypted vault file' : 'the OS keychain';
+      const where = await vaultInUse(context);
       result[field] = value === null ? `missing from ${where}` : `stored in ${where}`;
     } catch (error) {
       if (!isTokentrayError(error)) throw error;

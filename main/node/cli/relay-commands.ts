@@ -2,7 +2,7 @@
 // token URL and the issuer (docs/http-api.md, "The token relay"). The port is the running app's
 // (runtime.json), else the configured one; nothing here opens the vault or sends a request.
 import type { Command } from 'commander';
-import { apiBaseUrl, relayAudience, relayEndpoints, relayRefusal } from '../../../common/relay.js';
+import { apiBaseUrl, relayAudience, relayEndpoints, relayRefusalFor } from '../../../common/relay.js';
 import { readRuntimeFile } from '../runtime-file.js';
 import { usageError, type CliIo, type CommonOptions } from './context.js';
 import { withCommonOptions, type Runner } from './shared.js';
@@ -13,7 +13,7 @@ export function registerRelayCommands(program: Command, _io: CliIo, run: Runner)
     .action((id: string, options: CommonOptions) =>
       run(options, async (context) => {
         const profile = context.requireProfile(id);
-        const refusal = relayRefusal(profile.provider);
+        const refusal = relayRefusalFor(profile);
         if (refusal !== null) {
           // A usage error: the relay exists for every profile id, but this provider's credential is no
           // bearer token, so no OAuth client could use the URL (the relay answers unauthorized_client).

@@ -46,17 +46,21 @@ function appSource(app: RunningApp): TokenSource {
 
 async function engineSource(context: CliContext): Promise<TokenSource> {
   // Loaded only by the commands that need tokens: `profile list` and `--help` stay quick.
-  const [{ TokenEngine }, { createProviderRegistry }] = await Promise.all([
+  const [{ TokenEngine }, { createProviderRegistry }, { HistoryFiles }, { tlsAwareFetch }] = await Promise.all([
     import('../../core/engine/token-engine.js'),
     import('../../core/providers/index.js'),
+    import('../history-files.js'),
+    import('../../core/tls-fetch.js'),
   ]);
   const engine = new TokenEngine({
     store: context.store,
     vault: context.vault,
     providers: createProviderRegistry(),
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    fetch: tlsAwareFetch,
     logger: context.logger,
+    // Its hand-outs and requests join the app's record; it reads only the request times (statuses).
+    history: new HistoryFiles(context.configDir, { readActivity: false }),
   });
   await engine.start();
   const credential = async (id: string): Promise<Credential> => {
@@ -73,6 +77,9 @@ async function engineSource(context: CliContext): Promise<TokenSource> {
       await engine.loadCachedTokens();
       return engine.statuses();
     },
-    close: () => engine.stop(),
+    close: async () => {
+      await engine.stop();
+      await engine.closeHistory();
+    },
   };
 }

@@ -14,9 +14,11 @@ import {
   HTTP_LOGOUT_PATH,
   HTTP_RPC_PREFIX,
   SESSION_HEADER,
+  SESSION_HINT,
   SESSION_STORAGE_KEY,
 } from '../../../common/dashboard-http.js';
-import { kindOfProblemType } from '../../../common/errors.js';
+import { readProblem } from '../../../common/problem.js';
+import { Emitter } from '../../../common/emitter.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -55,8 +57,6 @@ export interface HttpBridgeOptions {
   reconnectMs?: number;
 }
 
-const SESSION_HINT =
-  'A dashboard session belongs to the browser tab that opened its login link; a new tab needs a new link. Run `tokentray dashboard` and open the link it prints.';
 
 function defaultStorage(): SessionStore | null {
   try {
@@ -118,12 +118,12 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
     })();
   }
 
-  const listeners = new Set<(event: EngineEvent) => void>();
-  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  const events = new Emitter<EngineEvent>();
+  const connection = new Emitter<ConnectionState>();
   let stream: AbortController | null = null;
 
   const setConnection = (state: ConnectionState): void => {
-    for (const listener of [...connectionListeners]) listener(state);
+    connection.emit(state);
   };
 
   const deliver = (data: string): void => {
@@ -134,7 +134,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       return;
     }
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') return;
-    for (const listener of [...listeners]) listener(event);
+    events.emit(event);
   };
 
   /** One server-sent event frame (WHATWG HTML 9.2.6): data lines joined, comments ignored. */
@@ -250,7 +250,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       const rotated = response.headers.get(SESSION_HEADER);
       if (rotated !== null && rotated !== '') {
         storage?.setItem(SESSION_STORAGE_KEY, rotated);
-        if (listeners.size > 0) {
+        if (events.size > 0) {
           disconnect();
           connect();
         }
@@ -258,16 +258,15 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       return readResult<IpcResponses[C]>(response);
     },
     onEvent(listener) {
-      listeners.add(listener);
+      const off = events.on(listener);
       connect();
       return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0) disconnect();
+        off();
+        if (events.size === 0) disconnect();
       };
     },
     onDidChangeConnection(listener) {
-      connectionListeners.add(listener);
-      return () => connectionListeners.delete(listener);
+      return connection.on(listener);
     },
     async logout() {
       await ready;
@@ -293,19 +292,7 @@ async function readResult<T>(response: Response): Promise<Result<T>> {
   if (response.status === 401 || response.status === 403) {
     return failure({ kind: 'session', message: 'This dashboard session has ended.', hint: SESSION_HINT, status: response.status });
   }
-  // A problem+json answer (docs/http-api.md) carries title, detail and maybe a hint.
-  const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  return failure({
-    kind: kindOfProblemType(problem.type) ?? 'internal',
-    message:
-      typeof problem.detail === 'string'
-        ? problem.detail
-        : typeof problem.title === 'string'
-          ? problem.title
-          : `Tokentray answered with HTTP ${response.status}.`,
-    ...(typeof problem.hint === 'string' ? { hint: problem.hint } : {}),
-    status: response.status,
-  });
+  return failure({ ...readProblem(body, response.status), status: response.status });
 }
 
 function isResult(body: unknown): boolean {

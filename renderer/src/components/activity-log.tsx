@@ -22,11 +22,18 @@ const KIND_LABELS: Record<ActivityKind, string> = {
   'profile-removed': 'Profile removed',
   'client-added': 'Client key created',
   'client-removed': 'Client key revoked',
+  'sink-written': 'Token file written',
+  'sink-removed': 'Token file removed',
+  'sink-failed': 'Token file not written',
+  'hook-ran': 'Hook ran',
+  'hook-failed': 'Hook failed',
 };
 
 const TONE: Partial<Record<ActivityKind, string>> = {
   'refresh-failed': 'bad',
   'credentials-rejected': 'bad',
+  'sink-failed': 'bad',
+  'hook-failed': 'bad',
   recovered: 'good',
   refreshed: 'good',
 };

@@ -7,6 +7,9 @@ import type { ErrorInfo, ProfileConfig, ProfileSecrets, TestResult } from '../..
 import {
   PROVIDER_IDS,
   PROVIDERS,
+  authMethodOf,
+  fieldApplies,
+  type AuthMethod,
   isSecretSpec,
   type FieldSpec,
   type FieldType,
@@ -36,7 +39,10 @@ export function buildInput(
   const profile: Record<string, unknown> = { id: values.id.trim(), name: values.name.trim(), provider: values.provider };
   const secrets: ProfileSecrets = {};
   const errors: FieldError[] = [];
+  const method = authMethodOf({ provider: values.provider, authMethod: (values.fields.authMethod || undefined) as AuthMethod | undefined });
   for (const spec of PROVIDERS[values.provider].fields) {
+    // A field of another client authentication method is neither shown nor sent (docs/client-auth.md).
+    if (!fieldApplies(spec, method)) continue;
     if (isSecretSpec(spec)) {
       const secret = values.secrets[spec.field] ?? '';
       if (secret !== '') secrets[spec.field] = secret;
@@ -315,7 +321,7 @@ export function ProfileForm(props: ProfileFormProps): ReactNode {
         )}
       </Field>
 
-      {spec.fields.map((field) => (
+      {spec.fields.filter((field) => fieldApplies(field, authMethodOf({ provider: values.provider, authMethod: (values.fields.authMethod || undefined) as AuthMethod | undefined }))).map((field) => (
         <ProviderField
           key={`${values.provider}-${field.field}`}
           spec={field}
@@ -442,6 +448,8 @@ const INPUT_TYPES: Record<FieldType, 'text' | 'password' | 'url'> = {
   number: 'text',
   choice: 'text',
   params: 'text',
+  pem: 'text',
+  path: 'text',
 };
 
 function ProviderField(props: {
@@ -483,6 +491,34 @@ function ProviderField(props: {
                 </option>
               ))}
             </select>
+          );
+        }
+        if (spec.pem === true) {
+          // A key or certificate is pasted, or read from a file here in the page; the file never leaves
+          // it except as this text, sent once with the save.
+          return (
+            <span className="pem-field">
+              <textarea
+                {...a}
+                rows={4}
+                spellCheck={false}
+                autoComplete="off"
+                placeholder={secret && mode === 'edit' ? 'Unchanged (leave blank to keep the stored key)' : '-----BEGIN …'}
+                value={props.value}
+                onBlur={props.onBlur}
+                onChange={(e) => props.onChange(e.target.value)}
+              />
+              <input
+                type="file"
+                aria-label={`${spec.label} from a file`}
+                accept=".pem,.key,.crt,.cer,.json,text/plain"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  if (file !== undefined) void file.text().then((text) => props.onChange(text));
+                  e.target.value = '';
+                }}
+              />
+            </span>
           );
         }
         if (spec.type === 'params') {

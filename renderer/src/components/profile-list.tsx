@@ -12,6 +12,8 @@ import { useDashboardSlice, type DashboardState } from '../store.js';
 import { LoadError, Loading } from './bits.js';
 import { CardList } from './card-list.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { useVault } from './vault-gate.js';
+import { vaultPlace } from '../../../common/vault-place.js';
 
 export function ProfilesView(props: { focus?: string; navigate: (route: Route) => void }): ReactNode {
   const dashboard = useDashboard();
@@ -25,6 +27,8 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
   const cards = useRef<CardList | null>(null);
   const [confirming, setConfirming] = useState<ProfileStatus | null>(null);
   const [removing, setRemoving] = useState(false);
+  // The words name the vault the server actually uses (its vault:state answer), never a guess.
+  const place = vaultPlace(useVault()?.info.backend);
 
   // The list element is Preact's, its children are CardList's: Preact renders the <ul> empty.
   useLayoutEffect(() => {
@@ -77,7 +81,7 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
       {profiles.state === 'error' ? (
         <LoadError what="profiles" error={profiles.error} onRetry={() => void store.loadProfiles()} />
       ) : null}
-      {ready && !hasList ? <EmptyState /> : null}
+      {ready && !hasList ? <EmptyState place={place} /> : null}
       {hasList ? <ul className="profile-list" aria-label="Profiles" data-testid="profile-list" ref={listRef} /> : null}
       {confirming
         ? createPortal(
@@ -89,8 +93,8 @@ export function ProfilesView(props: { focus?: string; navigate: (route: Route) =
               onCancel={() => setConfirming(null)}
             >
               <p>
-                This removes the profile <code>{confirming.id}</code> and its secrets and cached token from the system
-                keychain. Scripts that use it will stop getting tokens.
+                This removes the profile <code>{confirming.id}</code> and its secrets and cached token from {place}.
+                Scripts that use it will stop getting tokens.
               </p>
             </ConfirmDialog>,
             // Out of the list: cards are rendered only when on screen (content-visibility), which
@@ -106,7 +110,7 @@ const NONE: ProfileStatus[] = [];
 
 const selectProfiles = (state: DashboardState): DashboardState['profiles'] => state.profiles;
 
-function EmptyState(): ReactNode {
+function EmptyState(props: { place: string }): ReactNode {
   return (
     <div className="empty">
       <h2>No profiles yet</h2>
@@ -116,7 +120,7 @@ function EmptyState(): ReactNode {
         and your scripts.
       </p>
       <p>
-        Start by adding your first profile. The client secret goes to your system keychain and nowhere else.
+        Start by adding your first profile. The client secret goes to {props.place} and nowhere else.
       </p>
       <a className="button primary" href={routeHref({ view: 'add' })}>
         Add your first profile

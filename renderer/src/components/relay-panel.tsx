@@ -6,7 +6,7 @@
 import '../zod-jitless.js';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, ProfileConfig } from '../../../common/contract.js';
-import { relayAudience, relayEndpoints, relayExamples, relayRefusal, type RelayEndpoints } from '../../../common/relay.js';
+import { relayAudience, relayEndpoints, relayExamples, relayRefusalFor, type RelayEndpoints } from '../../../common/relay.js';
 import { createClientKey } from '../api/client-keys.js';
 import { useDashboard } from '../context.js';
 import { useDashboardState } from '../store.js';
@@ -64,7 +64,7 @@ export function RelayPanel(props: { id: string }): ReactNode {
 
 function RelayDetails(props: { profile: ProfileConfig; baseUrl: string | null }): ReactNode {
   const { profile, baseUrl } = props;
-  const refusal = relayRefusal(profile.provider);
+  const refusal = relayRefusalFor(profile);
   if (refusal !== null) {
     return (
       <div className="relay-refusal" role="note" data-testid="relay-refusal">

@@ -6,6 +6,7 @@
 // the one rule and its estimator: the page carries neither.
 import { createContext, useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, PassphraseStrength, Result, VaultInfo } from '../../../common/contract.js';
+import { vaultLabel } from '../../../common/vault-place.js';
 import type { Settling } from '../settling.js';
 import { useDashboard } from '../context.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
@@ -268,7 +269,7 @@ export function VaultSettings(): ReactNode {
       <dl className="vault-facts">
         <div>
           <dt>Backend</dt>
-          <dd>{info.backend === 'file' ? 'Encrypted file' : 'OS keychain'}</dd>
+          <dd>{vaultLabel(info.backend)}</dd>
         </div>
         <div>
           <dt>{info.backend === 'file' ? 'File' : 'Service'}</dt>

@@ -100,6 +100,13 @@ export interface ProviderServerOptions extends Partial<ServerCredentials> {
   audience?: string;
   /** Acquia: requests without scope organization:<organizationUuid> fail (seed 002). */
   federated?: boolean;
+  /**
+   * Acquia, federated: where the missing scope is refused. 'token' (default): the token request;
+   * 'api': the token is issued and every API call with it is refused, as seed 002 describes, with
+   * the error code and the message ('code') or the message alone ('message').
+   */
+  federatedAt?: 'token' | 'api';
+  federatedApiAnswer?: 'code' | 'message';
   organizationUuid?: string;
   /** Operate cookie: hand out a CSRF token with the login answer (default true). */
   csrf?: boolean;
@@ -452,7 +459,7 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
           if (scope !== undefined && scope.split(' ').some((s) => s.startsWith('organization:') && s !== wanted)) {
             return oauthError(400, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed');
           }
-          if (options.federated && !scope?.split(' ').includes(wanted)) {
+          if (options.federated && options.federatedAt !== 'api' && !scope?.split(' ').includes(wanted)) {
             return oauthError(401, 'additional_authentication_required', 'This resource requires additional authentication.', {
               message: 'This resource requires additional authentication.',
             });
@@ -641,6 +648,10 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
     const match = /^Bearer (.+)$/.exec(authorization);
     const token = match ? issued.find((t) => t.accessToken === match[1]) : undefined;
     if (!isCurrent(token)) return json(401, { error: 'invalid_token', error_description: 'The access token is invalid or has expired' });
+    if (kind === 'acquia' && options.federated && !(token.scope ?? '').split(' ').includes(`organization:${organizationUuid}`)) {
+      const message = 'This resource requires additional authentication.';
+      return json(403, options.federatedApiAnswer === 'message' ? { message } : { error: 'additional_authentication_required', message });
+    }
     return json(200, { clientId: token.clientId, scope: token.scope ?? null, audience: token.audience ?? null, kind });
   }
 
