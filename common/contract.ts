@@ -109,6 +109,8 @@ export interface ErrorInfo {
   hint?: string;
   status?: number;
   at?: string;
+  /** The form field the error is about (e.g. `id` for a taken profile id), so a form can show it there. */
+  field?: string;
 }
 
 /** GET /v1/profiles entries and the dashboard rows. No secrets, no tokens. Times are ISO 8601. */
@@ -309,12 +311,32 @@ export interface ApiAddress {
 /** A passphrase from the lock screen: never logged, never echoed in a validation message. */
 const passphraseSchema = z.string().min(1, 'must not be empty').max(1024);
 
+/**
+ * `vault:strength`: how strong a new passphrase is (zxcvbn's score, 0 to 4), whether the vault
+ * accepts it, and why not in words. The app answers it, so the page carries no estimator.
+ */
+export interface PassphraseStrength {
+  score: number;
+  /** The score a new vault passphrase needs. */
+  required: number;
+  acceptable: boolean;
+  warning: string | null;
+  suggestions: string[];
+}
+
 /** A saved or tested profile request from the dashboard or CLI. */
 export const profileInputSchema = z.strictObject({
   profile: profileConfigSchema,
   secrets: profileSecretsSchema,
 });
 export type ProfileInput = z.infer<typeof profileInputSchema>;
+
+/**
+ * `profiles:save`: `create` (the dashboard's Add) refuses an id that is taken, so adding never
+ * replaces a profile; without it (Edit) the profile is created or replaced.
+ */
+export const profileSaveSchema = profileInputSchema.extend({ mode: z.enum(['create']).optional() });
+export type ProfileSave = z.infer<typeof profileSaveSchema>;
 
 export interface TestResult {
   ok: boolean;
@@ -331,7 +353,7 @@ export const profileIdSchema = z.string().regex(PROFILE_ID_PATTERN);
 export const ipcRequestSchemas = {
   'profiles:list': z.tuple([]),
   'profiles:get': z.tuple([profileIdSchema]),
-  'profiles:save': z.tuple([profileInputSchema]),
+  'profiles:save': z.tuple([profileSaveSchema]),
   'profiles:test': z.tuple([profileInputSchema]),
   'profiles:remove': z.tuple([profileIdSchema]),
   'profiles:refresh': z.tuple([profileIdSchema]),
@@ -349,6 +371,8 @@ export const ipcRequestSchemas = {
   'vault:create': z.tuple([passphraseSchema]),
   'vault:unlock': z.tuple([passphraseSchema]),
   'vault:lock': z.tuple([]),
+  'vault:strength': z.tuple([z.string().max(1024)]),
+  'vault:passphrase': z.tuple([z.strictObject({ current: passphraseSchema, next: passphraseSchema })]),
   'api:address': z.tuple([]),
   'fleet:status': z.tuple([]),
 } as const;
@@ -376,6 +400,8 @@ export interface IpcResponses {
   'vault:create': VaultInfo;
   'vault:unlock': VaultInfo;
   'vault:lock': VaultInfo;
+  'vault:strength': PassphraseStrength;
+  'vault:passphrase': VaultInfo;
   'api:address': ApiAddress;
   'fleet:status': FleetStatusInfo;
 }

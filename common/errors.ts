@@ -86,4 +86,10 @@ export function noSuchProfileMessage(id: string): string {
   return `There is no profile "${id}".`;
 }
 
+/**
+ * What the dashboard's Add and the CLI's `profile add` say when the id is taken: adding never
+ * replaces a profile (its secret and cached token with it); only Edit does.
+ */
+export const PROFILE_EXISTS_MESSAGE = 'A profile with this id already exists';
+
 export const NO_SUCH_PROFILE_HINT = 'See the profiles with `tokentray profile list` or GET /v1/profiles, or add it with `tokentray profile add`.';

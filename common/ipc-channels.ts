@@ -23,6 +23,8 @@ export const IPC_CHANNELS = [
   'vault:create',
   'vault:unlock',
   'vault:lock',
+  'vault:strength',
+  'vault:passphrase',
   'api:address',
   'fleet:status',
 ] as const;

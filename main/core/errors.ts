@@ -57,6 +57,8 @@ export interface TokentrayErrorOptions {
   status?: number;
   /** From Retry-After on 429/503, in milliseconds. */
   retryAfterMs?: number;
+  /** The form field the error is about, for a form to show it beside that field. */
+  field?: string;
   cause?: unknown;
 }
 
@@ -66,6 +68,7 @@ export class TokentrayError extends Error {
   readonly hint: string | undefined;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly field: string | undefined;
 
   constructor(kind: ErrorKind, message: string, options: TokentrayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -73,6 +76,7 @@ export class TokentrayError extends Error {
     this.hint = options.hint;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.field = options.field;
   }
 
   /** Credential errors stop retrying until the profile changes or a person asks again (docs/refreshing.md). */
@@ -85,6 +89,7 @@ export class TokentrayError extends Error {
     if (this.hint !== undefined) info.hint = this.hint;
     if (this.status !== undefined) info.status = this.status;
     if (at !== undefined) info.at = at.toISOString();
+    if (this.field !== undefined) info.field = this.field;
     return info;
   }
 }

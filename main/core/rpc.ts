@@ -14,6 +14,7 @@ import { ClientKeyService } from './client-key-service.js';
 import type { Clock } from './clock.js';
 import { TokentrayError, noSuchProfile, toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine } from './types.js';
+import { estimatePassphrase } from './passphrase-rule.js';
 import { UnlockThrottle, vaultInfo, type LockableVault } from './vault-control.js';
 
 export type RpcHandlers = {
@@ -67,8 +68,10 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
       return profile;
     },
 
-    // Validated once, by the profile service behind the engine (the same rules as the CLI's).
-    'profiles:save': async (input) => engine.upsertProfile(input.profile, input.secrets),
+    // Validated once, by the profile service behind the engine (the same rules as the CLI's). Add
+    // sends mode `create`, so a taken id is refused instead of replacing that profile's secrets.
+    'profiles:save': async (input) =>
+      input.mode === 'create' ? engine.addProfile(input.profile, input.secrets) : engine.upsertProfile(input.profile, input.secrets),
 
     // The engine validates once, as for a save; an invalid profile is a failed test, not a failed call.
     'profiles:test': async (input) => engine.testProfile(input.profile, input.secrets),
@@ -151,6 +154,16 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
       const vault = requireVault();
       vault.lock();
       await deps.vaultSettled?.();
+      return vaultInfo(vault);
+    },
+
+    // The lock screen's live strength meter: the estimator stays in the app, out of the page's bundle.
+    'vault:strength': async (passphrase) => estimatePassphrase(passphrase),
+
+    // A wrong current passphrase counts like a wrong unlock: the same throttle slows guessing down.
+    'vault:passphrase': async ({ current, next }) => {
+      const vault = requireVault();
+      await throttle.attempt(() => vault.changePassphrase(current, next));
       return vaultInfo(vault);
     },
 

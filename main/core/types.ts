@@ -167,6 +167,8 @@ export interface Engine {
    * obtained becomes the profile's first cached token.
    */
   createProfile(profile: unknown, secrets: ProfileSecrets, options: { test: boolean }): Promise<CreatedProfile>;
+  /** Creates a profile; an id that is taken is refused (field `id`) and nothing changes. */
+  addProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<ProfileStatus>;
   /** Removes the profile and its keychain entries. */
   removeProfile(id: string): Promise<boolean>;
   /** Requests a token with these settings without saving anything. */

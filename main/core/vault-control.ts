@@ -18,6 +18,12 @@ export interface LockableVault extends Vault {
   create(passphrase: string): Promise<void>;
   /** Opens an existing vault (only while `locked`). A wrong passphrase is 'vault_passphrase'. */
   unlock(passphrase: string): Promise<void>;
+  /**
+   * Re-encrypts every entry under a new passphrase (a new salt and key), atomically: the old file
+   * stays whole until the new one has replaced it. A wrong current passphrase is 'vault_passphrase',
+   * a weak new one 'usage' (main/core/passphrase-rule.ts); either changes nothing. Unlocked afterwards.
+   */
+  changePassphrase(current: string, next: string): Promise<void>;
   /** Forgets the key and everything decrypted; the vault is `locked` afterwards. */
   lock(): void;
   /** How many entries (secrets, cached tokens, other items) it holds, or null while locked. */

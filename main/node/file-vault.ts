@@ -22,8 +22,10 @@ import path from 'node:path';
 import type { VaultState } from '../../common/contract.js';
 import { AccountVault } from '../core/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
+import { requireStrongPassphrase } from '../core/passphrase-rule.js';
 import { vaultLockedError, type LockableVault } from '../core/vault-control.js';
 import { withLockFile } from './lock-file.js';
+import { isProcessAlive } from './runtime-file.js';
 
 export const VAULT_FILE_NAME = 'vault.json';
 export const VAULT_FORMAT = 'tokentray-vault';
@@ -46,6 +48,8 @@ const SCRYPT_BOUNDS = { minLogN: 10, maxLogN: 22, maxR: 32, maxP: 16 };
 const AD_PREFIX = `${VAULT_FORMAT}/${VAULT_VERSION}`;
 const ACCOUNT_PATTERN = /^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A temporary file of ours: `.vault.json.<pid>.<8 hex>.tmp`. */
+const TEMP_PATTERN = new RegExp(`^\\.${VAULT_FILE_NAME.replace('.', '\\.')}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
 const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 15_000;
 
@@ -93,6 +97,11 @@ export interface FileVaultOptions {
   scrypt?: ScryptParams;
   /** Watch the file so writes by another process are noticed at once (default true). */
   watch?: boolean;
+  /**
+   * Runs after a new file is written and flushed, before it is renamed over the old one: tests stop
+   * or fail a write exactly there to show that the old file is still whole.
+   */
+  beforeReplace?: () => Promise<void>;
 }
 
 function damaged(what: string, hint = 'Restore the file from a backup, or move it aside to start a new vault (its secrets are then lost). Tokentray leaves it as it is.'): TokentrayError {
@@ -295,6 +304,7 @@ export class FileVault extends AccountVault implements LockableVault {
       throw new TokentrayError('usage', 'An empty passphrase cannot protect the vault.', { hint: 'Choose a passphrase; a long one of several words is best.' });
     }
     if (this.#state === 'unlocked') throw new TokentrayError('usage', 'The vault is already unlocked.');
+    await requireStrongPassphrase(passphrase);
     await fsp.mkdir(this.#dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
       throw ioError('created', this.location, error);
     });
@@ -336,6 +346,49 @@ export class FileVault extends AccountVault implements LockableVault {
     if (!sameBase64(keyCheckOf(keys), file.keyCheck)) throw wrongPassphrase();
     this.#snapshot = openRecords(keys, file, identityOf(stat));
     this.#keys = keys;
+    this.#startWatching();
+    this.#setState('unlocked');
+  }
+
+  async changePassphrase(current: string, next: string): Promise<void> {
+    if (this.#state === 'absent' || !fs.existsSync(this.location)) {
+      this.#setState('absent');
+      throw vaultLockedError('absent');
+    }
+    if (next === current) {
+      throw new TokentrayError('usage', 'The new passphrase is the same as the current one; nothing was changed.', { hint: 'Choose another passphrase.', field: 'next' });
+    }
+    await requireStrongPassphrase(next);
+    // A new salt and a new key: nothing of the old key is left in the new file. Derived before the
+    // lock is taken, so other writers wait only for the re-encryption itself.
+    const params = this.#options.scrypt ?? DEFAULT_SCRYPT;
+    const salt = randomBytes(16);
+    const nextKeys = await deriveKeys(next, salt, params);
+    // Writes queued before the change go out first, under the old key.
+    while (this.#flushing !== null) await this.#flushing;
+    await this.#withFileLock(async () => {
+      let text: string;
+      let stat: fs.BigIntStats;
+      try {
+        [text, stat] = await this.#readFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw vaultLockedError('absent');
+        throw ioError('read', this.location, error);
+      }
+      const file = parseVaultFile(text);
+      // The current passphrase is checked against the file itself, even while unlocked: a change
+      // needs the passphrase, not only an open dashboard.
+      const keys = await deriveKeys(current, Buffer.from(file.kdf.salt, 'base64'), file.kdf);
+      if (!sameBase64(keyCheckOf(keys), file.keyCheck)) throw wrongPassphrase();
+      const old = openRecords(keys, file, identityOf(stat));
+      const partial = { format: VAULT_FORMAT, version: VAULT_VERSION, kdf: { name: 'scrypt', ...params, salt: salt.toString('base64') }, keyCheck: keyCheckOf(nextKeys) } as const;
+      const header: VaultHeader = { ...partial, headerSha256: headerDigest(partial) };
+      const records = new Map<string, SealedRecord>();
+      for (const [account, value] of old.plain) records.set(account, encrypt(nextKeys, account, value));
+      const identity = await this.#writeFile(serialize(header, records, sealOf(nextKeys, header, records)));
+      this.#keys = nextKeys;
+      this.#snapshot = { header, records, plain: old.plain, identity };
+    });
     this.#startWatching();
     this.#setState('unlocked');
   }
@@ -405,7 +458,14 @@ export class FileVault extends AccountVault implements LockableVault {
           throw ioError('read', this.location, error);
         }
         if (this.#snapshot !== null && identityOf(stat) === this.#snapshot.identity) return;
-        const snapshot = await this.#readVerified(keys);
+        let snapshot: Snapshot;
+        try {
+          snapshot = await this.#readVerified(keys);
+        } catch (error) {
+          // Re-keyed by changePassphrase (or locked) while this read ran: its snapshot is the current one.
+          if (this.#keys !== keys) return;
+          throw error;
+        }
         if (this.#keys !== keys) return; // locked meanwhile
         this.#snapshot = snapshot;
         for (const listener of [...this.#changeListeners]) listener();
@@ -485,8 +545,10 @@ export class FileVault extends AccountVault implements LockableVault {
 
   /** Under the file lock: re-read (another process may have written), apply, write, all or nothing. */
   async #apply(mutations: readonly Mutation[]): Promise<void> {
-    const keys = this.#requireKeys();
+    this.#requireKeys();
     await this.#withFileLock(async () => {
+      // The key as it is once the lock is ours: a passphrase change may have re-keyed the file meanwhile.
+      const keys = this.#requireKeys();
       await this.#refreshIfChanged();
       const base = this.#snapshot as Snapshot;
       const records = new Map(base.records);
@@ -513,8 +575,12 @@ export class FileVault extends AccountVault implements LockableVault {
     });
   }
 
-  /** Temp file in the same directory, fsync, rename over, fsync the directory: a crash leaves old or new. */
+  /**
+   * Temp file in the same directory, fsync, rename over, fsync the directory: a crash leaves old or
+   * new. Called under the file lock only.
+   */
   async #writeFile(text: string): Promise<string> {
+    await this.#removeStaleTemps();
     const temp = path.join(this.#dir, `.${VAULT_FILE_NAME}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       const handle = await fsp.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
@@ -524,6 +590,7 @@ export class FileVault extends AccountVault implements LockableVault {
       } finally {
         await handle.close();
       }
+      await this.#options.beforeReplace?.();
       await fsp.rename(temp, this.location);
       const dir = await fsp.open(this.#dir, 'r');
       try {
@@ -535,6 +602,25 @@ export class FileVault extends AccountVault implements LockableVault {
     } catch (error) {
       await fsp.rm(temp, { force: true }).catch(() => undefined);
       throw ioError('written', this.location, error);
+    }
+  }
+
+  /**
+   * A writer killed between writing its temporary file and renaming it leaves that file behind (the
+   * vault itself is whole). Under the lock, no live writer owns one whose process is gone.
+   */
+  async #removeStaleTemps(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.#dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const pid = TEMP_PATTERN.exec(name)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid && !isProcessAlive(Number(pid))) {
+        await fsp.rm(path.join(this.#dir, name), { force: true }).catch(() => undefined);
+      }
     }
   }
 

@@ -95,6 +95,10 @@ export class KeytarVault extends AccountVault implements LockableVault {
 
   async unlock(): Promise<void> {}
 
+  async changePassphrase(): Promise<void> {
+    throw new TokentrayError('usage', 'The keychain has no Tokentray passphrase to change.', { hint: 'The OS keychain is unlocked by your login; passphrases belong to the file vault (--vault file).' });
+  }
+
   lock(): void {}
 
   close(): void {}

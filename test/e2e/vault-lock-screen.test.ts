@@ -112,6 +112,8 @@ describe('a locked file vault in headless mode, in Chromium', () => {
     // Focus starts in the first field; the keyboard does the rest.
     assert.equal(await page.evaluate('document.activeElement && document.activeElement.getAttribute("autocomplete")'), 'new-password');
     await page.keyboard.type('short');
+    // The app answers how strong it is (vault:strength), a moment after typing stops.
+    await page.locator('.strength', { hasText: 'Weak' }).waitFor();
     assert.match(await page.locator('.strength').innerText(), /Weak/);
     await page.keyboard.press('Tab');
     await page.keyboard.type('different');
@@ -119,6 +121,7 @@ describe('a locked file vault in headless mode, in Chromium', () => {
     await page.getByText('The two passphrases differ').waitFor();
     await shoot(page, 'create');
     await page.getByLabel('New passphrase').fill(PASS);
+    await page.locator('.strength', { hasText: 'Strong' }).waitFor();
     assert.match(await page.locator('.strength').innerText(), /Strong/);
     await page.getByLabel('Repeat the passphrase').fill(PASS);
     await page.getByRole('button', { name: 'Create the vault' }).click();

@@ -314,4 +314,105 @@ if (process.env.DBUS_SESSION_BUS_ADDRESS) {
       assert.equal(accounts.length, 50 + 3);
     });
   });
+
+  describe('passphrase strength and change', () => {
+    const NEXT = 'lantern orbit velvet cactus';
+
+    test('a weak passphrase does not create a vault: the reason and advice, never the passphrase, and nothing written', async () => {
+      const dir = await tempDir();
+      const vault = new FileVault(dir, { scrypt: FAST, watch: false });
+      for (const weak of ['short', 'password1', 'Summer2024!', 'tokentray vault']) {
+        const error = await rejectsWith(vault.create(weak), 'usage', /^The passphrase is too weak \(strength [0-3] of 4; 4 is needed\)/);
+        assert.ok(error.hint && error.hint.length > 0, 'with advice');
+        assert.ok(!error.message.includes(weak) && !(error.hint ?? '').includes(weak), 'never echoed');
+      }
+      assert.deepEqual(await fs.readdir(dir), []);
+      assert.equal(vault.state, 'absent');
+      await vault.create(PASS);
+      assert.equal(vault.state, 'unlocked');
+    });
+
+    test('changePassphrase re-encrypts every entry under a new salt: the new passphrase opens it, the old one no longer does', async () => {
+      const { dir, file, bytes } = await sampleVault();
+      const vault = await openFresh(dir);
+      await vault.changePassphrase(PASS, NEXT);
+      assert.equal(vault.state, 'unlocked');
+      assert.equal(await vault.getSecret('beta', 'clientSecret'), 'beta-secret-value', 'the open instance goes on with the new key');
+      await vault.setSecret('gamma', 'clientSecret', 'written after the change');
+      const before = JSON.parse(bytes.toString('utf8')) as { kdf: { salt: string; N: number }; records: Record<string, { data: string }> };
+      const after = JSON.parse(await fs.readFile(file, 'utf8')) as typeof before;
+      assert.notEqual(after.kdf.salt, before.kdf.salt);
+      assert.equal(after.kdf.N, 65536, 'the current default parameters');
+      assert.deepEqual(Object.keys(after.records).sort(), [...Object.keys(before.records), 'gamma:clientSecret'].sort());
+      for (const account of Object.keys(before.records)) assert.notEqual(after.records[account]?.data, before.records[account]?.data, account);
+      assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
+      assert.deepEqual((await fs.readdir(dir)).sort(), [VAULT_FILE_NAME], 'no temp or lock file stays behind');
+      await rejectsWith(openFresh(dir, PASS), 'vault_passphrase');
+      const reopened = await openFresh(dir, NEXT);
+      assert.equal(await reopened.getSecret('alpha', 'clientSecret'), 'alpha-secret-value');
+      assert.equal((await reopened.getCachedToken('alpha'))?.accessToken, 'tok');
+      assert.equal(await reopened.getSecret('gamma', 'clientSecret'), 'written after the change');
+      vault.close();
+    });
+
+    test('a wrong current passphrase, a weak new one or the same one change nothing, byte for byte', async () => {
+      const { dir, file, bytes } = await sampleVault();
+      const locked = new FileVault(dir, { watch: false });
+      await rejectsWith(locked.changePassphrase('not the passphrase', NEXT), 'vault_passphrase');
+      assert.equal(locked.state, 'locked');
+      const vault = await openFresh(dir);
+      await rejectsWith(vault.changePassphrase('not the passphrase', NEXT), 'vault_passphrase', /does not open/);
+      const weak = await rejectsWith(vault.changePassphrase(PASS, 'abc123'), 'usage', /too weak/);
+      assert.equal(weak.field, 'passphrase');
+      await rejectsWith(vault.changePassphrase(PASS, PASS), 'usage', /the same as the current one/);
+      assert.deepEqual(await fs.readFile(file), bytes);
+      assert.equal(await vault.getSecret('alpha', 'clientSecret'), 'alpha-secret-value', 'still open with the old key');
+      await rejectsWith(new FileVault(await tempDir(), { watch: false }).changePassphrase(PASS, NEXT), 'vault_locked', /no passphrase yet/);
+    });
+
+    test('a change that fails between writing the new file and renaming it leaves the old vault whole and working', async () => {
+      const { dir, file, bytes } = await sampleVault();
+      let written: string[] = [];
+      const vault = new FileVault(dir, {
+        watch: false,
+        beforeReplace: async () => {
+          written = (await fs.readdir(dir)).filter((name) => name.endsWith('.tmp'));
+          throw new Error('disk full');
+        },
+      });
+      await vault.unlock(PASS);
+      await rejectsWith(vault.changePassphrase(PASS, NEXT), 'keychain_unavailable', /could not be written/);
+      assert.equal(written.length, 1, 'the new file was complete in its temporary place');
+      assert.deepEqual(await fs.readFile(file), bytes, 'the old file is byte for byte as it was');
+      assert.deepEqual((await fs.readdir(dir)).sort(), [VAULT_FILE_NAME], 'the temporary file is removed');
+      assert.equal(await vault.getSecret('alpha', 'clientSecret'), 'alpha-secret-value', 'the open instance keeps the old key');
+      assert.equal(await (await openFresh(dir, PASS)).getSecret('beta', 'clientSecret'), 'beta-secret-value');
+      await rejectsWith(openFresh(dir, NEXT), 'vault_passphrase');
+    });
+
+    test('a temporary file left by a killed writer is removed by the next write', async () => {
+      const { dir } = await sampleVault();
+      const leftover = path.join(dir, `.${VAULT_FILE_NAME}.999999999.0123abcd.tmp`);
+      await fs.writeFile(leftover, 'half', { mode: 0o600 });
+      const vault = await openFresh(dir);
+      await vault.setSecret('alpha', 'clientSecret', 'next write');
+      assert.deepEqual((await fs.readdir(dir)).sort(), [VAULT_FILE_NAME]);
+    });
+
+    test('writes racing a change are kept, and another open instance is told the passphrase changed', async () => {
+      const { dir } = await sampleVault();
+      const vault = await openFresh(dir);
+      const other = await openFresh(dir);
+      const writes = Array.from({ length: 5 }, (_, i) => vault.setSecret(`race-${i}`, 'clientSecret', `v${i}`));
+      const change = vault.changePassphrase(PASS, NEXT);
+      const later = Array.from({ length: 5 }, (_, i) => vault.setSecret(`late-${i}`, 'clientSecret', `w${i}`));
+      await Promise.all([...writes, change, ...later]);
+      const reopened = await openFresh(dir, NEXT);
+      for (let i = 0; i < 5; i += 1) {
+        assert.equal(await reopened.getSecret(`race-${i}`, 'clientSecret'), `v${i}`);
+        assert.equal(await reopened.getSecret(`late-${i}`, 'clientSecret'), `w${i}`);
+      }
+      await rejectsWith(other.getSecret('alpha', 'clientSecret'), 'vault_locked', /replaced by one with another passphrase/);
+    });
+  });
 }

@@ -89,6 +89,30 @@ describe('profile service', () => {
     await engine.stop();
   });
 
+  test("the dashboard's Add (profiles:save with mode create) refuses a taken id on the id field, and changes nothing", async () => {
+    const { engine, store, vault } = await createHarness({ profiles: [] });
+    await engine.start();
+    const rpc = createRpcHandlers({ engine, store, clock: new FakeClock() });
+    const first = await dispatchRpc(rpc, 'profiles:save', [{ profile: acquiaProfile('taken'), secrets: { clientSecret: 'first' }, mode: 'create' }]);
+    assert.equal(first.ok, true);
+    await vault.setCachedToken('taken', { accessToken: 'cached', tokenType: 'Bearer', expiresAt: Date.now() + 600_000, obtainedAt: Date.now(), headers: { Authorization: 'Bearer cached' } });
+    const stored = store.getProfile('taken');
+    const again = await dispatchRpc(rpc, 'profiles:save', [{ profile: acquiaProfile('taken', { name: 'Other', clientId: 'other' }), secrets: { clientSecret: 'second' }, mode: 'create' }]);
+    assert.equal(again.ok, false);
+    const error = again.ok ? undefined : again.error;
+    assert.equal(error?.kind, 'usage');
+    assert.equal(error?.field, 'id');
+    assert.match(error?.message ?? '', /^A profile with this id already exists: "taken"\.$/);
+    assert.deepEqual(store.getProfile('taken'), stored);
+    assert.equal(await vault.getSecret('taken', 'clientSecret'), 'first');
+    assert.equal((await vault.getCachedToken('taken'))?.accessToken, 'cached');
+    // Edit (no mode) is the one that replaces.
+    const edited = await dispatchRpc(rpc, 'profiles:save', [{ profile: acquiaProfile('taken', { name: 'Edited' }), secrets: {} }]);
+    assert.equal(edited.ok, true);
+    assert.equal(store.getProfile('taken')?.name, 'Edited');
+    await engine.stop();
+  });
+
   test('a failed store write rolls the keychain back: a new profile leaves no secret, an edit keeps the old one', async () => {
     const store = new FailingStore();
     const vault = new MemoryVault();

@@ -200,6 +200,48 @@ describe('Test and Save', () => {
   });
 });
 
+describe('Add never replaces', () => {
+  it('sends mode create; a taken id is refused beside the id field with an offer to edit, and a new id clears it', async () => {
+    let calls = 0;
+    const bridge = createFakeBridge({
+      'profiles:save': () => {
+        calls += 1;
+        return calls === 1
+          ? { ok: false, error: { kind: 'usage', message: 'A profile with this id already exists: "redpanda-prod".', hint: 'Edit it.', field: 'id' } }
+          : ok(status('redpanda-prod-2', 'Redpanda prod', 'redpanda'));
+      },
+    });
+    let savedId = '';
+    const { container } = renderWithBridge(<ProfileForm mode="add" onSaved={(id) => (savedId = id)} />, bridge);
+    await fillRedpanda(container);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
+    await waitFor(() => assert.match(errorOf(container, 'id') ?? '', /^A profile with this id already exists/));
+    const [input] = bridge.callsTo('profiles:save')[0] ?? [];
+    assert.equal((input as { mode?: string }).mode, 'create');
+    assert.equal(controlOf(container, 'id').getAttribute('aria-invalid'), 'true');
+    const edit = within(fieldBox(container, 'id')).getByRole('link', { name: /Edit the profile “redpanda-prod” instead/ });
+    assert.equal(edit.getAttribute('href'), '#/edit/redpanda-prod');
+    assert.equal(screen.queryByRole('alert'), null, 'the refusal is the field error, not a form-level one');
+    assert.equal(savedId, '', 'nothing saved, the form stays');
+    assert.equal(controlOf(container, 'clientSecret').value, 'top-secret');
+
+    type(container, 'id', 'redpanda-prod-2');
+    assert.equal(errorOf(container, 'id'), null);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
+    await waitFor(() => assert.equal(savedId, 'redpanda-prod-2'));
+  });
+
+  it('Edit sends no mode: it replaces the profile it loaded', async () => {
+    const config: ProfileConfig = { id: 'rp', name: 'RP', provider: 'redpanda', clientId: 'c' };
+    const bridge = createFakeBridge({ 'profiles:get': () => ok(config), 'profiles:save': () => ok(status('rp', 'RP', 'redpanda')) });
+    renderWithBridge(<ProfileFormView mode="edit" id="rp" />, bridge);
+    const form = await screen.findByRole('form', { name: 'Edit profile' });
+    await act(async () => fireEvent.click(within(form).getByRole('button', { name: 'Save' })));
+    await waitFor(() => assert.equal(bridge.callsTo('profiles:save').length, 1));
+    assert.equal((bridge.callsTo('profiles:save')[0]?.[0] as { mode?: string }).mode, undefined);
+  });
+});
+
 describe('editing', () => {
   const config: ProfileConfig = {
     id: 'acq',

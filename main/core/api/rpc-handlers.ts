@@ -14,7 +14,7 @@ import type { ServerArea } from './server-area.js';
 import { lockScreenRefusal, sessionCookie, type DashboardSessions, type IssuedSession } from './sessions.js';
 
 /** What the lock screen needs; a lock-screen session may call nothing else. */
-const LOCK_SCREEN_CHANNELS: ReadonlySet<string> = new Set<IpcChannel>(['vault:state', 'vault:unlock', 'vault:create']);
+const LOCK_SCREEN_CHANNELS: ReadonlySet<string> = new Set<IpcChannel>(['vault:state', 'vault:unlock', 'vault:create', 'vault:strength']);
 
 function vaultStateOf(result: Result<unknown>): VaultInfo['state'] | undefined {
   return result.ok ? (result.value as VaultInfo).state : undefined;

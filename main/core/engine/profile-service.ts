@@ -3,6 +3,7 @@
 // errors and the same rollback. Validated once; secrets go to the keychain before the profile goes to
 // the store, so no profile exists without its secrets; a failure on the way puts the keychain back.
 import type { ProfileConfig, ProfileSecrets } from '../../../common/contract.js';
+import { PROFILE_EXISTS_MESSAGE } from '../../../common/errors.js';
 import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { secretFieldsFor, type SecretField } from '../../../common/providers.js';
 import { formatFieldErrors, validateProfile } from '../../../common/validation.js';
@@ -115,8 +116,9 @@ export class ProfileService {
 
   private refuseExisting(id: string): void {
     if (this.deps.store.getProfile(id) !== undefined) {
-      throw new TokentrayError('usage', `A profile "${id}" already exists.`, {
-        hint: `Remove it first with \`tokentray profile rm ${id}\`, or choose another id.`,
+      throw new TokentrayError('usage', `${PROFILE_EXISTS_MESSAGE}: "${id}".`, {
+        hint: `Edit it, or remove it first with \`tokentray profile rm ${id}\`, or choose another id.`,
+        field: 'id',
       });
     }
   }

@@ -205,6 +205,12 @@ export class TokenEngine implements Engine {
     return this.status(saved.id)!;
   }
 
+  /** The dashboard's Add: an id that is taken is refused (field `id`) and nothing changes. */
+  async addProfile(profile: ProfileConfig, secrets: ProfileSecrets): Promise<ProfileStatus> {
+    const saved = await this.saveProfile(profile, secrets, 'create');
+    return this.status(saved.id)!;
+  }
+
   async createProfile(profile: unknown, secrets: ProfileSecrets, options: { test: boolean }): Promise<CreatedProfile> {
     // Refused before the provider is asked: a taken id or a missing field costs no request.
     const checked = this.profiles.check(profile, 'create');

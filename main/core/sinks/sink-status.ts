@@ -23,6 +23,7 @@ export function withSinkStatuses(engine: Engine, keeper: Pick<SinkKeeper, 'statu
     stop: () => engine.stop(),
     upsertProfile: async (profile, secrets) => decorate(await engine.upsertProfile(profile, secrets)),
     createProfile: (profile, secrets, options) => engine.createProfile(profile, secrets, options),
+    addProfile: async (profile, secrets) => decorate(await engine.addProfile(profile, secrets)),
     removeProfile: (id) => engine.removeProfile(id),
     testProfile: (profile, secrets) => engine.testProfile(profile, secrets),
     getToken: (id, options) => engine.getToken(id, options),

@@ -2,6 +2,7 @@
 // in-process engine, and one mapping from errors to docs/cli.md's exit codes and messages.
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { requireStrongPassphrase } from '../../core/passphrase-rule.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import type { SharedCache } from '../../core/fleet/shared-cache.js';
 import { findAppAdmin, type AppAdmin } from '../app-admin.js';
@@ -190,6 +191,8 @@ export class CliContext {
             this.io.stderr.write(`Creating the encrypted vault ${vault.location}. A lost passphrase cannot be recovered.\n`);
             const first = await promptSecret(this.io, 'New vault passphrase');
             if (first === '') throw usageError('an empty passphrase cannot protect the vault; nothing was created.');
+            // Said before the second prompt: a weak passphrase is refused whatever is typed next.
+            await requireStrongPassphrase(first);
             const again = await promptSecret(this.io, 'The same passphrase again');
             if (again !== first) throw usageError('the two passphrases differ; nothing was created.', 'Run the command again and type the same passphrase twice.');
             return first;

@@ -1,20 +1,23 @@
-// `tokentray vault status` and `tokentray vault migrate --to keychain|file` (docs/storage.md): which
-// backend holds the secrets and in what state, and moving every secret and cached token to the other.
+// `tokentray vault status`, `vault migrate --to keychain|file` and `vault passphrase`
+// (docs/storage.md): which backend holds the secrets and in what state, moving every secret and cached
+// token to the other, and re-encrypting the file vault under a new passphrase.
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VAULT_BACKENDS, type VaultBackend, type VaultInfo } from '../../../common/contract.js';
 import { CLI_KEY_ACCOUNT } from '../../core/app-core.js';
 import { TokentrayError } from '../../core/errors.js';
-import { vaultInfo, type LockableVault } from '../../core/vault-control.js';
+import { requireStrongPassphrase } from '../../core/passphrase-rule.js';
+import { vaultInfo, vaultLockedError, type LockableVault } from '../../core/vault-control.js';
 import { FileVault } from '../file-vault.js';
 import { KeytarVault } from '../keytar-vault.js';
 import { isProcessAlive, readRuntimeFile } from '../runtime-file.js';
 import { passphraseFromEnv } from '../vault-choice.js';
 import { table, usageError, type CliContext, type CliIo, type CommonOptions } from './context.js';
+import { promptSecret, readSecretFromStdin } from './secret-input.js';
 import { withCommonOptions, type Runner } from './shared.js';
 
 export function registerVaultCommands(program: Command, _io: CliIo, run: Runner): void {
-  const vault = program.command('vault').description('where secrets are kept: status, and migration between backends');
+  const vault = program.command('vault').description('where secrets are kept: status, migration between backends, and the file vault\'s passphrase');
 
   withCommonOptions(vault.command('status'), { json: true })
     .description('the backend, whether it is locked, how many entries it holds, and its file or service (the running app\'s, while one runs)')
@@ -49,6 +52,89 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
         context.io.stderr.write(`Moved ${result.moved} entries from the ${result.from.backend} (${result.from.location}) to the ${result.to.backend} (${result.to.location}); the setting vault is now ${result.to.backend}.\n`);
       }),
     );
+
+  withCommonOptions(vault.command('passphrase'), { json: true })
+    .description('re-encrypt the file vault under a new passphrase (the old file stays whole until the new one is complete)')
+    .option('--new-passphrase-stdin', 'read the new passphrase from stdin instead of asking twice at a prompt')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The current passphrase comes from TOKENTRAY_VAULT_PASSPHRASE or TOKENTRAY_VAULT_PASSPHRASE_FILE, else a prompt.',
+        'The new one must be strong: zxcvbn\'s estimate must reach 4 of 4 (e.g. four or more random words).',
+        'While Tokentray runs for this config directory, change it in the dashboard (Settings, Vault) instead.',
+        'Exit codes: 2 a weak or mismatched new passphrase, 5 a wrong current one or a running app; nothing changes then.',
+      ].join('\n'),
+    )
+    .action((options: CommonOptions & { newPassphraseStdin?: boolean }) =>
+      run(options, async (context) => {
+        const info = await changePassphrase(context, options.newPassphraseStdin === true);
+        if (options.json) return context.json(info);
+        context.io.stderr.write(`The vault's passphrase was changed: ${info.entries ?? 0} entries re-encrypted in ${info.location}.\n`);
+      }),
+    );
+}
+
+/** TOKENTRAY_TEST_HOOKS=1 with this: the command stops (until killed) before renaming the new file in. */
+const HALT_BEFORE_REPLACE = 'vault-replace';
+
+async function changePassphrase(context: CliContext, newFromStdin: boolean): Promise<VaultInfo> {
+  const running = await readRuntimeFile(context.configDir);
+  if (running !== null && isProcessAlive(running.pid)) {
+    // The app holds the vault open with the old key: rewriting the file behind it would lock it out.
+    throw new TokentrayError('app_unavailable', `Tokentray is running for ${context.configDir} (pid ${running.pid}) and holds the vault open; nothing was changed.`, {
+      hint: 'Change the passphrase in its dashboard (Settings, Vault), or quit it (or stop `tokentray serve`) and run this again.',
+    });
+  }
+  const { vault: chosen } = await context.chosenVault();
+  if (!(chosen instanceof FileVault)) {
+    throw usageError(`the secrets are in the OS keychain (${chosen.location}), which has no Tokentray passphrase.`, 'The passphrase belongs to the file vault: add --vault file to change that one.');
+  }
+  chosen.close();
+  const env = context.io.env;
+  const halt = env.TOKENTRAY_TEST_HOOKS === '1' && env.TOKENTRAY_TEST_HALT === HALT_BEFORE_REPLACE;
+  const vault = new FileVault(context.configDir, {
+    watch: false,
+    ...(halt
+      ? {
+          beforeReplace: () => {
+            context.io.stderr.write('tokentray-test: the new vault file is written, not yet renamed\n');
+            // Held here until the test kills the process.
+            return new Promise<void>(() => setInterval(() => undefined, 60_000));
+          },
+        }
+      : {}),
+  });
+  if (vault.state === 'absent') throw vaultLockedError('absent');
+  const tty = context.io.stdin.isTTY === true && typeof context.io.stdin.setRawMode === 'function';
+  const current = (await passphraseFromEnv(env)) ?? (tty ? await promptSecret(context.io, `Current passphrase for ${vault.location}`) : null);
+  if (current === null) {
+    throw new TokentrayError('vault_locked', `The file vault ${vault.location} needs its current passphrase, and none was given.`, {
+      hint: 'Set TOKENTRAY_VAULT_PASSPHRASE or TOKENTRAY_VAULT_PASSPHRASE_FILE, or run in a terminal to be asked.',
+    });
+  }
+  // The current one is checked first, so nobody types a new passphrase twice for nothing.
+  await vault.unlock(current);
+  let next: string;
+  if (newFromStdin) {
+    next = await readSecretFromStdin(context.io.stdin);
+    if (next === '') throw usageError('no new passphrase on stdin; nothing was changed.', 'Pipe it in, e.g. `tokentray vault passphrase --new-passphrase-stdin < new-passphrase-file`.');
+  } else {
+    if (!tty) {
+      throw usageError('no new passphrase given; nothing was changed.', 'Run in a terminal to be asked twice, or pipe it in with --new-passphrase-stdin.');
+    }
+    next = await promptSecret(context.io, 'New vault passphrase');
+    if (next === '') throw usageError('an empty passphrase cannot protect the vault; nothing was changed.');
+    await requireStrongPassphrase(next);
+    const again = await promptSecret(context.io, 'The same passphrase again');
+    if (again !== next) throw usageError('the two passphrases differ; nothing was changed.', 'Run the command again and type the same passphrase twice.');
+  }
+  try {
+    await vault.changePassphrase(current, next);
+    return await vaultInfo(vault);
+  } finally {
+    vault.close();
+  }
 }
 
 function vaultTable(info: VaultInfo): string {

@@ -96,6 +96,12 @@ export function validateForm(values: FormValues, mode: 'add' | 'edit', original?
   return { profile: built.profile, secrets: built.secrets, errors: [...byField.values()] };
 }
 
+/** Whether `field` holds the same value in both (the provider's fields and secrets included). */
+function sameField(a: FormValues, b: FormValues, field: string): boolean {
+  if (field === 'id' || field === 'name' || field === 'provider') return a[field] === b[field];
+  return a.provider === b.provider && a.fields[field] === b.fields[field] && a.secrets[field as SecretField] === b.secrets[field as SecretField];
+}
+
 function slugify(name: string): string {
   return name
     .toLowerCase()
@@ -180,12 +186,18 @@ export function ProfileForm(props: ProfileFormProps): ReactNode {
   const [busy, setBusy] = useState<'test' | 'save' | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
   const [saveError, setSaveError] = useState<ErrorInfo | null>(null);
+  // A refusal the server tied to one field (a taken id): shown there until that field changes.
+  const [serverFieldError, setServerFieldError] = useState<{ field: string; message: string; values: FormValues } | null>(null);
   const form = useRef<HTMLFormElement>(null);
 
   const spec = PROVIDERS[values.provider];
   const validation = validateForm(values, mode, original);
+  const serverError = serverFieldError !== null && sameField(serverFieldError.values, values, serverFieldError.field) ? serverFieldError : null;
   const errorFor = (field: string): string | undefined =>
-    showErrors || touched.has(field) ? validation.errors.find((e) => e.field === field)?.message : undefined;
+    (showErrors || touched.has(field) ? validation.errors.find((e) => e.field === field)?.message : undefined) ??
+    (serverError?.field === field ? serverError.message : undefined);
+  // Adding never replaces (the server refuses a taken id): offer the Edit that would.
+  const takenId = mode === 'add' && serverError?.field === 'id' ? values.id.trim() : null;
   const formLevel = validation.errors.filter((e) => !['id', 'name', 'provider', ...spec.fields.map((f) => f.field)].includes(e.field));
 
   const update = (patch: Partial<FormValues>): void => {
@@ -222,10 +234,17 @@ export function ProfileForm(props: ProfileFormProps): ReactNode {
     if (!input) return;
     setBusy('save');
     setSaveError(null);
-    const result = await bridge.invoke('profiles:save', input);
+    setServerFieldError(null);
+    const result = await bridge.invoke('profiles:save', mode === 'add' ? { ...input, mode: 'create' } : input);
     setBusy(null);
     if (!result.ok) {
-      setSaveError(result.error);
+      const field = result.error.field;
+      if (field !== undefined && form.current?.querySelector(`[data-field="${field}"]`)) {
+        setServerFieldError({ field, message: result.error.message, values });
+        requestAnimationFrame(() => form.current?.querySelector<HTMLElement>(`[data-field="${field}"] input`)?.focus());
+      } else {
+        setSaveError(result.error);
+      }
       announce(`Saving failed: ${result.error.message}`);
       return;
     }
@@ -275,6 +294,15 @@ export function ProfileForm(props: ProfileFormProps): ReactNode {
         required
         help="Used by the CLI and the loopback API: a-z, 0-9 and -."
         error={errorFor('id')}
+        {...(takenId
+          ? {
+              errorAction: (
+                <a className="button quiet" href={`#/edit/${encodeURIComponent(takenId)}`}>
+                  Edit the profile “{takenId}” instead
+                </a>
+              ),
+            }
+          : {})}
       >
         {(a) => (
           <input
@@ -366,6 +394,8 @@ function Field(props: {
   required?: boolean;
   help?: string;
   error: string | undefined;
+  /** Offered under the error (e.g. editing the profile whose id is taken). */
+  errorAction?: ReactNode;
   children: (control: ControlProps) => ReactNode;
 }): ReactNode {
   const base = useId();
@@ -403,6 +433,7 @@ function Field(props: {
           {props.error}
         </p>
       ) : null}
+      {props.error && props.errorAction ? <p className="field-action">{props.errorAction}</p> : null}
     </div>
   );
 }

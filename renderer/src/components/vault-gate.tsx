@@ -1,9 +1,11 @@
 // The lock screen (docs/storage.md): while the file vault has no passphrase yet, or waits
 // for it, the dashboard shows "Create a passphrase" or "Unlock" instead of the views. The same
 // component runs in the browser (HTTP) and in the app's window (IPC): it only speaks the bridge's
-// `vault:*` verbs. Settings show the backend and its file, with a Lock action (VaultSettings).
+// `vault:*` verbs. Settings show the backend and its file, with Lock and Change passphrase actions
+// (VaultSettings). How strong a new passphrase is comes from the app (`vault:strength`), which holds
+// the one rule and its estimator: the page carries neither.
 import { createContext, useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { ErrorInfo, Result, VaultInfo } from '../../../common/contract.js';
+import type { ErrorInfo, PassphraseStrength, Result, VaultInfo } from '../../../common/contract.js';
 import { vaultLabel } from '../../../common/vault-place.js';
 import type { Settling } from '../settling.js';
 import { useDashboard } from '../context.js';
@@ -77,14 +79,53 @@ export function VaultGate(props: { children: ReactNode; first?: Settling<Result<
   return <VaultContext.Provider value={{ info: gate.info, lock, refresh }}>{props.children}</VaultContext.Provider>;
 }
 
-/** A rough, local hint (nothing is sent anywhere): length counts most, then variety. */
-export function passphraseStrength(passphrase: string): { level: 'empty' | 'weak' | 'fair' | 'strong'; text: string } {
-  if (passphrase === '') return { level: 'empty', text: 'Use several words, or 12 characters or more.' };
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((pattern) => pattern.test(passphrase)).length;
-  const words = passphrase.trim().split(/\s+/).length;
-  if (passphrase.length >= 20 || (passphrase.length >= 14 && (classes >= 3 || words >= 4))) return { level: 'strong', text: 'Strong.' };
-  if (passphrase.length >= 10) return { level: 'fair', text: 'Fair: a few more words would make it strong.' };
-  return { level: 'weak', text: 'Weak: easy to guess. Use several words, or 12 characters or more.' };
+const STRENGTH_EMPTY_TEXT = 'Use four or more random words, or twelve or more random characters.';
+/** Wait this long after the last key before asking the app: one question per pause, not per key. */
+const STRENGTH_DELAY_MS = 150;
+
+/** The words shown for the app's estimate: weak (0-2), fair (3, still refused), strong (4). */
+export function strengthText(strength: PassphraseStrength): { level: 'weak' | 'fair' | 'strong'; text: string } {
+  if (strength.acceptable) return { level: 'strong', text: 'Strong.' };
+  const level = strength.score >= 3 ? 'fair' : 'weak';
+  const word = level === 'fair' ? 'Fair, not yet enough' : 'Weak';
+  const why = [strength.warning, strength.suggestions[0]].filter(Boolean).join(' ');
+  return { level, text: `${word} (${strength.score} of 4; ${strength.required} is needed). ${why}`.trim() };
+}
+
+/** The app's estimate of `passphrase`, asked after each pause in typing; null while empty or asking. */
+function useStrength(passphrase: string): PassphraseStrength | null {
+  const { bridge } = useDashboard();
+  const [answer, setAnswer] = useState<{ passphrase: string; strength: PassphraseStrength } | null>(null);
+  useEffect(() => {
+    if (passphrase === '') return;
+    let live = true;
+    const timer = setTimeout(() => {
+      void bridge.invoke('vault:strength', passphrase).then((result) => {
+        if (live && result.ok) setAnswer({ passphrase, strength: result.value });
+      });
+    }, STRENGTH_DELAY_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [bridge, passphrase]);
+  // An answer about what was typed before is no answer about this.
+  return answer !== null && answer.passphrase === passphrase ? answer.strength : null;
+}
+
+function StrengthNote(props: { id: string; passphrase: string; strength: PassphraseStrength | null }): ReactNode {
+  const shown = props.strength === null ? null : strengthText(props.strength);
+  const level = props.passphrase === '' ? 'empty' : (shown?.level ?? 'pending');
+  return (
+    <p id={props.id} className={`field-help strength strength-${level}`} aria-live="polite">
+      {props.passphrase === '' ? STRENGTH_EMPTY_TEXT : shown === null ? 'Strength: checking…' : `Strength: ${shown.text}`}
+    </p>
+  );
+}
+
+/** A refusal the app tied to the new passphrase (too weak, or the same as before): said beside it. */
+function isNewPassphraseError(error: ErrorInfo): boolean {
+  return error.kind === 'usage' && (error.field === 'passphrase' || error.field === 'next');
 }
 
 function LockScreen(props: { info: VaultInfo; onOpened: (info: VaultInfo) => void }): ReactNode {
@@ -97,7 +138,7 @@ function LockScreen(props: { info: VaultInfo; onOpened: (info: VaultInfo) => voi
   const [fieldError, setFieldError] = useState<{ field: 'passphrase' | 'repeat'; text: string } | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
-  const strength = passphraseStrength(passphrase);
+  const strength = useStrength(creating ? passphrase : '');
 
   useEffect(() => first.current?.focus(), [creating]);
 
@@ -113,12 +154,19 @@ function LockScreen(props: { info: VaultInfo; onOpened: (info: VaultInfo) => voi
       setFieldError({ field: 'repeat', text: 'The two passphrases differ. Type the same one twice.' });
       return;
     }
+    if (creating && strength !== null && !strength.acceptable) {
+      setFieldError({ field: 'passphrase', text: `Too weak: ${strengthText(strength).text}` });
+      first.current?.focus();
+      return;
+    }
     setFieldError(null);
     setBusy(true);
     const result = await bridge.invoke(creating ? 'vault:create' : 'vault:unlock', passphrase);
     setBusy(false);
     if (!result.ok) {
-      setError(result.error);
+      // The app's own refusal of a weak passphrase (it decides, whatever the meter said) goes beside it.
+      if (creating && isNewPassphraseError(result.error)) setFieldError({ field: 'passphrase', text: result.error.message });
+      else setError(result.error);
       first.current?.select();
       return;
     }
@@ -162,11 +210,7 @@ function LockScreen(props: { info: VaultInfo; onOpened: (info: VaultInfo) => voi
               aria-describedby={[creating ? `${ids}-strength` : '', fieldError?.field === 'passphrase' ? `${ids}-pass-error` : ''].join(' ').trim() || undefined}
               disabled={busy}
             />
-            {creating ? (
-              <p id={`${ids}-strength`} className={`field-help strength strength-${strength.level}`} aria-live="polite">
-                {strength.level === 'empty' ? strength.text : `Strength: ${strength.text}`}
-              </p>
-            ) : null}
+            {creating ? <StrengthNote id={`${ids}-strength`} passphrase={passphrase} strength={strength} /> : null}
             {fieldError?.field === 'passphrase' ? (
               <p id={`${ids}-pass-error`} className="field-error">
                 {fieldError.text}
@@ -261,6 +305,115 @@ export function VaultSettings(): ReactNode {
           <ErrorNote error={error} title="Not locked:" />
         </div>
       ) : null}
+      {info.backend === 'file' ? <ChangePassphrase onChanged={() => void vault.refresh()} /> : null}
     </section>
+  );
+}
+
+type ChangeField = 'current' | 'next' | 'repeat';
+
+/**
+ * Re-encrypts the vault under a new passphrase (`vault:passphrase`). The current passphrase is
+ * asked even though the vault is open: an unattended dashboard must not be enough to change it, and
+ * wrong ones are slowed down like wrong unlocks.
+ */
+function ChangePassphrase(props: { onChanged: () => void }): ReactNode {
+  const { bridge, announce } = useDashboard();
+  const ids = useId();
+  const [values, setValues] = useState<Record<ChangeField, string>>({ current: '', next: '', repeat: '' });
+  const [fieldError, setFieldError] = useState<{ field: ChangeField; text: string } | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const strength = useStrength(values.next);
+  const refs = { current: useRef<HTMLInputElement>(null), next: useRef<HTMLInputElement>(null), repeat: useRef<HTMLInputElement>(null) };
+
+  const refuse = (field: ChangeField, text: string): void => {
+    setFieldError({ field, text });
+    refs[field].current?.focus();
+  };
+
+  const onSubmit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setError(null);
+    setDone(false);
+    if (values.current === '') return refuse('current', 'Enter the current passphrase.');
+    if (values.next === '') return refuse('next', 'Choose a new passphrase.');
+    if (strength !== null && !strength.acceptable) return refuse('next', `Too weak: ${strengthText(strength).text}`);
+    if (values.repeat !== values.next) return refuse('repeat', 'The two new passphrases differ. Type the same one twice.');
+    setFieldError(null);
+    setBusy(true);
+    const result = await bridge.invoke('vault:passphrase', { current: values.current, next: values.next });
+    setBusy(false);
+    if (!result.ok) {
+      if (result.error.kind === 'vault_passphrase') refuse('current', `${result.error.message}${result.error.hint ? ` ${result.error.hint}` : ''}`);
+      else if (isNewPassphraseError(result.error)) refuse('next', result.error.message);
+      else setError(result.error);
+      return;
+    }
+    setValues({ current: '', next: '', repeat: '' });
+    setDone(true);
+    announce('The vault passphrase was changed.');
+    props.onChanged();
+  };
+
+  const field = (name: ChangeField, label: string, autoComplete: string, extra?: ReactNode): ReactNode => {
+    const id = `${ids}-${name}`;
+    const invalid = fieldError?.field === name;
+    const describedBy = [name === 'next' ? `${ids}-strength` : '', invalid ? `${id}-error` : ''].join(' ').trim();
+    return (
+      <div className={`field${invalid ? ' invalid' : ''}`} data-field={name}>
+        <label htmlFor={id}>{label}</label>
+        <input
+          ref={refs[name]}
+          id={id}
+          type="password"
+          autoComplete={autoComplete}
+          value={values[name]}
+          onChange={(e) => {
+            setValues((current) => ({ ...current, [name]: e.target.value }));
+            setDone(false);
+            if (fieldError?.field === name) setFieldError(null);
+          }}
+          aria-invalid={invalid ? true : undefined}
+          aria-describedby={describedBy || undefined}
+          disabled={busy}
+        />
+        {extra}
+        {invalid ? (
+          <p id={`${id}-error`} className="field-error">
+            {fieldError.text}
+          </p>
+        ) : null}
+      </div>
+    );
+  };
+
+  return (
+    <form className="form change-passphrase" onSubmit={(event) => void onSubmit(event)} noValidate aria-labelledby={`${ids}-title`}>
+      <h3 id={`${ids}-title`}>Change the passphrase</h3>
+      <p className="field-help">
+        Every secret and cached token is encrypted again under the new passphrase. The old file stays whole until the new one is
+        complete. A lost passphrase cannot be recovered.
+      </p>
+      {field('current', 'Current passphrase', 'current-password')}
+      {field('next', 'New passphrase', 'new-password', <StrengthNote id={`${ids}-strength`} passphrase={values.next} strength={strength} />)}
+      {field('repeat', 'Repeat the new passphrase', 'new-password')}
+      {error ? (
+        <div role="alert">
+          <ErrorNote error={error} title="Not changed:" />
+        </div>
+      ) : null}
+      {done ? (
+        <p className="success-note" role="status">
+          The passphrase was changed.
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" className="button" disabled={busy}>
+          {busy ? 'Changing…' : 'Change the passphrase'}
+        </button>
+      </div>
+    </form>
   );
 }
