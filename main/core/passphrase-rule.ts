@@ -13,6 +13,9 @@
 // or change no vault, and the app's start, never pay for them; the dashboard asks the app
 // (`vault:strength`) instead of carrying them in the page.
 import type { PassphraseStrength } from '../../common/contract.js';
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
 import { TokentrayError } from './errors.js';
 
 export type { PassphraseStrength } from '../../common/contract.js';
@@ -29,13 +32,22 @@ type Estimator = (passphrase: string) => { score: number; warning: string | null
 
 let loading: Promise<Estimator> | null = null;
 
+/**
+ * These packages ship CommonJS as `main`: bundled for the CLI (esbuild), an import() of one gives
+ * its exports under `default`, while tsx and Node give them as named exports.
+ */
+function namespaceOf(module: object): object {
+  return 'default' in module && typeof module.default === 'object' && module.default !== null && !('zxcvbn' in module || 'dictionary' in module || 'translations' in module) ? module.default : module;
+}
+
 function estimator(): Promise<Estimator> {
   loading ??= (async () => {
-    const [{ zxcvbn, zxcvbnOptions }, common, en] = await Promise.all([
+    const [core, common, en] = (await Promise.all([
       import('@zxcvbn-ts/core'),
       import('@zxcvbn-ts/language-common'),
       import('@zxcvbn-ts/language-en'),
-    ]);
+    ]).then((modules) => modules.map(namespaceOf))) as [typeof ZxcvbnCore, typeof ZxcvbnCommon, typeof ZxcvbnEn];
+    const { zxcvbn, zxcvbnOptions } = core;
     zxcvbnOptions.setOptions({
       dictionary: { ...common.dictionary, ...en.dictionary },
       graphs: common.adjacencyGraphs,

@@ -13,14 +13,13 @@
 //   or minimised window reports 'hidden' too, as backgroundThrottling is left on); on return every
 //   subscriber gets a fresh reading at once.
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { Emitter } from '../../common/emitter.js';
 
 /** Timers may fire a millisecond early or Date.now() round down: wake just past the second. */
 const MARGIN_MS = 2;
 /** setTimeout holds at most a signed 32-bit delay. */
 const MAX_DELAY_MS = 2_147_483_647;
 
-const ticks = new Emitter();
+const listeners = new Set<() => void>();
 /** The reading subscribers render with; only changes on a tick. */
 let current = Date.now();
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -28,7 +27,7 @@ let timer: ReturnType<typeof setTimeout> | null = null;
 const visible = (): boolean => typeof document === 'undefined' || document.visibilityState !== 'hidden';
 
 function schedule(): void {
-  if (timer !== null || ticks.size === 0 || !visible()) return;
+  if (timer !== null || listeners.size === 0 || !visible()) return;
   let delay = 1000 - (Date.now() % 1000) + MARGIN_MS;
   if (delay > 1000) delay -= 1000; // woke a moment early: the second turns over in a few ms
   timer = setTimeout(tick, delay);
@@ -37,13 +36,13 @@ function schedule(): void {
 function tick(): void {
   timer = null;
   current = Date.now();
-  ticks.emit();
+  for (const listener of [...listeners]) listener();
   schedule();
 }
 
 function onVisibility(): void {
   if (visible()) {
-    if (ticks.size > 0 && timer === null) tick();
+    if (listeners.size > 0 && timer === null) tick();
   } else if (timer !== null) {
     clearTimeout(timer);
     timer = null;
@@ -58,12 +57,12 @@ export function onDidTick(listener: () => void): () => void {
     watching = true;
     document.addEventListener('visibilitychange', onVisibility);
   }
-  if (ticks.size === 0) current = Date.now();
-  const off = ticks.on(listener);
+  if (listeners.size === 0) current = Date.now();
+  listeners.add(listener);
   schedule();
   return () => {
-    off();
-    if (ticks.size === 0 && timer !== null) {
+    listeners.delete(listener);
+    if (listeners.size === 0 && timer !== null) {
       clearTimeout(timer);
       timer = null;
     }

@@ -4,7 +4,6 @@
 import { useSyncExternalStore } from 'react';
 import type { ActivityEntry, EngineEvent, ErrorInfo, ProfileStatus, Settings } from '../../common/contract.js';
 import type { ConnectionState, DashboardBridge } from './api/index.js';
-import { Emitter } from '../../common/emitter.js';
 
 export type Loadable<T> = { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; value: T };
 
@@ -22,7 +21,7 @@ const MAX_ACTIVITY = 500;
 
 export class DashboardStore {
   private state: DashboardState;
-  private readonly changed = new Emitter();
+  private readonly listeners = new Set<() => void>();
   private readonly unsubscribes: Array<() => void> = [];
   /** Profiles changed by events while a list request was in flight: the event is newer. */
   private touchedDuringLoad: Map<string, ProfileStatus | null> | null = null;
@@ -67,7 +66,8 @@ export class DashboardStore {
   getState = (): DashboardState => this.state;
 
   subscribe = (listener: () => void): (() => void) => {
-    return this.changed.on(listener);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   };
 
   async reloadAll(): Promise<void> {
@@ -144,7 +144,7 @@ export class DashboardStore {
 
   private set(patch: Partial<DashboardState>): void {
     this.state = { ...this.state, ...patch };
-    this.changed.emit();
+    for (const listener of [...this.listeners]) listener();
   }
 }
 

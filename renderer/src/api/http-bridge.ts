@@ -18,7 +18,6 @@ import {
   SESSION_STORAGE_KEY,
 } from '../../../common/dashboard-http.js';
 import { readProblem } from '../../../common/problem.js';
-import { Emitter } from '../../../common/emitter.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -118,12 +117,12 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
     })();
   }
 
-  const events = new Emitter<EngineEvent>();
-  const connection = new Emitter<ConnectionState>();
+  const listeners = new Set<(event: EngineEvent) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
   let stream: AbortController | null = null;
 
   const setConnection = (state: ConnectionState): void => {
-    connection.emit(state);
+    for (const listener of [...connectionListeners]) listener(state);
   };
 
   const deliver = (data: string): void => {
@@ -134,7 +133,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       return;
     }
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') return;
-    events.emit(event);
+    for (const listener of [...listeners]) listener(event);
   };
 
   /** One server-sent event frame (WHATWG HTML 9.2.6): data lines joined, comments ignored. */
@@ -250,7 +249,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       const rotated = response.headers.get(SESSION_HEADER);
       if (rotated !== null && rotated !== '') {
         storage?.setItem(SESSION_STORAGE_KEY, rotated);
-        if (events.size > 0) {
+        if (listeners.size > 0) {
           disconnect();
           connect();
         }
@@ -258,15 +257,16 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): DashboardBrid
       return readResult<IpcResponses[C]>(response);
     },
     onEvent(listener) {
-      const off = events.on(listener);
+      listeners.add(listener);
       connect();
       return () => {
-        off();
-        if (events.size === 0) disconnect();
+        listeners.delete(listener);
+        if (listeners.size === 0) disconnect();
       };
     },
     onDidChangeConnection(listener) {
-      return connection.on(listener);
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
     },
     async logout() {
       await ready;
