@@ -64,7 +64,7 @@ describe('a fleet of tokentray serve processes sharing one Redis', () => {
 
   async function addProfile(dir: string, id: string, extra: string[] = [], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
     const profile = server.profile();
-    return runCli(['profile', 'add', id, '--provider', 'oauth2', '--token-url', profile.tokenUrl!, '--client-id', profile.clientId!, '--config-dir', dir, ...extra], {
+    return runCli(['profile', 'add', id, '--provider', 'oauth2', '--token-url', profile.tokenUrl!, '--client-id', profile.clientId!, '--no-test', '--config-dir', dir, ...extra], {
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
       env: { ...env, ...options.env },
     });
@@ -175,7 +175,7 @@ describe('a fleet of tokentray serve processes sharing one Redis', () => {
     const hold = await startProviderServer('oauth2', { lifetimeSec: 600, mode: 'hang' });
     try {
       const [first, second] = await Promise.all([tempConfigDir(), tempConfigDir()]);
-      const args = (dir: string) => ['profile', 'add', 'hold', '--provider', 'oauth2', '--token-url', hold.tokenUrl, '--client-id', hold.credentials.clientId, '--secret-stdin', '--config-dir', dir];
+      const args = (dir: string) => ['profile', 'add', 'hold', '--provider', 'oauth2', '--token-url', hold.tokenUrl, '--client-id', hold.credentials.clientId, '--secret-stdin', '--no-test', '--config-dir', dir];
       for (const dir of [first, second]) assert.equal((await runCli(args(dir), { env, stdin: hold.credentials.clientSecret })).code, 0);
       // The provider's timeout is 10 s by default: the lock lasts 15 s, longer than any answer it waits for.
       const cli = cliCommand(['token', 'hold', '--config-dir', first]);

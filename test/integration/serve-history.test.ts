@@ -57,7 +57,7 @@ describe('tokentray serve keeps its history across restarts', () => {
     served = await startServe(configDir);
     const profile = server.profile({ id: 'hist' });
     const added = await runCli(
-      ['profile', 'add', 'hist', '--provider', 'redpanda', '--client-id', profile.clientId as string, '--token-url', profile.tokenUrl as string, '--api-url', profile.apiUrl as string, '--secret-stdin', '--config-dir', configDir],
+      ['profile', 'add', 'hist', '--provider', 'redpanda', '--client-id', profile.clientId as string, '--token-url', profile.tokenUrl as string, '--api-url', profile.apiUrl as string, '--secret-stdin', '--no-test', '--config-dir', configDir],
       { stdin: server.credentials.clientSecret },
     );
     assert.equal(added.code, 0, added.stderr);
