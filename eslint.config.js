@@ -69,6 +69,16 @@ export default tseslint.config(
     },
   },
   {
+    // The vault file's format and crypto stay pure, so every rule of the format is tested on strings.
+    files: ['main/node/vault-format.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [...ipcPaths, ...['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({ name, message: 'vault-format.ts is pure; file-vault.ts does the file work.' }))] },
+      ],
+    },
+  },
+  {
     files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': [

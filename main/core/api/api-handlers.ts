@@ -20,7 +20,9 @@ function holderOf(caller: Caller, profile?: string): Holder | null {
   return { kind: 'key', name: caller.record.name, hash: caller.record.hash, profiles: caller.profiles, ...(profile === undefined ? {} : { profile }) };
 }
 
-export function registerApiRoutes(area: ServerArea): void {
+export function registerApiRoutes(
+  area: Pick<ServerArea, 'router' | 'engine' | 'clock' | 'auth' | 'streams' | 'proxy' | 'work' | 'vault' | 'sharedCache' | 'version' | 'createLoginLink'>,
+): void {
   const { router, engine, clock, auth, streams, proxy, work } = area;
 
   function answerToken(ctx: RequestContext, what: TokenAnswer, token: Token, now: number): void {

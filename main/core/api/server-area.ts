@@ -1,5 +1,6 @@
 // What the loopback server hands each area's routes (api, login, rpc, static, relay): the router to
-// register on and the parts the handlers share. One area, one `registerXRoutes(area)`.
+// register on and the parts the handlers share. One area, one `registerXRoutes(area)`, which takes a
+// Pick<> of only the parts it uses.
 import type { AdminHandlers } from '../admin.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
