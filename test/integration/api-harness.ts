@@ -13,6 +13,7 @@ import { openFileStore } from '../../main/node/file-store.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';
 import { startProviderServer, type ProviderServer, type ProviderServerOptions, type ServerKind } from '../support/servers/index.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 export interface Answer {
   status: number;
@@ -75,23 +76,12 @@ export async function startHarness(
   };
   const key = await addKey('tester', null);
 
-  const call = (method: string, path: string, callOptions: CallOptions = {}): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { ...callOptions.headers };
-      const useKey = callOptions.key === undefined ? key : callOptions.key;
-      if (useKey !== null && headers.Authorization === undefined) headers.Authorization = `Bearer ${useKey}`;
-      const req = request(
-        { host: '127.0.0.1', port, method, path, headers, ...(callOptions.agent === undefined ? {} : { agent: callOptions.agent }) },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(callOptions.body);
-    });
+  const call = (method: string, path: string, callOptions: CallOptions = {}): Promise<Answer> => {
+    const headers: Record<string, string> = { ...callOptions.headers };
+    const useKey = callOptions.key === undefined ? key : callOptions.key;
+    if (useKey !== null && headers.Authorization === undefined) headers.Authorization = `Bearer ${useKey}`;
+    return httpRequest(port, path, { method, headers, ...(callOptions.body === undefined ? {} : { body: callOptions.body }), ...(callOptions.agent === undefined ? {} : { agent: callOptions.agent }) });
+  };
 
   return {
     core,
