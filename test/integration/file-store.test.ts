@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ProfileConfig } from '../../common/contract.js';
 import { DEFAULT_SETTINGS } from '../../common/contract.js';
-import { STORE_VERSION, checkStoredData, storeOptions, type ConfBackedStore } from '../../main/core/config-store.js';
+import { STORE_VERSION, checkStoredData, storeOptions, type ConfBackedStore } from '../../main/core/storage/config-store.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { tempDirs } from '../support/temp-dir.js';
 
