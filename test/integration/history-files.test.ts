@@ -3,8 +3,7 @@
 // process that starts after a restart.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { HistoryProblem } from '../../main/core/engine/history.js';
@@ -12,6 +11,7 @@ import { ActivityLog } from '../../main/core/activity-log.js';
 import { ACTIVITY_FILE_NAME, HistoryFiles, REQUESTS_FILE_NAME } from '../../main/node/history-files.js';
 import { acquiaProfile, createHarness } from '../support/engine-harness.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const DAY_MS = 86_400_000;
 
@@ -38,10 +38,10 @@ describe('history files', () => {
   };
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'tokentray-history-'));
+    root = await makeTempDir('tokentray-history-');
   });
   after(async () => {
-    await rm(root, { recursive: true, force: true });
+    await removeTempDir(root);
   });
 
   test('a restarted engine shows the earlier activity and request counts; the files are 0600 and hold no token or secret', async () => {

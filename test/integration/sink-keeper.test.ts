@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ActivityEntry, SinkConfig } from '../../common/contract.js';
@@ -17,6 +16,8 @@ import { openFileStore } from '../../main/node/file-store.js';
 import { nodeSinkPorts } from '../../main/node/sink-hooks.js';
 import { MemoryVault } from '../support/memory-vault.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { until } from '../support/poll.js';
 
 interface World {
   dir: string;
@@ -27,7 +28,7 @@ interface World {
 }
 
 async function world(lifetimeSec: number, sinkOptions: Partial<SinkKeeperOptions> = {}): Promise<World> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-keeper-'));
+  const dir = await makeTempDir('tokentray-keeper-');
   const server = await startProviderServer('oauth2', { lifetimeSec });
   const { store } = openFileStore(join(dir, 'config'));
   const core = await createCore({ store, vault: new MemoryVault(), version: 'test', sinks: nodeSinkPorts(), sinkOptions });
@@ -42,7 +43,7 @@ async function world(lifetimeSec: number, sinkOptions: Partial<SinkKeeperOptions
       await core.stop();
       store.close();
       await server.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     },
   };
 }
@@ -51,16 +52,6 @@ async function world(lifetimeSec: number, sinkOptions: Partial<SinkKeeperOptions
 // store on the same file may not be closed here: conf's close unwatches the file for the whole process.)
 function addSink(w: World, sink: Partial<SinkConfig> & { path: string }): void {
   w.store.putSink({ profileId: 'svc', format: 'raw', mode: '0600', ...sink });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function contentOf(path: string): Promise<string | undefined> {

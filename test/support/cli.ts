@@ -2,10 +2,9 @@
 // everything printed so tests can search it for secrets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE_ENTRY = path.join(ROOT, 'main/node/cli/run.ts');
@@ -149,7 +148,7 @@ export async function runCli(args: string[], options: CliRunOptions = {}): Promi
 const dirs: string[] = [];
 
 export async function tempConfigDir(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tokentray-cli-'));
+  const dir = await makeTempDir('tokentray-cli-');
   dirs.push(dir);
   return dir;
 }
@@ -160,7 +159,7 @@ export function tempConfigDirs(): readonly string[] {
 
 export async function removeTempConfigDirs(): Promise<void> {
   await stopApps();
-  await Promise.all(dirs.splice(0).map((dir) => fs.rm(dir, { recursive: true, force: true })));
+  await Promise.all(dirs.splice(0).map((dir) => removeTempDir(dir)));
 }
 
 /** At most `limit` at once: the machine has 2 cores and other tests run beside these. */
