@@ -2,7 +2,7 @@
 // login, the tray, IPC to the dashboard window and the test hooks, wired to the host's core before it
 // listens. Every decision lives in main/core and is unit-tested there; this file only wires.
 import { ClipboardGuard, CredentialCopier } from '../core/desktop/clipboard-guard.js';
-import { configMovedAsideNotice, socketRefusedNotice } from '../core/desktop/notices.js';
+import { configMovedAsideNotice, sharedCacheRefusedNotice, socketRefusedNotice } from '../core/desktop/notices.js';
 import { NotificationPolicy } from '../core/desktop/notification-policy.js';
 import { setupNotifications } from '../core/desktop/notification-wiring.js';
 import { systemClock } from '../core/clock.js';
@@ -48,6 +48,7 @@ export async function setupDesktop(deps: DesktopDeps): Promise<Desktop> {
   const policy = new NotificationPolicy({ clock: systemClock, getSettings: () => store.getSettings() });
   const notifications = setupNotifications({ engine, policy, show: (notification) => notifier.show(notification) });
   if (host.movedAside) notifier.show(configMovedAsideNotice(host.movedAside));
+  if (host.sharedCacheRefused) notifier.show(sharedCacheRefusedNotice(host.sharedCacheRefused));
   const startAtLogin = setupStartAtLogin({ autoStart: createAutoStart(process.platform, app), engine, store, logger });
   const tray = setupTray({
     assetsDir: deps.assetsDir,

@@ -34,3 +34,15 @@ export function socketRefusedNotice(error: Pick<ErrorInfo, 'message' | 'hint'>):
     body: `${error.message} Programs use the loopback API with a client key instead.${error.hint ? ` ${error.hint}` : ''}`,
   };
 }
+
+/**
+ * The configured shared cache cannot be used (a malformed URL, no fleet key): the tray app refreshes
+ * alone, which spends the fleet's rate limit (docs/shared-cache.md), so the person should know why.
+ */
+export function sharedCacheRefusedNotice(error: Pick<ErrorInfo, 'message' | 'hint'>): NotificationModel {
+  return {
+    kind: 'shared-cache-refused',
+    title: 'Tokentray: shared cache not used',
+    body: `${error.message} This machine refreshes its tokens alone.${error.hint ? ` ${error.hint}` : ''}`,
+  };
+}

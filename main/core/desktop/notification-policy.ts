@@ -25,7 +25,7 @@ export type NotificationModel =
       title: string;
       body: string;
     }
-  | { kind: 'config-moved-aside' | 'socket-refused'; profileId?: undefined; title: string; body: string };
+  | { kind: 'config-moved-aside' | 'socket-refused' | 'shared-cache-refused'; profileId?: undefined; title: string; body: string };
 
 type Problem = Exclude<NotificationKind, 'recovered'>;
 type Condition = Problem | 'none';

@@ -4,6 +4,7 @@
 // queueing while Redis is away, and `defineCommand` runs the two compares that must happen inside
 // Redis in one step (the lock's compare-and-delete, the record's write-if-later) by EVALSHA.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { NOOP_LOGGER } from '../../core/logger.js';
 import type { Logger } from '../../core/types.js';
@@ -21,6 +22,20 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** A token record lives at most this long in Redis, whatever its lifetime. */
 const MAX_RECORD_MS = 7 * DAY_MS;
+
+/** Reasons that say only that the connection is gone, not why. */
+const GENERIC_REASON = /^(Connection is closed\.|the connection to Redis closed|not connected to Redis|not connected yet)$/;
+
+/** Node's codes for a server certificate that does not verify: a person must name the CA, retrying never helps. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 // Deletes the lock only when it is still ours: a holder whose lock ran out never frees another's.
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -79,14 +94,17 @@ export class RedisSharedCache implements SharedCache {
       connectTimeout: 1_000,
       // Reconnects forever, backing off to every 2 s: the machine rejoins when Redis answers again.
       retryStrategy: (times) => Math.min(100 * times, 2_000),
-      ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname, ...(options.ca === undefined ? {} : { ca: options.ca }) } } : {}),
+      ...(parsed.protocol === 'rediss:' ? { tls: { ...(isIP(parsed.hostname) === 0 ? { servername: parsed.hostname } : {}), ...(options.ca === undefined ? {} : { ca: options.ca }) } } : {}),
     };
     this.redis = new Redis(options.url, redisOptions) as FleetRedis;
     this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     this.redis.defineCommand('putIfLater', { numberOfKeys: 1, lua: PUT_IF_LATER });
     this.redis.on('ready', () => this.mark(null));
     this.redis.on('error', (error: Error) => this.mark(this.words(error)));
-    this.redis.on('close', () => this.mark('the connection to Redis closed'));
+    // A close follows every failed connection: the error before it says why, so it keeps its words.
+    this.redis.on('close', () => {
+      if (this.state.state === 'connected') this.mark('the connection to Redis closed');
+    });
   }
 
   /** Connects, waiting at most `withinMs`; resolves either way (health says how it went). */
@@ -244,7 +262,9 @@ export class RedisSharedCache implements SharedCache {
     // A hung server keeps its connection "ready": only an answer may bring the state back.
     if (state === 'connected' && this.redis.status !== 'ready') return;
     if (state === this.state.state) {
-      if (reason !== null) this.state.reason = reason;
+      // "Connection is closed" follows the failure that closed it; the person needs that failure's words.
+      const vaguer = reason !== null && GENERIC_REASON.test(reason) && this.state.reason !== null && !GENERIC_REASON.test(this.state.reason);
+      if (reason !== null && !vaguer) this.state.reason = reason;
       return;
     }
     this.state = { state, reason, since: this.now() };
@@ -285,7 +305,10 @@ export class RedisSharedCache implements SharedCache {
   /** An error in plain words, never with the password (a server may echo what it was sent). */
   private words(error: unknown): string {
     let text = error instanceof Error ? error.message : 'Redis failed';
-    if (/timed? ?out/i.test(text)) text = `Redis did not answer within ${READ_DEADLINE_MS} ms`;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== undefined && UNTRUSTED_CERT_CODES.has(code)) {
+      text = `Redis's TLS certificate is not trusted (${text}); name the CA that signed it in TOKENTRAY_SHARED_CACHE_CA`;
+    } else if (/timed? ?out/i.test(text)) text = `Redis did not answer within ${READ_DEADLINE_MS} ms`;
     else if (/enableOfflineQueue|Stream isn't writeable/i.test(text)) text = 'not connected to Redis';
     for (const secret of this.secretsInUrl) text = text.split(secret).join('***');
     return text;
