@@ -85,6 +85,12 @@ async function round(n: number, redis: RedisServer, endpoint: Awaited<ReturnType
   return { replicas: n, requests: endpoint.requests(), reports };
 }
 
+function totals(rows: Array<Record<string, number>>): string {
+  const sum = new Map<string, number>();
+  for (const row of rows) for (const [name, value] of Object.entries(row)) sum.set(name, (sum.get(name) ?? 0) + value);
+  return [...sum].map(([name, value]) => `${name} ${Math.round(value)}`).join(', ');
+}
+
 function describe(label: string, result: Round, ideal: number): void {
   const all = result.reports;
   const sum = (pick: (r: ReplicaReport) => number): number => all.reduce((total, r) => total + pick(r), 0);
@@ -99,6 +105,8 @@ function describe(label: string, result: Round, ideal: number): void {
       redis.length === 0
         ? '  a demand that reads Redis: not measured (Redis unavailable at the end)'
         : `  a demand that reads Redis (cold engine, ${redis.length}): p50 ${percentile(redis, 50).toFixed(2)} ms, p99 ${percentile(redis, 99).toFixed(2)} ms (goal p99 < 5 ms)`,
+      `  refreshes: ${totals(all.map((r) => r.tally))}`,
+      `  Redis calls: ${totals(all.map((r) => r.redis))}`,
     ].join('\n'),
   );
 }
