@@ -131,6 +131,10 @@ describe('the sink keeper', () => {
     addSink(w, { path: join(w.dir, 'token'), onChange: ['false'] });
     await until('four failures', () => (entries(w!, 'hook-failed').length >= 4 ? true : undefined));
     assert.match(entries(w, 'hook-failed')[0]?.detail ?? '', /^false: exit 1/);
+    // Each retry waits at least the back-off's base (a busy machine only makes the wait longer):
+    // without the back-off a failing hook would run again at once, over and over.
+    const times = entries(w, 'hook-failed').map((entry) => Date.parse(entry.at));
+    for (let i = 1; i < times.length; i += 1) assert.ok((times[i] as number) - (times[i - 1] as number) >= 45, `retry ${i} came without a back-off`);
     assert.equal(w.server.tokenRequestCount(), 1);
     const listed = await w.core.rpc['profiles:list']();
     assert.match(listed[0]?.sinks?.[0]?.hook ?? '', /^failed \(\d+\): exit 1/);
