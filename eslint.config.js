@@ -19,11 +19,11 @@ const corePaths = [...electronOnly, ...nodeOnlyStorage, 'react', 'react-dom'].ma
 const corePatterns = [
   { group: ['**/electron/**', '**/node/**', '**/renderer/**', 'electron/*'], message: 'main/core must not import adapters.' },
 ];
-// The desktop's decisions (window, tray, notifications, clipboard, start at login) are the app
-// window's business; the server and the engine serve every host and never follow them.
+// The desktop's decisions (window, tray, notifications, clipboard, start at login) live in
+// main/core/desktop/ and are the app window's business; the server and the engine serve every host and never follow them.
 const desktopPatterns = [
   {
-    group: ['**/window-policy', '**/window-policy.js', '**/tray-*', '**/notification-*', '**/clipboard-guard', '**/clipboard-guard.js', '**/start-at-login', '**/start-at-login.js'],
+    group: ['**/desktop/*', '**/desktop/**'],
     message: 'main/core/api and main/core/engine serve every host: they must not import the desktop decisions.',
   },
 ];

@@ -20,10 +20,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { VaultState } from '../../common/contract.js';
-import { AccountVault } from '../core/account-vault.js';
+import { AccountVault } from '../core/storage/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
-import { requireStrongPassphrase } from '../core/passphrase-rule.js';
-import { vaultLockedError, type LockableVault } from '../core/vault-control.js';
+import { requireStrongPassphrase } from '../core/storage/passphrase-rule.js';
+import { vaultLockedError, type LockableVault } from '../core/storage/vault-control.js';
 import { withLockFile } from './lock-file.js';
 import { isProcessAlive } from './runtime-file.js';
 

@@ -6,10 +6,10 @@ import { isTokentrayError, TokentrayError, toTokentrayError } from '../core/erro
 import { HistoryFiles } from './history-files.js';
 import { nodeSinkPorts } from './sink-hooks.js';
 import { createCore, type Core, type CoreDeps } from '../core/app-core.js';
-import type { ConfBackedStore } from '../core/config-store.js';
+import type { ConfBackedStore } from '../core/storage/config-store.js';
 import type { ClipboardPort } from '../core/rpc.js';
 import type { Logger } from '../core/types.js';
-import type { LockableVault } from '../core/vault-control.js';
+import type { LockableVault } from '../core/storage/vault-control.js';
 import { watchClockJumps } from './clock-jumps.js';
 import type { CorruptReport } from './file-store.js';
 import { KeytarVault } from './keytar-vault.js';

@@ -120,7 +120,7 @@ describe('dashboard in Chromium against tokentray serve', () => {
     assert.equal(new URL(page.url()).pathname, '/');
     await page.getByRole('heading', { name: 'No profiles yet' }).waitFor();
     assert.ok(documentCsp?.includes("script-src 'self'"), 'the dashboard document carries its CSP');
-    // The app window's strict policy, the same one (main/core/dashboard-files.ts).
+    // The app window's strict policy, the same one (main/core/api/dashboard-files.ts).
     for (const directive of ["default-src 'none'", "form-action 'none'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"]) {
       assert.ok(documentCsp?.includes(directive), directive);
     }

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import type { ProfileStatus } from '../../common/contract.js';
-import type { NotificationModel } from '../../main/core/notification-policy.js';
+import type { NotificationModel } from '../../main/core/desktop/notification-policy.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ProfileConfig } from '../../common/contract.js';
 import { DEFAULT_SETTINGS } from '../../common/contract.js';
-import { STORE_VERSION, checkStoredData, storeOptions, type ConfBackedStore } from '../../main/core/config-store.js';
+import { STORE_VERSION, checkStoredData, storeOptions, type ConfBackedStore } from '../../main/core/storage/config-store.js';
 import { openFileStore } from '../../main/node/file-store.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

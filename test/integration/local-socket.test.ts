@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { toTokentrayError } from '../../main/core/errors.js';
-import { socketRefusedNotice } from '../../main/core/notices.js';
+import { socketRefusedNotice } from '../../main/core/desktop/notices.js';
 import { listenOnLocalSocket } from '../../main/node/local-socket.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';

@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ClientKeyService } from '../../main/core/client-key-service.js';
+import { ClientKeyService } from '../../main/core/clients/client-key-service.js';
 import { systemClock } from '../../main/core/clock.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { runCli } from '../support/cli.js';

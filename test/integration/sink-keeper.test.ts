@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ActivityEntry, SinkConfig } from '../../common/contract.js';
 import { createCore, type Core } from '../../main/core/app-core.js';
-import type { ConfBackedStore } from '../../main/core/config-store.js';
+import type { ConfBackedStore } from '../../main/core/storage/config-store.js';
 import type { SinkKeeperOptions } from '../../main/core/sinks/sink-keeper.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { nodeSinkPorts } from '../../main/node/sink-hooks.js';

@@ -63,7 +63,7 @@ function configDirOf(args: readonly string[]): string | undefined {
 }
 
 async function configIsSound(dir: string): Promise<boolean> {
-  const { checkStoredData } = await import('../../main/core/config-store.js');
+  const { checkStoredData } = await import('../../main/core/storage/config-store.js');
   try {
     return checkStoredData(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).ok;
   } catch (error) {

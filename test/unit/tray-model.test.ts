@@ -10,7 +10,7 @@ import {
   type TrayAction,
   type TrayMenuItem,
   type TrayView,
-} from '../../main/core/tray-model.js';
+} from '../../main/core/desktop/tray-model.js';
 import { STATE_LABELS } from '../../renderer/src/format.js';
 
 function status(id: string, state: ProfileState, name = id.toUpperCase()): ProfileStatus {

@@ -2,7 +2,7 @@
 // what the key may see. A limited key sees only the entries about its own profiles; entries about no
 // profile (client keys added or removed) are for unlimited keys only, as they concern everything.
 import type { ActivityEntry } from '../../../common/contract.js';
-import { clientMayAccess } from '../client-keys.js';
+import { clientMayAccess } from '../clients/client-keys.js';
 import type { ClientKeyRecord } from '../types.js';
 
 export function visibleActivity(entries: readonly ActivityEntry[], record: ClientKeyRecord | undefined): ActivityEntry[] {

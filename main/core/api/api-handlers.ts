@@ -2,7 +2,7 @@
 // headers and refresh, the event stream, the proxy and the headless dashboard's login link.
 import { HTTP_EVENTS_PATH } from '../../../common/contract.js';
 import type { Token } from '../types.js';
-import { vaultLockedError, type VaultState } from '../vault-control.js';
+import { vaultLockedError, type VaultState } from '../storage/vault-control.js';
 import { callerMayAccess, type Caller } from './caller-auth.js';
 import { callerOf } from './middleware.js';
 import { HttpProblem, problemFromError, sendJson, sendJsonText } from './problem.js';

@@ -6,7 +6,7 @@
 // has no key check of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';
-import { clientMayAccess, sameInConstantTime } from '../client-keys.js';
+import { clientMayAccess, sameInConstantTime } from '../clients/client-keys.js';
 import { noSuchProfileMessage } from '../../../common/errors.js';
 import { toTokentrayError } from '../errors.js';
 import { secondsLeft } from '../wire.js';

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
 import type { SharedCache } from '../fleet/shared-cache.js';
-import type { VaultState } from '../vault-control.js';
+import type { VaultState } from '../storage/vault-control.js';
 import type { CallerAuth } from './caller-auth.js';
 import type { EventStreams } from './events.js';
 import type { ProfileProxy } from './proxy.js';

@@ -8,7 +8,7 @@ import type { AdminHandlers } from '../admin.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
-import type { VaultState } from '../vault-control.js';
+import type { VaultState } from '../storage/vault-control.js';
 import { registerAdminRoutes } from './admin-handlers.js';
 import { registerApiRoutes } from './api-handlers.js';
 import { CallerAuth } from './caller-auth.js';

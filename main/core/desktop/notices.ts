@@ -1,6 +1,6 @@
 // Desktop notifications that are not about a profile's token (docs/desktop.md lists those; the
 // notification policy decides them): each has its own kind, so nothing poses as an expiry.
-import type { ErrorInfo } from '../../common/contract.js';
+import type { ErrorInfo } from '../../../common/contract.js';
 import type { NotificationModel } from './notification-policy.js';
 
 /** A broken config.json was moved aside before opening (docs/storage.md): the person must know. */
