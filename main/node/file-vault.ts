@@ -114,6 +114,13 @@ function wrongPassphrase(): TokentrayError {
   });
 }
 
+/** The file's keys from this passphrase, or 'vault_passphrase' when it is not the file's. */
+async function keysIfRight(passphrase: string, file: VaultFile): Promise<Keys> {
+  const keys = await deriveKeys(passphrase, Buffer.from(file.kdf.salt, 'base64'), file.kdf);
+  if (!sameBase64(keyCheckOf(keys), file.keyCheck)) throw wrongPassphrase();
+  return keys;
+}
+
 function ioError(action: string, file: string, cause: unknown): TokentrayError {
   return new TokentrayError('keychain_unavailable', `The vault file ${file} could not be ${action}.`, {
     hint: 'Check the permissions of the config directory and the free disk space.',
@@ -342,8 +349,7 @@ export class FileVault extends AccountVault implements LockableVault {
       throw ioError('read', this.location, error);
     }
     const file = parseVaultFile(text);
-    const keys = await deriveKeys(passphrase, Buffer.from(file.kdf.salt, 'base64'), file.kdf);
-    if (!sameBase64(keyCheckOf(keys), file.keyCheck)) throw wrongPassphrase();
+    const keys = await keysIfRight(passphrase, file);
     this.#snapshot = openRecords(keys, file, identityOf(stat));
     this.#keys = keys;
     this.#startWatching();
@@ -378,8 +384,7 @@ export class FileVault extends AccountVault implements LockableVault {
       const file = parseVaultFile(text);
       // The current passphrase is checked against the file itself, even while unlocked: a change
       // needs the passphrase, not only an open dashboard.
-      const keys = await deriveKeys(current, Buffer.from(file.kdf.salt, 'base64'), file.kdf);
-      if (!sameBase64(keyCheckOf(keys), file.keyCheck)) throw wrongPassphrase();
+      const keys = await keysIfRight(current, file);
       const old = openRecords(keys, file, identityOf(stat));
       const partial = { format: VAULT_FORMAT, version: VAULT_VERSION, kdf: { name: 'scrypt', ...params, salt: salt.toString('base64') }, keyCheck: keyCheckOf(nextKeys) } as const;
       const header: VaultHeader = { ...partial, headerSha256: headerDigest(partial) };
@@ -391,6 +396,20 @@ export class FileVault extends AccountVault implements LockableVault {
     });
     this.#startWatching();
     this.#setState('unlocked');
+  }
+
+  async checkPassphrase(passphrase: string): Promise<void> {
+    let text: string;
+    try {
+      [text] = await this.#readFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#setState('absent');
+        throw vaultLockedError('absent');
+      }
+      throw ioError('read', this.location, error);
+    }
+    await keysIfRight(passphrase, parseVaultFile(text));
   }
 
   lock(): void {
