@@ -219,11 +219,13 @@ export class TokenEngine implements Engine {
     if (!result.ok) throw invalidProfile(formatFieldErrors(result.errors));
     // What the save does first for a new id (leftovers of an earlier profile go), done before the
     // test: a vault that cannot keep the secret (no keychain, a locked file) says so before any request.
-    await this.vault.deleteProfile(result.profile.id);
+    // A shared-only profile keeps nothing in the vault and never asks the provider itself.
+    const sharedOnly = result.profile.sharedOnly === true;
+    if (!sharedOnly) await this.vault.deleteProfile(result.profile.id);
     let token: Token | undefined;
     let test: AddTest = 'skipped';
     let warning: ErrorInfo | undefined;
-    if (options.test) {
+    if (options.test && !sharedOnly) {
       try {
         await checkClientAuth(result.profile, result.secrets, this.clock.now());
         token = await this.obtainWith(resolveProfile(result.profile), result.secrets, undefined);
