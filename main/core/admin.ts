@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import { ProfileService } from './engine/profile-service.js';
 import { TokentrayError, isTokentrayError, noSuchProfile } from './errors.js';
 import type { ConfigStore, Engine, Vault } from './types.js';
+import { requireStrongPassphrase } from './storage/passphrase-rule.js';
 import { UnlockThrottle, vaultInfo, vaultLockedError, type LockableVault } from './storage/vault-control.js';
 import { toClientInfo } from './wire.js';
 
@@ -117,6 +118,9 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     // its file, writes the new file beside the old one and renames it in.
     'vault:passphrase': async ({ current, next }) => {
       const vault = requirePassphraseVault();
+      // A weak new passphrase is refused before the throttle: judging it reveals nothing about the
+      // current one, and a person retrying after a typo should hear why, not "wait".
+      await requireStrongPassphrase(next);
       await throttle.attempt(() => vault.changePassphrase(current, next));
       return vaultInfo(vault);
     },
