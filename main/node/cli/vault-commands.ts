@@ -193,8 +193,9 @@ export interface MigrationResult {
 async function migrate(context: CliContext, to: VaultBackend): Promise<MigrationResult> {
   const running = await readRuntimeFile(context.configDir);
   if (running !== null && isProcessAlive(running.pid)) {
-    throw new TokentrayError('app_unavailable', `Tokentray is running for ${context.configDir} (pid ${running.pid}) and holds the vault open.`, {
-      hint: 'Quit it (or stop `tokentray serve`) first, then migrate.',
+    // Its engine, lock screen and token cache are bound to the backend it opened: the secrets cannot move under it.
+    throw new TokentrayError('app_unavailable', `Tokentray is running for ${context.configDir} (pid ${running.pid}) and holds the vault open, so its backend cannot change under it; nothing was moved.`, {
+      hint: 'Quit it (or stop `tokentray serve`), migrate, then start it again.',
     });
   }
   const { vault: source } = await context.chosenVault();

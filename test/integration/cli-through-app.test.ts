@@ -1,7 +1,10 @@
 // `profile add --shared-only` while `tokentray serve` runs goes through the app's socket like every
 // other add: the app is the one writer, and its shared cache (not the CLI's flags) decides whether
 // a profile that only reads the fleet's token makes sense. An app without one refuses, saving nothing.
+// `vault migrate` cannot switch a running app's backend, so it refuses with the way out.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateFleetKey } from '../../main/core/fleet/record-crypto.js';
 import { removeTempConfigDirs, runCli, tempConfigDir } from '../support/cli.js';
@@ -59,6 +62,25 @@ describe('profile add --shared-only with an app running', () => {
       assert.deepEqual(adds(app).map((line) => line.endsWith(' 400')), [true], 'the app refused it');
       const listed = await runCli(['profile', 'list', '--json', '--config-dir', dir], { env: bare });
       assert.deepEqual(JSON.parse(listed.stdout), []);
+    } finally {
+      await stop(app);
+    }
+  });
+});
+
+describe('vault migrate with an app running', () => {
+  test('refuses with exit 5 and the way out; nothing moves and the setting stays', async () => {
+    const dir = await tempConfigDir();
+    const app = await startServe(dir, '0', { ...bare, TOKENTRAY_VAULT: 'file', TOKENTRAY_VAULT_PASSPHRASE: PASS });
+    try {
+      const vault = await readFile(join(dir, 'vault.json'));
+      const config = await readFile(join(dir, 'config.json'), 'utf8');
+      const refused = await runCli(['vault', 'migrate', '--to', 'keychain', '--config-dir', dir], { env: { ...bare, TOKENTRAY_VAULT_PASSPHRASE: PASS } });
+      assert.equal(refused.code, 5, refused.stderr);
+      assert.match(refused.stderr, /holds the vault open, so its backend cannot change under it; nothing was moved/);
+      assert.match(refused.stderr, /hint: Quit it \(or stop `tokentray serve`\), migrate, then start it again/);
+      assert.deepEqual(await readFile(join(dir, 'vault.json')), vault);
+      assert.equal(await readFile(join(dir, 'config.json'), 'utf8'), config);
     } finally {
       await stop(app);
     }
