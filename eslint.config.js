@@ -19,11 +19,11 @@ const corePaths = [...electronOnly, ...nodeOnlyStorage, 'react', 'react-dom'].ma
 const corePatterns = [
   { group: ['**/electron/**', '**/node/**', '**/renderer/**', 'electron/*'], message: 'main/core must not import adapters.' },
 ];
-// The desktop's decisions (window, tray, notifications, clipboard, start at login) are the app
-// window's business; the server and the engine serve every host and never follow them.
+// The desktop's decisions (window, tray, notifications, clipboard, start at login) live in
+// main/core/desktop/ and are the app window's business; the server and the engine serve every host and never follow them.
 const desktopPatterns = [
   {
-    group: ['**/window-policy', '**/window-policy.js', '**/tray-*', '**/notification-*', '**/clipboard-guard', '**/clipboard-guard.js', '**/start-at-login', '**/start-at-login.js'],
+    group: ['**/desktop/*', '**/desktop/**'],
     message: 'main/core/api and main/core/engine serve every host: they must not import the desktop decisions.',
   },
 ];
@@ -66,6 +66,16 @@ export default tseslint.config(
     files: ['main/core/api/**/*.ts', 'main/core/engine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: corePaths, patterns: [...corePatterns, ...desktopPatterns] }],
+    },
+  },
+  {
+    // The vault file's format and crypto stay pure, so every rule of the format is tested on strings.
+    files: ['main/node/vault-format.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [...ipcPaths, ...['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({ name, message: 'vault-format.ts is pure; file-vault.ts does the file work.' }))] },
+      ],
     },
   },
   {

@@ -22,6 +22,9 @@ export interface ReplicaReport {
   localMs: number[];
   /** A cold engine's first demand per profile: a Redis read, decrypt and adopt. */
   redisMs: number[];
+  /** How the background engine's refreshes ended (FleetTally) and the Redis connection's failures. */
+  tally: Record<string, number>;
+  redis: Record<string, number>;
 }
 
 const tokenUrl = process.env.BENCH_TOKEN_URL as string;
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
   lines.close();
   process.stdin.destroy();
   const engine = await engineWith(cache, true);
-  const report: ReplicaReport = { demands: 0, local: 0, viaEngine: 0, expired: 0, failed: 0, slowestMs: 0, localMs: [], redisMs: [] };
+  const report: ReplicaReport = { demands: 0, local: 0, viaEngine: 0, expired: 0, failed: 0, slowestMs: 0, localMs: [], redisMs: [], tally: {}, redis: {} };
   const end = Date.now() + runMs;
   while (Date.now() < end) {
     for (let k = 0; k < 10; k += 1) {
@@ -101,6 +104,8 @@ async function main(): Promise<void> {
     }
     await cold.stop();
   }
+  report.tally = { ...engine.sharedFleet!.tally };
+  report.redis = { ...cache.stats };
   await engine.stop();
   await cache.close();
   process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));

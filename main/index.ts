@@ -69,6 +69,7 @@ async function run(): Promise<void> {
     busyPort: 'fall-back',
     refusedSocket: 'warn',
     brokenConfig: 'continue',
+    badSharedCache: 'warn',
     logger: logger('engine'),
     say: (line) => log.info(line),
     clipboard: { copy: async (profileId, what) => (desktop === null ? false : desktop.copy(profileId, what)) },

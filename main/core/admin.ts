@@ -4,12 +4,12 @@
 // do the work, so the rules and the words are the same whichever door a change came through.
 import { adminVerbSchemas, isAdminVerb, type AdminInput, type AdminOutputs, type AdminVerb, type SecretPresence } from '../../common/admin-verbs.js';
 import { secretFieldsOf } from '../../common/providers.js';
-import { ClientKeyService } from './client-key-service.js';
+import { ClientKeyService } from './clients/client-key-service.js';
 import type { Clock } from './clock.js';
 import { ProfileService } from './engine/profile-service.js';
 import { TokentrayError, isTokentrayError, noSuchProfile } from './errors.js';
 import type { ConfigStore, Engine, Vault } from './types.js';
-import { UnlockThrottle, vaultInfo, vaultLockedError, type LockableVault } from './vault-control.js';
+import { UnlockThrottle, vaultInfo, vaultLockedError, type LockableVault } from './storage/vault-control.js';
 import { toClientInfo } from './wire.js';
 
 export type AdminHandlers = { [V in AdminVerb]: (input: AdminInput<V>) => Promise<AdminOutputs[V]> };

@@ -5,8 +5,8 @@ import { apiBaseUrl } from '../../common/relay.js';
 import { createAdminHandlers } from './admin.js';
 import { createLoopbackServer, type LoopbackLimits, type LoopbackServer } from './api/server.js';
 import type { SessionOptions } from './api/sessions.js';
-import { watchClientKeys } from './client-key-service.js';
-import { createClientKey, findClientByKey } from './client-keys.js';
+import { watchClientKeys } from './clients/client-key-service.js';
+import { createClientKey, findClientByKey } from './clients/client-keys.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HistoryStore } from './engine/history.js';
 import { BackgroundScheduler } from './engine/scheduler.js';
@@ -19,7 +19,7 @@ import { tlsAwareFetch } from './tls-fetch.js';
 import { SinkKeeper, type SinkKeeperOptions, type SinkPorts } from './sinks/sink-keeper.js';
 import { withSinkStatuses } from './sinks/sink-status.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
-import { UnlockThrottle, isLockable, type LockableVault } from './vault-control.js';
+import { UnlockThrottle, isLockable, type LockableVault } from './storage/vault-control.js';
 
 /** The CLI's own loopback key: in the keychain under this account, with a client record named 'cli'. */
 export const CLI_KEY_ACCOUNT = 'cli:client-key';

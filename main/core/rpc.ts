@@ -10,12 +10,12 @@ import {
   type Result,
 } from '../../common/contract.js';
 import { toClientInfo, toTokenResponse } from './wire.js';
-import { ClientKeyService } from './client-key-service.js';
+import { ClientKeyService } from './clients/client-key-service.js';
 import type { Clock } from './clock.js';
 import { TokentrayError, noSuchProfile, toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine } from './types.js';
-import { estimatePassphrase } from './passphrase-rule.js';
-import { UnlockThrottle, vaultInfo, type LockableVault } from './vault-control.js';
+import { estimatePassphrase } from './storage/passphrase-rule.js';
+import { UnlockThrottle, vaultInfo, type LockableVault } from './storage/vault-control.js';
 
 export type RpcHandlers = {
   [C in IpcChannel]: (...args: IpcRequest<C>) => Promise<IpcResponses[C]>;

@@ -1,14 +1,14 @@
 // What the tray app adds to a host (main/node/host.ts): the clipboard guard, notifications, start at
 // login, the tray, IPC to the dashboard window and the test hooks, wired to the host's core before it
 // listens. Every decision lives in main/core and is unit-tested there; this file only wires.
-import { ClipboardGuard, CredentialCopier } from '../core/clipboard-guard.js';
-import { configMovedAsideNotice, socketRefusedNotice } from '../core/notices.js';
-import { NotificationPolicy } from '../core/notification-policy.js';
-import { setupNotifications } from '../core/notification-wiring.js';
+import { ClipboardGuard, CredentialCopier } from '../core/desktop/clipboard-guard.js';
+import { configMovedAsideNotice, sharedCacheRefusedNotice, socketRefusedNotice } from '../core/desktop/notices.js';
+import { NotificationPolicy } from '../core/desktop/notification-policy.js';
+import { setupNotifications } from '../core/desktop/notification-wiring.js';
 import { systemClock } from '../core/clock.js';
-import { setupStartAtLogin } from '../core/start-at-login.js';
+import { setupStartAtLogin } from '../core/desktop/start-at-login.js';
 import type { Logger } from '../core/types.js';
-import { isAppUrl } from '../core/window-policy.js';
+import { isAppUrl } from '../core/desktop/window-policy.js';
 import type { Host, StartedHost } from '../node/host.js';
 import { createAutoStart } from './auto-start.js';
 import { electronClipboard } from './clipboard.js';
@@ -48,6 +48,7 @@ export async function setupDesktop(deps: DesktopDeps): Promise<Desktop> {
   const policy = new NotificationPolicy({ clock: systemClock, getSettings: () => store.getSettings() });
   const notifications = setupNotifications({ engine, policy, show: (notification) => notifier.show(notification) });
   if (host.movedAside) notifier.show(configMovedAsideNotice(host.movedAside));
+  if (host.sharedCacheRefused) notifier.show(sharedCacheRefusedNotice(host.sharedCacheRefused));
   const startAtLogin = setupStartAtLogin({ autoStart: createAutoStart(process.platform, app), engine, store, logger });
   const tray = setupTray({
     assetsDir: deps.assetsDir,

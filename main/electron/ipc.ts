@@ -6,7 +6,7 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { EVENT_CHANNEL, ipcRequestSchemas, type EngineEvent, type Result } from '../../common/contract.js';
 import { dispatchRpc, type RpcHandlers } from '../core/rpc.js';
-import { isTrustedSender, type SenderInfo } from '../core/window-policy.js';
+import { isTrustedSender, type SenderInfo } from '../core/desktop/window-policy.js';
 
 /** The part of ipcMain we use; tests pass a registry of their own. */
 export interface IpcMainLike {

@@ -1,7 +1,7 @@
-// Shows what the notification policy (main/core/notification-policy.ts) decided; a click opens the
+// Shows what the notification policy (main/core/desktop/notification-policy.ts) decided; a click opens the
 // dashboard at the notification's profile (docs/desktop.md).
 import { Notification } from 'electron';
-import type { NotificationModel } from '../core/notification-policy.js';
+import type { NotificationModel } from '../core/desktop/notification-policy.js';
 
 export interface NotifierDeps {
   /** At the notification's profile, or at the start when it is about no profile. */

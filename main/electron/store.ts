@@ -1,11 +1,11 @@
 // The app's JSON store: electron-store with the very options the CLI's conf uses
-// (main/core/config-store.ts storeOptions), so the tray app and `tokentray` read and write one
+// (main/core/storage/config-store.ts storeOptions), so the tray app and `tokentray` read and write one
 // config.json (docs/storage.md). A broken file is moved aside and reported before opening, never
 // silently replaced (clearInvalidConfig is false in storeOptions).
 import fs from 'node:fs';
 import path from 'node:path';
 import ElectronStore from 'electron-store';
-import { ConfBackedStore, storeOptions, type ConfLike } from '../core/config-store.js';
+import { ConfBackedStore, storeOptions, type ConfLike } from '../core/storage/config-store.js';
 import type { Logger } from '../core/types.js';
 import { moveAsideIfBroken, statStamp, type CorruptReport } from '../node/file-store.js';
 

@@ -3,8 +3,8 @@
 // --enable-smoke-test-driver. They let a test click tray menu items and wait on events
 // (a notification, a profile state) instead of sleeping. Nothing here exists in normal runs.
 import type { EngineEvent, ProfileState, ProfileStatus } from '../../common/contract.js';
-import type { NotificationModel, NotificationPolicy } from '../core/notification-policy.js';
-import type { TrayMenuItem, TrayPresenter } from '../core/tray-model.js';
+import type { NotificationModel, NotificationPolicy } from '../core/desktop/notification-policy.js';
+import type { TrayMenuItem, TrayPresenter } from '../core/desktop/tray-model.js';
 import type { Engine } from '../core/types.js';
 
 export const TEST_HOOKS_FLAG = '--tokentray-test-hooks';

@@ -1,9 +1,9 @@
 // The tray as the app runs it: the Electron view (tray.ts), the presenter that touches only what
 // changed (core/tray-model.ts), the action switch (core/tray-actions.ts) and the re-render rule
 // (core/tray-updates.ts: state changes only).
-import { createTrayActions, type TrayActionDeps } from '../core/tray-actions.js';
-import { TrayPresenter } from '../core/tray-model.js';
-import { setupTrayUpdates, type TrayUpdateDeps } from '../core/tray-updates.js';
+import { createTrayActions, type TrayActionDeps } from '../core/desktop/tray-actions.js';
+import { TrayPresenter } from '../core/desktop/tray-model.js';
+import { setupTrayUpdates, type TrayUpdateDeps } from '../core/desktop/tray-updates.js';
 import { ElectronTrayView } from './tray.js';
 
 export interface TraySetupDeps extends TrayActionDeps {

@@ -1,8 +1,8 @@
-// Electron's Tray and Menu as a TrayView (main/core/tray-model.ts): the presenter decides what
+// Electron's Tray and Menu as a TrayView (main/core/desktop/tray-model.ts): the presenter decides what
 // changed; this file only turns the model into native objects and routes clicks back by item id.
 import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
-import type { TrayIconState, TrayMenuItem, TrayView } from '../core/tray-model.js';
+import type { TrayIconState, TrayMenuItem, TrayView } from '../core/desktop/tray-model.js';
 
 export interface TrayDeps {
   assetsDir: string;

@@ -14,7 +14,7 @@ import {
   answerAppRequest,
   dashboardUrl,
   isAppUrl,
-} from '../core/window-policy.js';
+} from '../core/desktop/window-policy.js';
 
 /**
  * Must run before app 'ready': app:// behaves like https (standard, secure origin, fetch). Vite's

@@ -2,7 +2,8 @@
 // user-only socket when it serves one (no key, so no keychain read and no passphrase), else
 // the loopback API with the CLI's own client key from the keychain. A running app that does
 // not answer counts as none, so the CLI falls back to doing the work itself.
-import type { HeadersResponse, ProfileStatus, TokenResponse } from '../../common/contract.js';
+import { request } from 'node:http';
+import type { EngineEvent, HeadersResponse, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import { TokentrayError } from '../core/errors.js';
 import type { Vault } from '../core/types.js';
 import { AppCallError, callApp, callFailure, healthIsOk, problemOf, type AppAnswer, type AppProblem, type AppTarget } from './app-call.js';
@@ -16,6 +17,11 @@ export interface RunningApp {
   token(id: string): Promise<TokenResponse>;
   headers(id: string): Promise<HeadersResponse>;
   statuses(): Promise<ProfileStatus[]>;
+  /**
+   * Follows GET /v1/events: `onEvent` for each event, `onEnd` once when the stream ends, fails or is
+   * refused. Returns the function that closes it (after which `onEnd` is not called).
+   */
+  events?(onEvent: (event: EngineEvent) => void, onEnd: () => void): () => void;
   /** Forces a refresh in the running app. */
   refresh?(id: string): Promise<TokenResponse>;
   /** A fresh one-time dashboard login link (headless mode). */
@@ -108,6 +114,51 @@ export async function findRunningApp(configDir: string, options: FindRunningAppO
     headers: (id) => get<HeadersResponse>('GET', profilePath(id, 'headers')),
     statuses: () => get<ProfileStatus[]>('GET', '/v1/profiles'),
     refresh: (id) => get<TokenResponse>('POST', profilePath(id, 'refresh')),
+    events: (onEvent, onEnd) => followEvents(target, key, onEvent, onEnd),
     dashboardLink: async () => (await get<{ url: string }>('POST', '/v1/dashboard-link')).url,
+  };
+}
+
+/** One GET /v1/events stream read line by line (docs/http-api.md): `data:` lines are JSON events. */
+function followEvents(target: AppTarget, key: string | null, onEvent: (event: EngineEvent) => void, onEnd: () => void): () => void {
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const where = 'socketPath' in target ? { socketPath: target.socketPath } : { host: '127.0.0.1', port: target.port };
+  const headers: Record<string, string> = { Accept: 'text/event-stream', ...(key === null ? {} : { Authorization: `Bearer ${key}` }) };
+  const req = request({ ...where, method: 'GET', path: '/v1/events', headers }, (res) => {
+    if (res.statusCode !== 200) {
+      res.resume();
+      end();
+      return;
+    }
+    res.setEncoding('utf8');
+    let pending = '';
+    res.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('data:')) continue;
+        let event: EngineEvent;
+        try {
+          event = JSON.parse(line.slice(5)) as EngineEvent;
+        } catch {
+          continue;
+        }
+        if (!ended) onEvent(event);
+      }
+    });
+    res.on('end', end);
+    res.on('error', end);
+  });
+  req.on('error', end);
+  req.end();
+  return () => {
+    ended = true;
+    req.destroy();
   };
 }

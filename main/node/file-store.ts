@@ -11,7 +11,7 @@ import {
   storeOptions,
   type ConfBackedStoreOptions,
   type ConfLike,
-} from '../core/config-store.js';
+} from '../core/storage/config-store.js';
 import { TokentrayError } from '../core/errors.js';
 
 export interface CorruptReport {

@@ -1,86 +1,49 @@
-// The `file` vault (docs/storage.md): every secret and cached token in one encrypted JSON
-// file in the config directory, for machines without a keychain. aws-vault's `file` backend is the
-// model; this one adds per-record binding and a keyed seal over the whole record set.
-//
-// Format 1 (`vault.json`, mode 0600):
-//   { format: "tokentray-vault", version: 1,
-//     kdf: { name: "scrypt", N, r, p, salt },            scrypt(passphrase, salt) -> 64 bytes:
-//                                                         32 for AES-256-GCM, 32 for HMAC-SHA256
-//     keyCheck,                                           HMAC(macKey, "key-check"): a wrong passphrase
-//     headerSha256,                                       sha256 of the three above: a damaged header
-//     records: { "<profileId>:<field>": { nonce, data } }  AES-256-GCM, random 96-bit nonce, additional
-//                                                         data "tokentray-vault/1\0<profileId>\0<field>"
-//     seal }                                              HMAC(macKey, header + every record): a record
-//                                                         removed, added or rolled back
-// so a wrong passphrase (keyCheck fails on an intact header) is told apart from a damaged file, and a
-// record moved to another profile or field, or altered, does not open. A bad file is never written
-// over: every failure leaves it byte for byte as it was.
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+// The `file` vault's store (docs/storage.md): every secret and cached token in one encrypted JSON
+// file in the config directory, for machines without a keychain. The format and its crypto live in
+// vault-format.ts (docs/vault-file.md); this module queues writes, takes the file lock, writes
+// atomically and watches for other processes' writes. A bad file is never written over: every
+// failure leaves it byte for byte as it was.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { VaultState } from '../../common/contract.js';
-import { AccountVault } from '../core/account-vault.js';
+import { AccountVault } from '../core/storage/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
-import { requireStrongPassphrase } from '../core/passphrase-rule.js';
-import { vaultLockedError, type LockableVault } from '../core/vault-control.js';
+import { requireStrongPassphrase } from '../core/storage/passphrase-rule.js';
+import { vaultLockedError, type LockableVault } from '../core/storage/vault-control.js';
 import { withLockFile } from './lock-file.js';
 import { isProcessAlive } from './runtime-file.js';
+import {
+  damaged,
+  DEFAULT_SCRYPT,
+  deriveKeys,
+  encryptRecord,
+  isAccountName,
+  isKeyedBy,
+  keysForFile,
+  newHeader,
+  newSalt,
+  openVault,
+  parseVaultFile,
+  serializeVault,
+  type ScryptParams,
+  type SealedRecord,
+  type VaultContents,
+  type VaultKeys,
+} from './vault-format.js';
+
+export { DEFAULT_SCRYPT, type ScryptParams } from './vault-format.js';
 
 export const VAULT_FILE_NAME = 'vault.json';
-export const VAULT_FORMAT = 'tokentray-vault';
-export const VAULT_VERSION = 1;
 
-export interface ScryptParams {
-  N: number;
-  r: number;
-  p: number;
-}
-
-/**
- * About 0.2-0.5 s on a current machine (measured by `npm run bench -- vault`), 64 MiB of memory:
- * memory-hard enough that guessing is slow, quick enough that unlocking does not feel slow.
- */
-export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 16, r: 8, p: 1 };
-/** Bounds for parameters read from a file: a header cannot make us spend minutes or gigabytes. */
-const SCRYPT_BOUNDS = { minLogN: 10, maxLogN: 22, maxR: 32, maxP: 16 };
-
-const AD_PREFIX = `${VAULT_FORMAT}/${VAULT_VERSION}`;
-const ACCOUNT_PATTERN = /^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** A temporary file of ours: `.vault.json.<pid>.<8 hex>.tmp`. */
 const TEMP_PATTERN = new RegExp(`^\\.${VAULT_FILE_NAME.replace('.', '\\.')}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
 const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 15_000;
 
-interface SealedRecord {
-  nonce: string;
-  data: string;
-}
-
-interface VaultHeader {
-  format: typeof VAULT_FORMAT;
-  version: typeof VAULT_VERSION;
-  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
-  keyCheck: string;
-  headerSha256: string;
-}
-
-interface VaultFile extends VaultHeader {
-  records: Record<string, SealedRecord>;
-  seal: string;
-}
-
-interface Keys {
-  enc: Buffer;
-  mac: Buffer;
-}
-
 /** The file as last read or written: which inode, so a write by another process is noticed. */
-interface Snapshot {
-  header: VaultHeader;
-  records: Map<string, SealedRecord>;
-  plain: Map<string, string>;
+interface Snapshot extends VaultContents {
   identity: string;
 }
 
@@ -104,155 +67,11 @@ export interface FileVaultOptions {
   beforeReplace?: () => Promise<void>;
 }
 
-function damaged(what: string, hint = 'Restore the file from a backup, or move it aside to start a new vault (its secrets are then lost). Tokentray leaves it as it is.'): TokentrayError {
-  return new TokentrayError('vault_damaged', `The vault file is damaged or was tampered with: ${what}.`, { hint });
-}
-
-function wrongPassphrase(): TokentrayError {
-  return new TokentrayError('vault_passphrase', 'The passphrase does not open the vault.', {
-    hint: 'Check TOKENTRAY_VAULT_PASSPHRASE, TOKENTRAY_VAULT_PASSPHRASE_FILE or what you typed. A lost passphrase cannot be recovered.',
-  });
-}
-
-/** The file's keys from this passphrase, or 'vault_passphrase' when it is not the file's. */
-async function keysIfRight(passphrase: string, file: VaultFile): Promise<Keys> {
-  const keys = await deriveKeys(passphrase, Buffer.from(file.kdf.salt, 'base64'), file.kdf);
-  if (!sameBase64(keyCheckOf(keys), file.keyCheck)) throw wrongPassphrase();
-  return keys;
-}
-
 function ioError(action: string, file: string, cause: unknown): TokentrayError {
   return new TokentrayError('keychain_unavailable', `The vault file ${file} could not be ${action}.`, {
     hint: 'Check the permissions of the config directory and the free disk space.',
     cause,
   });
-}
-
-function additionalData(account: string): Buffer {
-  const colon = account.indexOf(':');
-  return Buffer.from(`${AD_PREFIX}\0${account.slice(0, colon)}\0${account.slice(colon + 1)}`, 'utf8');
-}
-
-function headerDigest(header: Omit<VaultHeader, 'headerSha256'>): string {
-  const { N, r, p, salt } = header.kdf;
-  return createHash('sha256')
-    .update(`${header.format}\0${header.version}\0scrypt\0${N}\0${r}\0${p}\0${salt}\0${header.keyCheck}`)
-    .digest('base64');
-}
-
-function keyCheckOf(keys: Keys): string {
-  return createHmac('sha256', keys.mac).update(`${AD_PREFIX}\0key-check`).digest('base64');
-}
-
-function sealOf(keys: Keys, header: VaultHeader, records: ReadonlyMap<string, SealedRecord>): string {
-  const hmac = createHmac('sha256', keys.mac).update(`${AD_PREFIX}\0seal\0${header.headerSha256}\n`);
-  for (const account of [...records.keys()].sort()) {
-    const record = records.get(account) as SealedRecord;
-    hmac.update(`${account}\0${record.nonce}\0${record.data}\n`);
-  }
-  return hmac.digest('base64');
-}
-
-function sameBase64(a: string, b: string): boolean {
-  // Compared as written, not decoded: two spellings of one digest (unused low bits) are a change.
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function deriveKeys(passphrase: string, salt: Buffer, params: ScryptParams): Promise<Keys> {
-  return new Promise((resolve, reject) => {
-    // Async scrypt runs on libuv's pool: the server keeps answering while a passphrase is tried.
-    scrypt(passphrase.normalize('NFC'), salt, 64, { ...params, maxmem: 256 * params.N * params.r + 16 * 1024 * 1024 }, (error, key) => {
-      if (error) reject(new TokentrayError('internal', 'The vault key could not be derived.', { cause: error }));
-      else resolve({ enc: key.subarray(0, 32), mac: key.subarray(32, 64) });
-    });
-  });
-}
-
-function encrypt(keys: Keys, account: string, value: string): SealedRecord {
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keys.enc, nonce);
-  cipher.setAAD(additionalData(account));
-  const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return { nonce: nonce.toString('base64'), data: data.toString('base64') };
-}
-
-function decrypt(keys: Keys, account: string, record: SealedRecord): string {
-  const nonce = Buffer.from(record.nonce, 'base64');
-  const data = Buffer.from(record.data, 'base64');
-  if (nonce.length !== 12 || data.length < 16) throw damaged(`the record "${account}" is cut short`);
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.enc, nonce);
-    decipher.setAAD(additionalData(account));
-    decipher.setAuthTag(data.subarray(data.length - 16));
-    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
-  } catch {
-    throw damaged(`the record "${account}" does not open (altered, or moved from another profile or field)`);
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isBase64(value: unknown, bytes?: number): value is string {
-  if (typeof value !== 'string' || value.length % 4 !== 0 || !BASE64.test(value)) return false;
-  // Only the canonical spelling: the last character's unused bits must be zero, or a flipped bit there
-  // would decode to the same bytes and go unnoticed (tamper tests flip every byte).
-  const decoded = Buffer.from(value, 'base64');
-  return decoded.toString('base64') === value && (bytes === undefined || decoded.length === bytes);
-}
-
-/** Checks the structure and the header's digest; everything that needs no key. */
-export function parseVaultFile(text: string): VaultFile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw damaged(text.length === 0 ? 'the file is empty' : 'it is not valid JSON (truncated or altered)');
-  }
-  if (!isObject(raw) || raw.format !== VAULT_FORMAT) throw damaged('it is not a Tokentray vault file');
-  if (raw.version !== VAULT_VERSION) {
-    throw new TokentrayError('vault_damaged', `The vault file has format version ${JSON.stringify(raw.version)}, which this Tokentray does not read (it reads version ${VAULT_VERSION}).`, {
-      hint: 'A newer Tokentray may have written it: use that version. Tokentray leaves the file as it is.',
-    });
-  }
-  const kdf = raw.kdf;
-  if (!isObject(kdf) || kdf.name !== 'scrypt') throw damaged('the key derivation settings are missing or unknown');
-  const { N, r, p } = kdf;
-  if (
-    typeof N !== 'number' || !Number.isInteger(Math.log2(N)) || Math.log2(N) < SCRYPT_BOUNDS.minLogN || Math.log2(N) > SCRYPT_BOUNDS.maxLogN ||
-    typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > SCRYPT_BOUNDS.maxR ||
-    typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > SCRYPT_BOUNDS.maxP
-  ) {
-    throw damaged('the key derivation parameters are out of range');
-  }
-  if (!isBase64(kdf.salt, 16)) throw damaged('the salt is malformed');
-  if (!isBase64(raw.keyCheck, 32)) throw damaged('the key check is malformed');
-  if (!isBase64(raw.headerSha256, 32)) throw damaged('the header checksum is malformed');
-  const header: VaultHeader = {
-    format: VAULT_FORMAT,
-    version: VAULT_VERSION,
-    kdf: { name: 'scrypt', N, r, p, salt: kdf.salt },
-    keyCheck: raw.keyCheck,
-    headerSha256: raw.headerSha256,
-  };
-  if (!sameBase64(headerDigest(header), header.headerSha256)) throw damaged('the header does not match its checksum');
-  if (!isObject(raw.records)) throw damaged('the record list is missing');
-  const records: Record<string, SealedRecord> = {};
-  for (const [account, record] of Object.entries(raw.records)) {
-    if (!ACCOUNT_PATTERN.test(account)) throw damaged('a record has a malformed name');
-    if (!isObject(record) || !isBase64(record.nonce, 12) || !isBase64(record.data)) throw damaged(`the record "${account}" is malformed`);
-    records[account] = { nonce: record.nonce, data: record.data };
-  }
-  if (!isBase64(raw.seal, 32)) throw damaged('the seal is missing or malformed');
-  return { ...header, records, seal: raw.seal };
-}
-
-function serialize(header: VaultHeader, records: ReadonlyMap<string, SealedRecord>, seal: string): string {
-  const file: VaultFile = { ...header, records: Object.fromEntries([...records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), seal };
-  return `${JSON.stringify(file)}\n`;
 }
 
 function identityOf(stat: fs.BigIntStats): string {
@@ -266,7 +85,7 @@ export class FileVault extends AccountVault implements LockableVault {
   readonly #dir: string;
   readonly #lockPath: string;
   readonly #options: FileVaultOptions;
-  #keys: Keys | null = null;
+  #keys: VaultKeys | null = null;
   #snapshot: Snapshot | null = null;
   #state: VaultState;
   #refreshing: Promise<void> | null = null;
@@ -316,10 +135,9 @@ export class FileVault extends AccountVault implements LockableVault {
       throw ioError('created', this.location, error);
     });
     const params = this.#options.scrypt ?? DEFAULT_SCRYPT;
-    const salt = randomBytes(16);
+    const salt = newSalt();
     const keys = await deriveKeys(passphrase, salt, params);
-    const partial = { format: VAULT_FORMAT, version: VAULT_VERSION, kdf: { name: 'scrypt', ...params, salt: salt.toString('base64') }, keyCheck: keyCheckOf(keys) } as const;
-    const header: VaultHeader = { ...partial, headerSha256: headerDigest(partial) };
+    const header = newHeader(keys, salt, params);
     const records = new Map<string, SealedRecord>();
     await this.#withFileLock(async () => {
       // Created under the lock, and only where no file is: two first starts never overwrite each other.
@@ -327,7 +145,7 @@ export class FileVault extends AccountVault implements LockableVault {
         this.#setState('locked');
         throw new TokentrayError('usage', 'A vault file already exists; unlock it instead.', { hint: 'Enter its passphrase.' });
       }
-      const identity = await this.#writeFile(serialize(header, records, sealOf(keys, header, records)));
+      const identity = await this.#writeFile(serializeVault(keys, header, records));
       this.#snapshot = { header, records, plain: new Map(), identity };
     });
     this.#keys = keys;
@@ -349,8 +167,8 @@ export class FileVault extends AccountVault implements LockableVault {
       throw ioError('read', this.location, error);
     }
     const file = parseVaultFile(text);
-    const keys = await keysIfRight(passphrase, file);
-    this.#snapshot = openRecords(keys, file, identityOf(stat));
+    const keys = await keysForFile(passphrase, file);
+    this.#snapshot = { ...openVault(keys, file), identity: identityOf(stat) };
     this.#keys = keys;
     this.#startWatching();
     this.#setState('unlocked');
@@ -368,15 +186,14 @@ export class FileVault extends AccountVault implements LockableVault {
     // A new salt and a new key: nothing of the old key is left in the new file. Derived before the
     // lock is taken, so other writers wait only for the re-encryption itself.
     const params = this.#options.scrypt ?? DEFAULT_SCRYPT;
-    const salt = randomBytes(16);
+    const salt = newSalt();
     const nextKeys = await deriveKeys(next, salt, params);
     // Writes queued before the change go out first, under the old key.
     while (this.#flushing !== null) await this.#flushing;
     await this.#withFileLock(async () => {
       let text: string;
-      let stat: fs.BigIntStats;
       try {
-        [text, stat] = await this.#readFile();
+        [text] = await this.#readFile();
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw vaultLockedError('absent');
         throw ioError('read', this.location, error);
@@ -384,13 +201,11 @@ export class FileVault extends AccountVault implements LockableVault {
       const file = parseVaultFile(text);
       // The current passphrase is checked against the file itself, even while unlocked: a change
       // needs the passphrase, not only an open dashboard.
-      const keys = await keysIfRight(current, file);
-      const old = openRecords(keys, file, identityOf(stat));
-      const partial = { format: VAULT_FORMAT, version: VAULT_VERSION, kdf: { name: 'scrypt', ...params, salt: salt.toString('base64') }, keyCheck: keyCheckOf(nextKeys) } as const;
-      const header: VaultHeader = { ...partial, headerSha256: headerDigest(partial) };
+      const old = openVault(await keysForFile(current, file), file);
+      const header = newHeader(nextKeys, salt, params);
       const records = new Map<string, SealedRecord>();
-      for (const [account, value] of old.plain) records.set(account, encrypt(nextKeys, account, value));
-      const identity = await this.#writeFile(serialize(header, records, sealOf(nextKeys, header, records)));
+      for (const [account, value] of old.plain) records.set(account, encryptRecord(nextKeys, account, value));
+      const identity = await this.#writeFile(serializeVault(nextKeys, header, records));
       this.#keys = nextKeys;
       this.#snapshot = { header, records, plain: old.plain, identity };
     });
@@ -409,7 +224,7 @@ export class FileVault extends AccountVault implements LockableVault {
       }
       throw ioError('read', this.location, error);
     }
-    await keysIfRight(passphrase, parseVaultFile(text));
+    await keysForFile(passphrase, parseVaultFile(text));
   }
 
   lock(): void {
@@ -442,7 +257,7 @@ export class FileVault extends AccountVault implements LockableVault {
   }
 
   setItem(account: string, value: string): Promise<void> {
-    if (!ACCOUNT_PATTERN.test(account)) return Promise.reject(new TokentrayError('internal', 'A vault entry name is malformed.'));
+    if (!isAccountName(account)) return Promise.reject(new TokentrayError('internal', 'A vault entry name is malformed.'));
     return this.#enqueue({ account, value });
   }
 
@@ -450,7 +265,7 @@ export class FileVault extends AccountVault implements LockableVault {
     return this.#enqueue({ account, value: null });
   }
 
-  #requireKeys(): Keys {
+  #requireKeys(): VaultKeys {
     if (this.#keys === null || this.#state !== 'unlocked') throw vaultLockedError(this.#state);
     return this.#keys;
   }
@@ -495,7 +310,7 @@ export class FileVault extends AccountVault implements LockableVault {
     return this.#refreshing;
   }
 
-  async #readVerified(keys: Keys): Promise<Snapshot> {
+  async #readVerified(keys: VaultKeys): Promise<Snapshot> {
     let text: string;
     let stat: fs.BigIntStats;
     try {
@@ -505,10 +320,10 @@ export class FileVault extends AccountVault implements LockableVault {
       throw ioError('read', this.location, error);
     }
     const file = parseVaultFile(text);
-    if (!sameBase64(keyCheckOf(keys), file.keyCheck) || file.kdf.salt !== this.#snapshot?.header.kdf.salt) {
+    if (this.#snapshot === null || !isKeyedBy(keys, file, this.#snapshot.header.kdf.salt)) {
       throw new TokentrayError('vault_locked', 'The vault file was replaced by one with another passphrase.', { hint: 'Lock the vault and unlock it with the new passphrase.' });
     }
-    return openRecords(keys, file, identityOf(stat));
+    return { ...openVault(keys, file), identity: identityOf(stat) };
   }
 
   async #readFile(): Promise<[string, fs.BigIntStats]> {
@@ -584,12 +399,12 @@ export class FileVault extends AccountVault implements LockableVault {
           records.delete(mutation.account);
           plain.delete(mutation.account);
         } else if (plain.get(mutation.account) !== mutation.value) {
-          records.set(mutation.account, encrypt(keys, mutation.account, mutation.value));
+          records.set(mutation.account, encryptRecord(keys, mutation.account, mutation.value));
           plain.set(mutation.account, mutation.value);
         }
       }
       if (records.size === base.records.size && [...records].every(([account, record]) => base.records.get(account) === record)) return;
-      const identity = await this.#writeFile(serialize(base.header, records, sealOf(keys, base.header, records)));
+      const identity = await this.#writeFile(serializeVault(keys, base.header, records));
       if (this.#keys === keys) this.#snapshot = { header: base.header, records, plain, identity };
     });
   }
@@ -674,14 +489,4 @@ export class FileVault extends AccountVault implements LockableVault {
     this.#watcher?.close();
     this.#watcher = null;
   }
-}
-
-/** Decrypts every record and checks the seal: a file is trusted whole or not at all. */
-function openRecords(keys: Keys, file: VaultFile, identity: string): Snapshot {
-  const header: VaultHeader = { format: file.format, version: file.version, kdf: file.kdf, keyCheck: file.keyCheck, headerSha256: file.headerSha256 };
-  const records = new Map(Object.entries(file.records));
-  const plain = new Map<string, string>();
-  for (const [account, record] of records) plain.set(account, decrypt(keys, account, record));
-  if (!sameBase64(sealOf(keys, header, records), file.seal)) throw damaged('records were removed, added or replaced by older ones');
-  return { header, records, plain, identity };
 }

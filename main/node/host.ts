@@ -1,18 +1,21 @@
 // The one lifecycle of a running Tokentray, for the tray app (main/index.ts) and `tokentray serve`
-// (serve.ts): open the store, choose and open the vault, compose the core, listen, serve the local
-// socket, start the services that run beside the core, write runtime.json; stop all of it in reverse.
+// (serve.ts): open the store, choose and open the vault, join the fleet's shared cache when one is
+// configured, compose the core, listen, serve the local socket, start the services that run beside
+// the core, write runtime.json; stop all of it in reverse.
 // The hosts differ only by the named policies below, so a rule changed here holds for both.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isTokentrayError, TokentrayError, toTokentrayError } from '../core/errors.js';
 import { HistoryFiles } from './history-files.js';
 import { nodeSinkPorts } from './sink-hooks.js';
 import { createCore, type Core, type CoreDeps } from '../core/app-core.js';
-import type { ConfBackedStore } from '../core/config-store.js';
+import type { ConfBackedStore } from '../core/storage/config-store.js';
 import type { ClipboardPort } from '../core/rpc.js';
 import type { Logger } from '../core/types.js';
-import type { LockableVault } from '../core/vault-control.js';
+import type { LockableVault } from '../core/storage/vault-control.js';
 import { watchClockJumps } from './clock-jumps.js';
 import type { CorruptReport } from './file-store.js';
+import { connectSharedCache, sharedCacheConfig, type SharedCacheConfig } from './shared-cache/open.js';
+import type { RedisSharedCache } from './shared-cache/redis-cache.js';
 import { KeytarVault } from './keytar-vault.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './local-socket.js';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
@@ -24,6 +27,11 @@ export type BusyPortPolicy = 'fall-back' | 'exit';
 export type RefusedSocketPolicy = 'warn' | 'exit';
 /** config.json was broken and moved aside: start with the new empty one (and say so), or stop. */
 export type BrokenConfigPolicy = 'continue' | 'exit';
+/**
+ * The shared cache's configuration cannot be used (a malformed URL, no fleet key, an unreadable CA
+ * file): run alone and say why, or stop. An unreachable Redis is never a reason to stop (docs/shared-cache.md).
+ */
+export type BadSharedCachePolicy = 'warn' | 'exit';
 
 export interface OpenedStore {
   store: ConfBackedStore;
@@ -44,6 +52,10 @@ export interface HostOptions {
   busyPort: BusyPortPolicy;
   refusedSocket: RefusedSocketPolicy;
   brokenConfig: BrokenConfigPolicy;
+  /** Default 'exit'. */
+  badSharedCache?: BadSharedCachePolicy | undefined;
+  /** `--shared-cache`, when given; else TOKENTRAY_SHARED_CACHE, else the setting `sharedCache`. */
+  sharedCacheFlag?: string | undefined;
   /** The core's logger; fields name profiles and kinds, never a token or secret. */
   logger: Logger;
   /** One line for the person: which vault is used and why. */
@@ -54,7 +66,7 @@ export interface HostOptions {
   /** Resume events beside the clock check (the tray's powerMonitor); returns unsubscribe. */
   onResume?: ((listener: () => void) => () => void) | undefined;
   /** Passed through to the core (tests tighten its limits and session windows). */
-  core?: Pick<CoreDeps, 'limits' | 'sessions' | 'fetch' | 'clock' | 'sharedCache'> | undefined;
+  core?: Pick<CoreDeps, 'limits' | 'sessions' | 'fetch' | 'clock'> | undefined;
 }
 
 /** What a service sees of the host it runs in. */
@@ -91,6 +103,10 @@ export interface Host {
   readonly vault: LockableVault;
   /** A broken config.json that was moved aside (brokenConfig 'continue'). */
   readonly movedAside: CorruptReport | null;
+  /** The fleet's shared cache, when one is configured (connected or not: its health says). */
+  readonly sharedCache: RedisSharedCache | null;
+  /** Why the configured shared cache is not used (badSharedCache 'warn'), for the person to see. */
+  readonly sharedCacheRefused: TokentrayError | null;
   /** Listens, serves the socket, starts the services and writes runtime.json; undoes it all on failure. */
   start(): Promise<StartedHost>;
   /** Everything that was started or opened, in reverse. */
@@ -128,14 +144,18 @@ export async function openHost(options: HostOptions): Promise<Host> {
   undo.push(() => store.close());
   let vault: LockableVault;
   let core: Core;
+  let fleet: { cache: RedisSharedCache | null; refused: TokentrayError | null };
   try {
     if (movedAside !== null && options.brokenConfig === 'exit') {
       throw new TokentrayError('config', `The config file was not valid (${movedAside.reason}); it was moved to ${movedAside.movedTo}.`, {
         hint: 'Fix or remove that file, then start again; a new empty config is in place.',
       });
     }
+    // Checked before the vault opens, so bad input stops the start having created nothing.
+    const checked = checkSharedCache(options, store);
     vault = await openVault(options, store, undo);
-    core = await composeCore(options, store, vault);
+    fleet = { cache: await joinFleet(options, checked.config, undo), refused: checked.refused };
+    core = await composeCore(options, store, vault, fleet.cache);
   } catch (error) {
     await unwind();
     throw error;
@@ -147,6 +167,8 @@ export async function openHost(options: HostOptions): Promise<Host> {
     store,
     vault,
     movedAside,
+    sharedCache: fleet.cache,
+    sharedCacheRefused: fleet.refused,
     async start() {
       if (started) throw new TokentrayError('internal', 'This host has already started.');
       started = true;
@@ -215,7 +237,37 @@ async function openVault(options: HostOptions, store: ConfBackedStore, undo: Und
   }
 }
 
-async function composeCore(options: HostOptions, store: ConfBackedStore, vault: LockableVault): Promise<Core> {
+/** The shared cache's configuration, checked; connects to nothing. */
+function checkSharedCache(options: HostOptions, store: ConfBackedStore): { config: SharedCacheConfig | null; refused: TokentrayError | null } {
+  try {
+    return { config: sharedCacheConfig({ flag: options.sharedCacheFlag, env: options.env, setting: store.getSettings().sharedCache }), refused: null };
+  } catch (error) {
+    const problem = toTokentrayError(error);
+    if ((options.badSharedCache ?? 'exit') === 'exit') throw problem;
+    // The messages name the source and never hold a password or a key (shared-cache/open.ts).
+    options.logger.warn('the shared cache is not used; refreshing alone', { message: problem.message, hint: problem.hint });
+    return { config: null, refused: problem };
+  }
+}
+
+/**
+ * Connects to the configured shared cache and says where it is and whether it answers. A Redis that
+ * does not answer yet only means working alone until it does: the cache keeps trying by itself.
+ */
+async function joinFleet(options: HostOptions, config: SharedCacheConfig | null, undo: Undo[]): Promise<RedisSharedCache | null> {
+  if (config === null) return null;
+  const cache = await connectSharedCache(config, { logger: options.logger });
+  undo.push(() => cache.close());
+  const health = cache.health();
+  options.say(
+    health.state === 'connected'
+      ? `sharing tokens through ${cache.location} (fleet key ${cache.keys.current.id}).`
+      : `the shared cache ${cache.location} is unavailable (${health.reason ?? 'no answer'}); working alone until it answers.`,
+  );
+  return cache;
+}
+
+async function composeCore(options: HostOptions, store: ConfBackedStore, vault: LockableVault, sharedCache: RedisSharedCache | null): Promise<Core> {
   try {
     return await createCore({
       store,
@@ -228,6 +280,7 @@ async function composeCore(options: HostOptions, store: ConfBackedStore, vault: 
       sinks: nodeSinkPorts(),
       ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
       ...(options.clipboard === undefined ? {} : { clipboard: options.clipboard }),
+      ...(sharedCache === null ? {} : { sharedCache }),
       ...options.core,
     });
   } catch (error) {

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { AccountVault } from '../core/account-vault.js';
+import { AccountVault } from '../core/storage/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
-import type { LockableVault } from '../core/vault-control.js';
+import type { LockableVault } from '../core/storage/vault-control.js';
 import { withLockFile } from './lock-file.js';
 
 /** The part of keytar's API we use (keytar is a CommonJS native module). */

@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { isTokentrayError, toTokentrayError } from '../core/errors.js';
-import type { SharedCache } from '../core/fleet/shared-cache.js';
 import { createLogger } from '../core/logger.js';
 import { findRunningApp } from './app-client.js';
 import { EXIT, exitCodeOf } from './cli/output.js';
@@ -22,8 +21,8 @@ export interface ServeOptions {
   /** --vault keychain|file|auto (else TOKENTRAY_VAULT, the setting, auto). */
   vault?: string;
   env?: NodeJS.ProcessEnv;
-  /** The fleet's shared cache, opened (and closed) by the caller: main/node/shared-cache/open.ts. */
-  sharedCache?: SharedCache;
+  /** --shared-cache URL (else TOKENTRAY_SHARED_CACHE, the setting); the host opens and closes it. */
+  sharedCache?: string;
 }
 
 function say(stream: Writable, message: string, hint?: string): void {
@@ -59,7 +58,9 @@ export async function runServe(options: ServeOptions): Promise<number> {
       logger: createLogger({ scope: 'tokentray serve:', level: 'warn', write: (line) => stderr.write(line) }),
       say: (line) => stderr.write(`tokentray serve: ${line}\n`),
       dashboardDir: join(root, 'dist', 'renderer'),
-      ...(options.sharedCache === undefined ? {} : { core: { sharedCache: options.sharedCache } }),
+      sharedCacheFlag: options.sharedCache,
+      // Bad shared-cache input stops a headless start like a bad --port: nobody would see a warning.
+      badSharedCache: 'exit',
     });
     started = await host.start();
   } catch (error) {

@@ -9,7 +9,7 @@ import { VAULT_CHOICES, type VaultChoice } from '../../common/contract.js';
 import type { SecretField } from '../../common/providers.js';
 import { TokentrayError } from '../core/errors.js';
 import type { Token, Vault } from '../core/types.js';
-import type { LockableVault } from '../core/vault-control.js';
+import type { LockableVault } from '../core/storage/vault-control.js';
 import { FileVault, VAULT_FILE_NAME, type FileVaultOptions } from './file-vault.js';
 import { KeytarVault } from './keytar-vault.js';
 

@@ -4,8 +4,7 @@
 // (a forced refresh still succeeds with it) and its cached token. Only Edit replaces.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
@@ -13,6 +12,7 @@ import type { ProfileConfig } from '../../common/contract.js';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand, runCli } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -63,7 +63,7 @@ describe('the dashboard Add never overwrites a profile, in Chromium', () => {
 
   before(async () => {
     ensureDashboardBuilt(ROOT);
-    configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-add-'));
+    configDir = await makeTempDir('tokentray-e2e-add-');
     provider = await startProviderServer('redpanda');
     const added = await runCli(['clients', 'add', 'e2e', '--config-dir', configDir]);
     assert.equal(added.code, 0, added.stderr);
@@ -81,7 +81,7 @@ describe('the dashboard Add never overwrites a profile, in Chromium', () => {
       await exited;
     }
     await provider?.close();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
+    await removeTempDir(configDir);
   });
 
   it('a second Add with the same id is refused beside the id, and the first profile keeps its secret and token', async () => {

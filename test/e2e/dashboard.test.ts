@@ -5,14 +5,14 @@
 // page talks only to its own origin and keeps its CSP. Screenshots of every view, light and dark.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = process.env.TOKENTRAY_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts');
@@ -91,7 +91,7 @@ describe('dashboard in Chromium against tokentray serve', () => {
   before(async () => {
     ensureDashboardBuilt(ROOT);
     await mkdir(ARTIFACTS, { recursive: true });
-    configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-dashboard-'));
+    configDir = await makeTempDir('tokentray-e2e-dashboard-');
     provider = await startProviderServer('camunda-console', { lifetimeSec: LIFETIME_SEC });
     served = await startServe(configDir);
     browser = await launchChromium();
@@ -111,7 +111,7 @@ describe('dashboard in Chromium against tokentray serve', () => {
     await browser?.close();
     await stopServe(served);
     await provider?.close();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
+    await removeTempDir(configDir);
   });
 
   it('logs in through the one-time link and explains the first step', async () => {
@@ -120,7 +120,7 @@ describe('dashboard in Chromium against tokentray serve', () => {
     assert.equal(new URL(page.url()).pathname, '/');
     await page.getByRole('heading', { name: 'No profiles yet' }).waitFor();
     assert.ok(documentCsp?.includes("script-src 'self'"), 'the dashboard document carries its CSP');
-    // The app window's strict policy, the same one (main/core/dashboard-files.ts).
+    // The app window's strict policy, the same one (main/core/api/dashboard-files.ts).
     for (const directive of ["default-src 'none'", "form-action 'none'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"]) {
       assert.ok(documentCsp?.includes(directive), directive);
     }

@@ -6,18 +6,18 @@
 // --tokentray-test-hooks; every wait is on an event, never a sleep.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import type { ProfileStatus } from '../../common/contract.js';
-import type { NotificationModel } from '../../main/core/notification-policy.js';
+import type { NotificationModel } from '../../main/core/desktop/notification-policy.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDirSync, removeTempDirSync } from '../support/temp-dir.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -62,7 +62,7 @@ describe('Tokentray desktop app (Playwright-Electron)', { timeout: 300_000 }, ()
     if (!existsSync(path.join(root, 'dist', 'main', 'index.js')) || !existsSync(path.join(root, 'dist', 'preload', 'index.cjs'))) {
       execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
     }
-    configDir = mkdtempSync(path.join(os.tmpdir(), 'tokentray-e2e-'));
+    configDir = makeTempDirSync('tokentray-e2e-');
     good = await startProviderServer('acquia');
     broken = await startProviderServer('oauth2', { mode: 'invalid_client' });
 
@@ -90,7 +90,7 @@ describe('Tokentray desktop app (Playwright-Electron)', { timeout: 300_000 }, ()
     await vault.deleteProfile('broken-e2e').catch(() => undefined);
     await good?.close();
     await broken?.close();
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
+    removeTempDirSync(configDir);
   });
 
   it('renders the dashboard with the profile from the local token server, in a locked-down window', { skip }, async () => {

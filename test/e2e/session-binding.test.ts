@@ -13,6 +13,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { ipcRequestSchemas } from '../../common/contract.js';
 import { openEvents, startHarness, type Harness } from '../integration/api-harness.js';
+import { untilTrue } from '../support/poll.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -106,7 +107,7 @@ describe('dashboard session bound to its origin, in Chromium', () => {
   it('a page on another loopback port gets the cookie, but neither the secret nor an answer', async () => {
     const other = await context.newPage();
     await other.goto(attacker.url);
-    await waitFor(() => attacker.reports.includes('done'));
+    await untilTrue('the attacker page to finish', () => attacker.reports.includes('done'));
     await other.close();
     // The hole is real: the browser sent the session cookie to another port.
     const stolen = attacker.cookies.map((c) => /tokentray_session=([^;]+)/.exec(c)?.[1]).find((v) => v !== undefined);
@@ -163,11 +164,3 @@ describe('dashboard session bound to its origin, in Chromium', () => {
     await fresh.close();
   });
 });
-
-async function waitFor(condition: () => boolean, ms = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error('timed out');
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}

@@ -7,14 +7,14 @@
 // Unlock again in the tab that locked; then Log out, after which that tab's session opens nothing.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand, runCli } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = process.env.TOKENTRAY_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts');
@@ -74,7 +74,7 @@ describe('a locked file vault in headless mode, in Chromium', () => {
   before(async () => {
     ensureDashboardBuilt(ROOT);
     await mkdir(ARTIFACTS, { recursive: true });
-    configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-vault-'));
+    configDir = await makeTempDir('tokentray-e2e-vault-');
     provider = await startProviderServer('redpanda');
     // A client key needs no vault (only its hash is stored): made before anything is unlocked.
     const added = await runCli(['clients', 'add', 'e2e', '--config-dir', configDir], { env: headlessEnv() });
@@ -93,7 +93,7 @@ describe('a locked file vault in headless mode, in Chromium', () => {
       await exited;
     }
     await provider?.close();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
+    await removeTempDir(configDir);
   });
 
   it('keeps running locked: says which vault in one line, health "locked", token demands 503 with a hint', async () => {

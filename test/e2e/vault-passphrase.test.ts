@@ -4,13 +4,13 @@
 // untouched), after which Lock and Unlock take the new passphrase and not the old one.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand } from '../support/cli.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PASS = 'four random words here';
@@ -31,7 +31,7 @@ describe('the vault passphrase in the dashboard, in Chromium', () => {
 
   before(async () => {
     ensureDashboardBuilt(ROOT);
-    configDir = await mkdtemp(join(tmpdir(), 'tokentray-e2e-passphrase-'));
+    configDir = await makeTempDir('tokentray-e2e-passphrase-');
     const cli = cliCommand(['serve', '--port', '0', '--config-dir', configDir]);
     const served = spawn(cli.command, cli.args, { cwd: ROOT, env: headlessEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child = served;
@@ -55,7 +55,7 @@ describe('the vault passphrase in the dashboard, in Chromium', () => {
       child.kill('SIGTERM');
       await exited;
     }
-    if (configDir) await rm(configDir, { recursive: true, force: true });
+    await removeTempDir(configDir);
   });
 
   it('the lock screen refuses a weak passphrase with the reason, and creates the vault with a strong one', async () => {

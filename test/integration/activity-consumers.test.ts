@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { ActivityEntry } from '../../common/contract.js';
-import { ClipboardGuard, CredentialCopier, type ClipboardLike } from '../../main/core/clipboard-guard.js';
+import { ClipboardGuard, CredentialCopier, type ClipboardLike } from '../../main/core/desktop/clipboard-guard.js';
 import { systemClock } from '../../main/core/clock.js';
 import { findRunningApp } from '../../main/node/app-client.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';

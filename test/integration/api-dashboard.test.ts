@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DASHBOARD_CSP } from '../../main/core/dashboard-files.js';
-import { answerAppRequest } from '../../main/core/window-policy.js';
+import { DASHBOARD_CSP } from '../../main/core/api/dashboard-files.js';
+import { answerAppRequest } from '../../main/core/desktop/window-policy.js';
 import type { ClientKeyInfo, ProfileStatus, Result } from '../../common/contract.js';
 import { linkToken, loginDashboard, openEvents, redeemLink, startHarness, type DashboardLogin, type Harness } from './api-harness.js';
 

@@ -2,23 +2,14 @@
 // node:http server whose door is `local` (the user-only socket of docs/http-api.md) answer
 // without a client key and record the caller as `cli`, while the TCP door still demands a key.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Server } from 'node:http';
 import { startHarness, type Answer, type Harness } from './api-harness.js';
+import { httpRequest } from '../support/http.js';
 
 function callSocket(socketPath: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return httpRequest({ socketPath }, path, { method, headers });
 }
 
 describe('loopback server doors', () => {

@@ -1,10 +1,9 @@
 // The loopback API as the app runs it, for the api*.test.ts files: createCore with the real engine,
 // the real file store in a temp dir, the real keychain (scripts/test.sh) and local provider servers;
 // requests go over real HTTP on 127.0.0.1.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, request, type Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineEvent, ProfileConfig, Result } from '../../common/contract.js';
 import { CLI_KEY_ACCOUNT, createCore, type Core } from '../../main/core/app-core.js';
@@ -13,6 +12,8 @@ import type { ConfigStore } from '../../main/core/types.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { KeytarVault } from '../../main/node/keytar-vault.js';
 import { startProviderServer, type ProviderServer, type ProviderServerOptions, type ServerKind } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 export interface Answer {
   status: number;
@@ -46,7 +47,7 @@ export interface CallOptions {
 export async function startHarness(
   options: { limits?: Partial<LoopbackLimits>; dashboard?: boolean; /** The real built dashboard (dist/renderer). */ dashboardDir?: string } = {},
 ): Promise<Harness> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-api-'));
+  const dir = await makeTempDir('tokentray-api-');
   let dashboardDir: string | undefined = options.dashboardDir;
   if (options.dashboard === true) {
     dashboardDir = join(dir, 'renderer');
@@ -75,23 +76,12 @@ export async function startHarness(
   };
   const key = await addKey('tester', null);
 
-  const call = (method: string, path: string, callOptions: CallOptions = {}): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { ...callOptions.headers };
-      const useKey = callOptions.key === undefined ? key : callOptions.key;
-      if (useKey !== null && headers.Authorization === undefined) headers.Authorization = `Bearer ${useKey}`;
-      const req = request(
-        { host: '127.0.0.1', port, method, path, headers, ...(callOptions.agent === undefined ? {} : { agent: callOptions.agent }) },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(callOptions.body);
-    });
+  const call = (method: string, path: string, callOptions: CallOptions = {}): Promise<Answer> => {
+    const headers: Record<string, string> = { ...callOptions.headers };
+    const useKey = callOptions.key === undefined ? key : callOptions.key;
+    if (useKey !== null && headers.Authorization === undefined) headers.Authorization = `Bearer ${useKey}`;
+    return httpRequest(port, path, { method, headers, ...(callOptions.body === undefined ? {} : { body: callOptions.body }), ...(callOptions.agent === undefined ? {} : { agent: callOptions.agent }) });
+  };
 
   return {
     core,
@@ -115,7 +105,7 @@ export async function startHarness(
       await vault.deleteItem(CLI_KEY_ACCOUNT).catch(() => undefined);
       store.close();
       await Promise.all(servers.map((s) => s.close()));
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     },
   };
 }

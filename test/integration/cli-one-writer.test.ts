@@ -5,39 +5,31 @@
 // passphrase, `profile show` and `vault status` see the app's unlocked vault, and bad input gets the
 // same exit codes as without an app. The administration verbs exist on the socket only.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 const PASS = 'a long passphrase for the one-writer test';
 /** No keychain and no passphrase for the CLI: whatever needs the vault must come from the app. */
 const noVault = (dir: string): NodeJS.ProcessEnv => ({ XDG_RUNTIME_DIR: dir, DBUS_SESSION_BUS_ADDRESS: '', DISPLAY: '', TOKENTRAY_VAULT_PASSPHRASE: '', TOKENTRAY_VAULT_PASSPHRASE_FILE: '' });
 
-function post(port: number, path: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.once('error', reject);
-    req.end('{}');
-  });
+async function post(port: number, path: string, headers: Record<string, string>): Promise<number> {
+  return (await httpRequest(port, path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{}' })).status;
 }
 
 let provider: ProviderServer;
 let dir: string;
 before(async () => {
   provider = await startProviderServer('redpanda');
-  dir = await mkdtemp(join(tmpdir(), 'tokentray-one-writer-'));
+  dir = await makeTempDir('tokentray-one-writer-');
 });
 after(async () => {
   await provider.close();
-  await rm(dir, { recursive: true, force: true });
+  await removeTempDir(dir);
 });
 
 const addArgs = (id: string, configDir: string, tokenUrl: string, extra: string[] = []) => [

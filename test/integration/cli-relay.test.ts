@@ -3,14 +3,12 @@
 // it prints is what OAuth clients are given: the token URL answers the profile's token to a client
 // key, and the issuer's RFC 8414 metadata names that same token URL. Exit codes per docs/cli.md.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../common/contract.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startOidcUpstream, UPSTREAM_CLIENT, type OidcUpstream } from '../support/servers/oidc-upstream.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const AUDIENCE = 'zeebe.camunda.io';
 
@@ -31,7 +29,7 @@ const relay = (...args: string[]) => runCli(['relay', ...args, '--config-dir', c
 
 before(async () => {
   upstream = await startOidcUpstream();
-  configDir = await mkdtemp(join(tmpdir(), 'tokentray-cli-relay-'));
+  configDir = await makeTempDir('tokentray-cli-relay-');
   const added = await runCli(
     ['profile', 'add', 'camunda', '--provider', 'oauth2', '--client-id', UPSTREAM_CLIENT.id, '--token-url', upstream.tokenUrl, '--scope', UPSTREAM_CLIENT.scope, '--audience', AUDIENCE, '--secret-stdin', '--config-dir', configDir],
     { stdin: UPSTREAM_CLIENT.secret },
@@ -50,7 +48,7 @@ after(async () => {
   }
   for (const id of ['camunda', 'parcels', 'operate']) await runCli(['profile', 'rm', id, '--config-dir', configDir]);
   await upstream.close();
-  await rm(configDir, { recursive: true, force: true });
+  await removeTempDir(configDir);
 });
 
 describe('tokentray relay ID', () => {

@@ -5,24 +5,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ProfileStatus } from '../../common/contract.js';
 import { removeTempConfigDirs, runCli, tempConfigDir } from '../support/cli.js';
 import { startServe } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { httpRequest } from '../support/http.js';
 
-function getSocket(socketPath: string, path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const req = request({ socketPath, path }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => done(body));
-    });
-    req.on('error', fail);
-    req.end();
-  });
+async function getSocket(socketPath: string, path: string): Promise<string> {
+  return (await httpRequest({ socketPath }, path)).body;
 }
 
 async function storedSinks(dir: string): Promise<unknown> {

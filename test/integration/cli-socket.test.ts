@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const run = promisify(execFile);
 const RECORDER = fileURLToPath(new URL('../support/module-recorder.mjs', import.meta.url));
@@ -64,7 +65,7 @@ describe('the CLI over the app socket', () => {
   const env: NodeJS.ProcessEnv = {};
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tokentray-cli-socket-'));
+    dir = await makeTempDir('tokentray-cli-socket-');
     configDir = join(dir, 'config');
     env.XDG_RUNTIME_DIR = dir;
     provider = await startProviderServer('redpanda');
@@ -81,7 +82,7 @@ describe('the CLI over the app socket', () => {
     if (served.child.exitCode === null) served.child.kill('SIGKILL');
     await runCli(['profile', 'rm', 'rp', '--config-dir', configDir], { env });
     await provider.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   test('token, headers, exec and status take the fast path: none of the full CLI or the engine is loaded', async () => {
@@ -167,7 +168,7 @@ describe('the CLI over the app socket', () => {
 
 describe('the CLI over the socket of an app on the file vault', () => {
   test('commands through the running app never ask for the passphrase, and need none in their environment', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tokentray-cli-socket-file-'));
+    const dir = await makeTempDir('tokentray-cli-socket-file-');
     const provider = await startProviderServer('redpanda');
     const pass = 'the app holds this passphrase';
     const configDir = join(dir, 'config');
@@ -199,7 +200,7 @@ describe('the CLI over the socket of an app on the file vault', () => {
     } finally {
       if (served !== null && served.child.exitCode === null) served.child.kill('SIGKILL');
       await provider.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 });

@@ -8,10 +8,8 @@
 // each bad input, and no key material is anywhere on disk in clear.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProfileConfig, ProfileSecrets } from '../../common/contract.js';
@@ -23,6 +21,8 @@ import { FileVault } from '../../main/node/file-vault.js';
 import { KeytarVault, type KeytarLike } from '../../main/node/keytar-vault.js';
 import { createPki, type KeyKind, type Pki } from '../support/pki.js';
 import { startBoundApi, startMtlsOidc, type BoundApi, type KeyClient, type MtlsOidc } from '../support/servers/mtls-oidc.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
 const service = `${process.env.TOKENTRAY_KEYCHAIN_SERVICE ?? 'tokentray-test'}-client-auth-${randomBytes(4).toString('hex')}`;
@@ -93,15 +93,7 @@ interface Call {
 }
 
 function call(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Call> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return httpRequest(port, path, { method, headers, ...(body === undefined ? {} : { body }) });
 }
 
 const backends: Array<{ name: 'keychain' | 'file'; open(dir: string): Promise<Vault> }> = [
@@ -125,7 +117,7 @@ for (const backend of backends) {
     let vault: Vault;
 
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), `tokentray-client-auth-${backend.name}-`));
+      dir = await makeTempDir(`tokentray-client-auth-${backend.name}-`);
       const { store } = openFileStore(dir);
       vault = await backend.open(dir);
       core = await createCore({ store, vault, version: '9.9.9-test' });
@@ -136,7 +128,7 @@ for (const backend of backends) {
     after(async () => {
       await core.stop();
       if (vault instanceof FileVault) vault.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     });
 
     const base = (id: string, clientId: string, extra: Partial<ProfileConfig>): ProfileConfig => ({

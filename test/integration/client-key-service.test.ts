@@ -8,6 +8,7 @@ import type { ActivityEntry } from '../../common/contract.js';
 import { dispatchRpc } from '../../main/core/rpc.js';
 import { runCli } from '../support/cli.js';
 import { startHarness, type Harness } from './api-harness.js';
+import { untilTrue } from '../support/poll.js';
 
 describe('client keys through every door', () => {
   let h: Harness;
@@ -24,15 +25,8 @@ describe('client keys through every door', () => {
   const keyEntries = (name: string): ActivityEntry[] =>
     h.core.engine.activity().filter((e) => (e.kind === 'client-added' || e.kind === 'client-removed') && e.client === name);
 
-  /** Waits for the app to see another process's write (the store's file watcher). */
-  async function eventually(check: () => boolean, what: string): Promise<void> {
-    // conf follows another process's writes with fs.watchFile, which polls every 5 s on Linux.
-    const until = Date.now() + 20_000;
-    while (!check()) {
-      if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
+  // conf follows another process's writes with fs.watchFile, which polls every 5 s on Linux.
+  const eventually = (check: () => boolean, what: string): Promise<void> => untilTrue(what, check, { timeoutMs: 20_000 });
 
   test('a key added and revoked by the CLI in another process is logged by the running app, once each', async () => {
     const added = await runCli(['clients', 'add', 'from-cli', '--profiles', 'rp', '--config-dir', configDir]);

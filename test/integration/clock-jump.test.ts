@@ -3,9 +3,7 @@
 // no timer is due for minutes. The host's clock check notices the jump and re-evaluates every profile,
 // so the profile is refreshed with no demand from anyone.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
@@ -13,32 +11,21 @@ import { runCli } from '../support/cli.js';
 import { fakeWallClock } from '../support/faketime.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { until as poll } from '../support/poll.js';
+import { httpRequest } from '../support/http.js';
 
 /** A JSON answer over the user-only socket; reading statuses or activity is no demand for a token. */
-function getJson<T>(socketPath: string, path: string): Promise<T> {
-  return new Promise((done, fail) => {
-    const req = request({ socketPath, path }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => (res.statusCode === 200 ? done(JSON.parse(body) as T) : fail(new Error(`${path}: ${res.statusCode} ${body}`))));
-    });
-    req.on('error', fail);
-    req.end();
-  });
+async function getJson<T>(socketPath: string, path: string): Promise<T> {
+  const answer = await httpRequest({ socketPath }, path);
+  if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.body}`);
+  return JSON.parse(answer.body) as T;
 }
 
 const statuses = (socketPath: string): Promise<ProfileStatus[]> => getJson(socketPath, '/v1/profiles');
 
-/** Polls until `check` returns a value, with a bound generous enough for a loaded machine. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** The jump is detected by a coarse periodic check, so this waits longer than the default. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => poll(what, probe, { timeoutMs: 90_000 });
 
 describe('tokentray serve after a wall clock jump', () => {
   let dir: string;
@@ -46,14 +33,14 @@ describe('tokentray serve after a wall clock jump', () => {
   let served: Served | undefined;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tokentray-clock-jump-'));
+    dir = await makeTempDir('tokentray-clock-jump-');
     server = await startProviderServer('redpanda', { lifetimeSec: 600 });
   });
   after(async () => {
     if (served !== undefined && served.child.exitCode === null) served.child.kill('SIGKILL');
     await runCli(['profile', 'rm', 'jump', '--config-dir', join(dir, 'config')]);
     await server.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   test('a 600 s token is refreshed without a demand once the wall clock moves 700 s ahead', async () => {

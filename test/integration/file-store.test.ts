@@ -3,24 +3,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ProfileConfig } from '../../common/contract.js';
 import { DEFAULT_SETTINGS } from '../../common/contract.js';
-import { STORE_VERSION, checkStoredData, storeOptions, type ConfBackedStore } from '../../main/core/config-store.js';
+import { STORE_VERSION, checkStoredData, storeOptions, type ConfBackedStore } from '../../main/core/storage/config-store.js';
 import { openFileStore } from '../../main/node/file-store.js';
+import { tempDirs } from '../support/temp-dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dirs: string[] = [];
+const dirs = tempDirs();
 const stores: ConfBackedStore[] = [];
 
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentray-store-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = (): string => dirs.makeSync('tokentray-store-');
 
 function open(dir: string) {
   const result = openFileStore(dir);
@@ -28,9 +24,9 @@ function open(dir: string) {
   return result;
 }
 
-after(() => {
+after(async () => {
   for (const store of stores) store.close();
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  await dirs.removeAll();
 });
 
 const profile = (id: string, extra: Partial<ProfileConfig> = {}): ProfileConfig => ({

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TokentrayError } from '../../main/core/errors.js';
 import { FileVault, VAULT_FILE_NAME, type ScryptParams } from '../../main/node/file-vault.js';
 import { vaultContract } from '../support/vault-contract.js';
+import { tempDirs } from '../support/temp-dir.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(HERE), '../..');
@@ -19,14 +19,10 @@ const ROOT = path.resolve(path.dirname(HERE), '../..');
 const FAST: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };
 const PASS = 'correct horse battery staple';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tokentray-file-vault-'));
-  dirs.push(dir);
-  return dir;
-}
+const dirs = tempDirs();
+const tempDir = (): Promise<string> => dirs.make('tokentray-file-vault-');
 after(async () => {
-  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+  await dirs.removeAll();
 });
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {

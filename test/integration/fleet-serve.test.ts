@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProfileStatus } from '../../common/contract.js';
@@ -15,6 +14,8 @@ import { cliCommand, removeTempConfigDirs, ROOT, runCli, tempConfigDir } from '.
 import { freePort, startRedis, type RedisServer } from '../support/redis-server.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { until } from '../support/poll.js';
+import { httpRequest } from '../support/http.js';
 
 const LIFETIME_SEC = 16;
 const FLEET_KEY = generateFleetKey();
@@ -27,15 +28,7 @@ interface Replica {
 }
 
 function overSocket(socketPath: string, path: string, method = 'GET'): Promise<{ status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const req = request({ socketPath, path, method }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
+  return httpRequest({ socketPath }, path, { method });
 }
 
 /** The client id of a request's HTTP Basic credentials, or null without them. */
@@ -44,16 +37,6 @@ function basicUser(header: string | string[] | undefined): string | null {
   if (match === null) return null;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   return decodeURIComponent(decoded.slice(0, decoded.indexOf(':')));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, withinMs = 30_000): Promise<T> {
-  const end = Date.now() + withinMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('a fleet of tokentray serve processes sharing one Redis', () => {

@@ -3,8 +3,7 @@
 // process that starts after a restart.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { HistoryProblem } from '../../main/core/engine/history.js';
@@ -12,6 +11,7 @@ import { ActivityLog } from '../../main/core/activity-log.js';
 import { ACTIVITY_FILE_NAME, HistoryFiles, REQUESTS_FILE_NAME } from '../../main/node/history-files.js';
 import { acquiaProfile, createHarness } from '../support/engine-harness.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const DAY_MS = 86_400_000;
 
@@ -38,10 +38,10 @@ describe('history files', () => {
   };
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'tokentray-history-'));
+    root = await makeTempDir('tokentray-history-');
   });
   after(async () => {
-    await rm(root, { recursive: true, force: true });
+    await removeTempDir(root);
   });
 
   test('a restarted engine shows the earlier activity and request counts; the files are 0600 and hold no token or secret', async () => {
@@ -134,6 +134,52 @@ describe('history files', () => {
     await dayAfter.engine.closeHistory();
     // The day-old times were dropped from the file when it was read.
     assert.deepEqual(await lines(join(dir, REQUESTS_FILE_NAME)), []);
+  });
+
+  test('request times are kept one line per profile and batch; a file of the older one-request lines still counts', async () => {
+    const dir = await freshDir();
+    const clock = new FakeClock();
+    const now = clock.now();
+    // An upgrade: lines of the older format (one request a line, ISO time) followed by the newer one.
+    const old = [now - 2 * 3_600_000, now - 30 * 60_000].map((at) => `{"at":"${new Date(at).toISOString()}","profileId":"aq"}\n`).join('');
+    const newer = `{"profileId":"aq","times":[${now - 10 * 60_000},${now - DAY_MS - 1}]}\n{"profileId":"gone","times":[${now - 5 * 60_000}]}\n`;
+    await writeFile(join(dir, REQUESTS_FILE_NAME), old + newer, { mode: 0o600 });
+    const problems: HistoryProblem[] = [];
+    const harness = await createHarness({ clock, background: false, history: new HistoryFiles(dir), logger: { debug: () => undefined, info: () => undefined, warn: (message) => problems.push({ message, file: '' }), error: () => undefined } });
+    await harness.engine.start();
+    assert.deepEqual(problems, []);
+    // The time older than a day on the newer line counts for nothing.
+    assert.equal(harness.engine.status('aq')?.requestsLastHour, 2);
+    assert.equal(harness.engine.status('aq')?.requestsLastDay, 3);
+    await harness.engine.refresh('aq');
+    await harness.engine.refresh('aq');
+    await harness.engine.stop();
+    await harness.engine.closeHistory();
+    const written = (await lines(join(dir, REQUESTS_FILE_NAME))).slice(4);
+    assert.deepEqual(written.map((line) => line.profileId), ['aq'], 'one line for the batch of two requests');
+    assert.equal((written[0]?.times as number[]).length, 2);
+
+    const later = await createHarness({ clock, background: false, history: new HistoryFiles(dir) });
+    await later.engine.start();
+    assert.equal(later.engine.status('aq')?.requestsLastHour, 4);
+    assert.equal(later.engine.status('aq')?.requestsLastDay, 5);
+    await later.engine.stop();
+    await later.engine.closeHistory();
+  });
+
+  test('a request line with times that are not epoch milliseconds is damaged and moved aside', async () => {
+    const dir = await freshDir();
+    const clock = new FakeClock();
+    const good = `{"profileId":"aq","times":[${clock.now() - 1_000}]}\n`;
+    await writeFile(join(dir, REQUESTS_FILE_NAME), `${good}{"profileId":"aq","times":["soon"]}\n{"profileId":"aq","times":[]}\n`, { mode: 0o600 });
+    const problems: HistoryProblem[] = [];
+    const files = new HistoryFiles(dir);
+    const kept = await files.load({ now: () => clock.now(), report: (problem) => problems.push(problem) });
+    assert.deepEqual([...kept.requests], [['aq', [clock.now() - 1_000]]]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message ?? '', /2 unreadable lines/);
+    assert.equal(await readFile(join(dir, REQUESTS_FILE_NAME), 'utf8'), good);
+    await files.close();
   });
 
   test('keeps the last 10,000 entries of the last 30 days, on disk and after a restart', async () => {

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../main/core/logger.js';
@@ -18,15 +17,17 @@ import { openFileStore } from '../../main/node/file-store.js';
 import { openHost, type HostOptions } from '../../main/node/host.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { untilTrue } from '../support/poll.js';
 
 const PASS = 'correct horse battery staple for the host test';
 
 let root: string;
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'tokentray-host-'));
+  root = await makeTempDir('tokentray-host-');
 });
 after(async () => {
-  await rm(root, { recursive: true, force: true });
+  await removeTempDir(root);
 });
 
 let dirs = 0;
@@ -215,14 +216,7 @@ describe('the host after a resume', () => {
     host.store.putProfile(profile);
     await host.start();
     try {
-      const until = async (what: string, check: () => boolean): Promise<void> => {
-        const deadline = performance.now() + 30_000;
-        while (!check()) {
-          if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      };
-      await until('the first token', () => host.core.engine.status('resumed')?.state === 'fresh');
+      await untilTrue('the first token', () => host.core.engine.status('resumed')?.state === 'fresh');
       const requests = server.tokenRequestCount();
 
       // The wall clock moves on while no timer fires, as across a sleep.
@@ -232,7 +226,7 @@ describe('the host after a resume', () => {
       assert.equal(server.tokenRequestCount(), requests, 'nothing refreshes by itself');
 
       power.emit('resume');
-      await until('the refresh after resume', () => host.core.engine.status('resumed')?.state === 'fresh');
+      await untilTrue('the refresh after resume', () => host.core.engine.status('resumed')?.state === 'fresh');
       assert.equal(server.tokenRequestCount(), requests + 1);
     } finally {
       await host.stop();

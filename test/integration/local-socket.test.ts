@@ -7,43 +7,31 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, request } from 'node:http';
+import { chmod, chown, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { toTokentrayError } from '../../main/core/errors.js';
-import { socketRefusedNotice } from '../../main/core/notices.js';
+import { socketRefusedNotice } from '../../main/core/desktop/notices.js';
 import { listenOnLocalSocket } from '../../main/node/local-socket.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
+import { tempDirs } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 const run = promisify(execFile);
 
 function get(where: { socketPath: string } | { port: number }, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const target = 'socketPath' in where ? where : { host: '127.0.0.1', port: where.port };
-    const req = request({ ...target, path }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return httpRequest(where, path);
 }
 
-const dirs: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+const dirs = tempDirs();
+const tempDir = (prefix: string): Promise<string> => dirs.make(prefix);
 
 after(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  await dirs.removeAll();
 });
 
 async function stop(served: Served): Promise<number | null> {

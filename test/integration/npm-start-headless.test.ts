@@ -6,15 +6,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ROOT } from '../support/cli.js';
+import { tempDirs } from '../support/temp-dir.js';
 
-const dirs: string[] = [];
+const dirs = tempDirs();
 after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  await dirs.removeAll();
 });
 
 function freshMachineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -25,8 +24,7 @@ function freshMachineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs `node scripts/start.mjs --port 0 --config-dir DIR` until the link is printed, then stops it. */
 async function npmStart(env: NodeJS.ProcessEnv): Promise<{ output: string; origin: string; health: string; code: number | null; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-npm-start-'));
-  dirs.push(dir);
+  const dir = await dirs.make('tokentray-npm-start-');
   const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs'), '--port', '0', '--config-dir', dir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -5,14 +5,13 @@
 // client is its own process; many of them, in a row and at once, cost the upstream one request.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ActivityEntry } from '../../common/contract.js';
 import { inParallel, ROOT, runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startOidcUpstream, UPSTREAM_CLIENT, type OidcUpstream } from '../support/servers/oidc-upstream.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const CLIENT_SCRIPT = join(ROOT, 'test/support/relay-client.mjs');
 const AUDIENCE = 'zeebe.camunda.io';
@@ -85,7 +84,7 @@ async function addKey(name: string, profiles?: string): Promise<string> {
 
 before(async () => {
   upstream = await startOidcUpstream();
-  configDir = await mkdtemp(join(tmpdir(), 'tokentray-relay-'));
+  configDir = await makeTempDir('tokentray-relay-');
   served = await startServe(configDir);
   issuer = `http://127.0.0.1:${served.port}/v1/profiles/camunda`;
   const added = await runCli(
@@ -108,7 +107,7 @@ after(async () => {
   await runCli(['profile', 'rm', 'camunda', '--config-dir', configDir]);
   await runCli(['profile', 'rm', 'elsewhere', '--config-dir', configDir]);
   await upstream.close();
-  await rm(configDir, { recursive: true, force: true });
+  await removeTempDir(configDir);
 });
 
 describe('real OAuth clients through the relay of tokentray serve', () => {

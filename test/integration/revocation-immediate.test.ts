@@ -6,30 +6,22 @@
 // file on every key check and re-reads it only when it changed.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ClientKeyService } from '../../main/core/client-key-service.js';
+import { ClientKeyService } from '../../main/core/clients/client-key-service.js';
 import { systemClock } from '../../main/core/clock.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { openEvents, type EventStream } from './api-harness.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 const ROUNDS = Number(process.env.TOKENTRAY_TEST_REVOKE_ROUNDS ?? 20);
 
-function status(port: number, key: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v1/profiles', headers: { Authorization: `Bearer ${key}` } }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.once('error', reject);
-    req.end();
-  });
+async function status(port: number, key: string): Promise<number> {
+  return (await httpRequest(port, '/v1/profiles', { headers: { Authorization: `Bearer ${key}` } })).status;
 }
 
 /** A stream the revocation did not end fails here, not at the runner's timeout. */
@@ -59,7 +51,7 @@ describe('a revoked key works nowhere once the removal has returned', () => {
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tokentray-revoke-'));
+    dir = await makeTempDir('tokentray-revoke-');
     configDir = join(dir, 'config');
     env.XDG_RUNTIME_DIR = dir;
     provider = await startProviderServer('redpanda');
@@ -82,7 +74,7 @@ describe('a revoked key works nowhere once the removal has returned', () => {
       await closed;
     }
     await provider?.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   test(`\`tokentray clients rm\` with an open stream, ${ROUNDS} rounds under load: the next request is 401 every time`, async () => {

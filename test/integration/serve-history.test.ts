@@ -3,26 +3,18 @@
 // directory, the CLI going through its socket, and a damaged file met at start.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
-function overSocket(socketPath: string, path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const req = request({ socketPath, path }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => done(body));
-    });
-    req.on('error', fail);
-    req.end();
-  });
+async function overSocket(socketPath: string, path: string): Promise<string> {
+  return (await httpRequest({ socketPath }, path)).body;
 }
 
 async function activityOf(configDir: string): Promise<ActivityEntry[]> {
@@ -43,14 +35,14 @@ describe('tokentray serve keeps its history across restarts', () => {
   let served: Served | null = null;
 
   before(async () => {
-    configDir = await mkdtemp(join(tmpdir(), 'tokentray-serve-history-'));
+    configDir = await makeTempDir('tokentray-serve-history-');
     server = await startProviderServer('redpanda');
   });
   after(async () => {
     if (served !== null && served.child.exitCode === null) served.child.kill('SIGKILL');
     await runCli(['profile', 'rm', 'hist', '--config-dir', configDir]);
     await server.close();
-    await rm(configDir, { recursive: true, force: true });
+    await removeTempDir(configDir);
   });
 
   test('entries and request counts survive a restart; a damaged log is moved aside and reported', async () => {

@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ProfileStatus } from '../../common/contract.js';
 import { runCli } from '../support/cli.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 /** What the dashboard page does with a link: POST its fragment's token to /ui/login, same-origin. */
 function redeem(port: number, link: string): Promise<{ status: number; body: string }> {
@@ -20,28 +20,12 @@ function redeem(port: number, link: string): Promise<{ status: number; body: str
 }
 
 function get(port: number, path: string, options: { method?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const headers = options.body === undefined ? {} : { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${port}` };
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', fail);
-    req.end(options.body);
-  });
+  const headers: Record<string, string> = options.body === undefined ? {} : { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${port}` };
+  return httpRequest(port, path, { ...options, headers });
 }
 
 function getSocket(socketPath: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const req = request({ socketPath, path }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
+  return httpRequest({ socketPath }, path);
 }
 
 describe('tokentray serve', () => {
@@ -50,7 +34,7 @@ describe('tokentray serve', () => {
   let served: Served;
 
   before(async () => {
-    configDir = await mkdtemp(join(tmpdir(), 'tokentray-serve-'));
+    configDir = await makeTempDir('tokentray-serve-');
     server = await startProviderServer('redpanda');
     served = await startServe(configDir);
   });
@@ -58,7 +42,7 @@ describe('tokentray serve', () => {
     if (served.child.exitCode === null) served.child.kill('SIGKILL');
     await runCli(['profile', 'rm', 'svc', '--config-dir', configDir]);
     await server.close();
-    await rm(configDir, { recursive: true, force: true });
+    await removeTempDir(configDir);
   });
 
   test('writes runtime.json with the chosen port and no secrets, and answers /v1/health', async () => {
@@ -129,7 +113,7 @@ describe('tokentray serve', () => {
   });
 
   test('a busy port stops a second server with a clear message', async () => {
-    const otherDir = await mkdtemp(join(tmpdir(), 'tokentray-serve-busy-'));
+    const otherDir = await makeTempDir('tokentray-serve-busy-');
     try {
       const busy = await runCli(['serve', '--port', String(served.port), '--config-dir', otherDir]);
       assert.notEqual(busy.code, 0);
@@ -137,7 +121,7 @@ describe('tokentray serve', () => {
       assert.match(busy.stderr, /--port/);
       assert.ok(!existsSync(join(otherDir, 'runtime.json')));
     } finally {
-      await rm(otherDir, { recursive: true, force: true });
+      await removeTempDir(otherDir);
     }
   });
 
@@ -156,7 +140,7 @@ describe('tokentray serve', () => {
 
 describe('tokentray serve refuses to start on a broken setup', () => {
   test('a corrupt config: moved aside, reported, non-zero exit, no server left behind', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tokentray-serve-corrupt-'));
+    const dir = await makeTempDir('tokentray-serve-corrupt-');
     try {
       const broken = '{"profiles": {"half-written": ';
       await writeFile(join(dir, 'config.json'), broken);
@@ -169,12 +153,12 @@ describe('tokentray serve refuses to start on a broken setup', () => {
       assert.ok(run.stderr.includes(moved[0] as string), 'the message names where it went');
       assert.ok(!existsSync(join(dir, 'runtime.json')));
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 
   test('--vault keychain and no Secret Service: exit 5 with a hint, and no fallback of any kind', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tokentray-serve-nokeychain-'));
+    const dir = await makeTempDir('tokentray-serve-nokeychain-');
     try {
       // An explicit choice never falls back (docs/storage.md); `auto` would run on the file vault.
       const run = await runCli(['serve', '--port', '0', '--config-dir', dir, '--vault', 'keychain'], {
@@ -186,7 +170,7 @@ describe('tokentray serve refuses to start on a broken setup', () => {
       assert.ok(!existsSync(join(dir, 'runtime.json')));
       for (const name of await readdir(dir)) assert.ok(!name.includes('secret') && !name.includes('token'), name);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 });

@@ -4,9 +4,7 @@
 // with a lock-screen session that may only unlock (a new full session comes with the unlock); logout
 // ends a stream within a second; a session idle past its window ends, and its stream with it.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Result, VaultInfo } from '../../common/contract.js';
@@ -16,6 +14,8 @@ import type { ConfigStore } from '../../main/core/types.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { FileVault } from '../../main/node/file-vault.js';
 import { linkToken, openEvents, redeemLink, type Answer, type DashboardLogin, type EventStream } from './api-harness.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { httpRequest } from '../support/http.js';
 
 const WITHIN_MS = 1000;
 const PASS = 'correct horse battery staple';
@@ -31,22 +31,13 @@ interface Served {
 }
 
 async function serve(sessions?: Partial<SessionOptions>): Promise<Served> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-session-lock-'));
+  const dir = await makeTempDir('tokentray-session-lock-');
   const { store } = openFileStore(join(dir, 'config'));
   const vault = new FileVault(join(dir, 'config'), { scrypt: { N: 2 ** 10, r: 8, p: 1 }, watch: false });
   await vault.create(PASS);
   const core = await createCore({ store, vault, version: '9.9.9-test', ...(sessions === undefined ? {} : { sessions }) });
   const port = await core.start(0);
-  const call: Served['call'] = (method, path, options = {}) =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method, path, headers: options.headers ?? {} }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end(options.body);
-    });
+  const call: Served['call'] = (method, path, options = {}) => httpRequest(port, path, { method, headers: options.headers ?? {}, ...(options.body === undefined ? {} : { body: options.body }) });
   return {
     core,
     store,
@@ -58,7 +49,7 @@ async function serve(sessions?: Partial<SessionOptions>): Promise<Served> {
       await core.stop();
       vault.close();
       store.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     },
   };
 }

@@ -5,18 +5,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ActivityEntry, SinkConfig } from '../../common/contract.js';
 import { createCore, type Core } from '../../main/core/app-core.js';
-import type { ConfBackedStore } from '../../main/core/config-store.js';
+import type { ConfBackedStore } from '../../main/core/storage/config-store.js';
 import type { SinkKeeperOptions } from '../../main/core/sinks/sink-keeper.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { nodeSinkPorts } from '../../main/node/sink-hooks.js';
 import { MemoryVault } from '../support/memory-vault.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { until } from '../support/poll.js';
 
 interface World {
   dir: string;
@@ -27,7 +28,7 @@ interface World {
 }
 
 async function world(lifetimeSec: number, sinkOptions: Partial<SinkKeeperOptions> = {}): Promise<World> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-keeper-'));
+  const dir = await makeTempDir('tokentray-keeper-');
   const server = await startProviderServer('oauth2', { lifetimeSec });
   const { store } = openFileStore(join(dir, 'config'));
   const core = await createCore({ store, vault: new MemoryVault(), version: 'test', sinks: nodeSinkPorts(), sinkOptions });
@@ -42,7 +43,7 @@ async function world(lifetimeSec: number, sinkOptions: Partial<SinkKeeperOptions
       await core.stop();
       store.close();
       await server.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     },
   };
 }
@@ -51,16 +52,6 @@ async function world(lifetimeSec: number, sinkOptions: Partial<SinkKeeperOptions
 // store on the same file may not be closed here: conf's close unwatches the file for the whole process.)
 function addSink(w: World, sink: Partial<SinkConfig> & { path: string }): void {
   w.store.putSink({ profileId: 'svc', format: 'raw', mode: '0600', ...sink });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function contentOf(path: string): Promise<string | undefined> {
@@ -140,6 +131,10 @@ describe('the sink keeper', () => {
     addSink(w, { path: join(w.dir, 'token'), onChange: ['false'] });
     await until('four failures', () => (entries(w!, 'hook-failed').length >= 4 ? true : undefined));
     assert.match(entries(w, 'hook-failed')[0]?.detail ?? '', /^false: exit 1/);
+    // Each retry waits at least the back-off's base (a busy machine only makes the wait longer):
+    // without the back-off a failing hook would run again at once, over and over.
+    const times = entries(w, 'hook-failed').map((entry) => Date.parse(entry.at));
+    for (let i = 1; i < times.length; i += 1) assert.ok((times[i] as number) - (times[i - 1] as number) >= 45, `retry ${i} came without a back-off`);
     assert.equal(w.server.tokenRequestCount(), 1);
     const listed = await w.core.rpc['profiles:list']();
     assert.match(listed[0]?.sinks?.[0]?.hook ?? '', /^failed \(\d+\): exit 1/);

@@ -2,12 +2,12 @@
 // umask, modes put right on the next write, nothing rewritten when nothing changed, a link planted at
 // the target replaced without touching what it points to, unsafe folders refused, no temp file left.
 import assert from 'node:assert/strict';
-import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TokentrayError } from '../../main/core/errors.js';
 import { checkSinkTarget, removeSinkFile, writeSinkFile } from '../../main/node/sink-writer.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 let root: string;
 
@@ -29,10 +29,10 @@ async function refusal(work: Promise<unknown>, pattern: RegExp): Promise<void> {
 
 describe('the token file writer', () => {
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'tokentray-sink-writer-'));
+    root = await makeTempDir('tokentray-sink-writer-');
   });
   after(async () => {
-    await rm(root, { recursive: true, force: true });
+    await removeTempDir(root);
   });
 
   test('writes the exact mode asked for, whatever the umask, and leaves no temporary file', async () => {

@@ -8,6 +8,7 @@ import { createClipboard, createHttpBridge, selectBridge, type SessionStore } fr
 import { DashboardStore } from '../../renderer/src/store.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from './fake-dashboard-server.js';
+import { untilPasses } from '../support/poll.js';
 
 /** A tab's sessionStorage holding the origin-bound secret the login gave it. */
 function memoryStorage(secret: string | null = 'tab-secret'): SessionStore & { items: Map<string, string> } {
@@ -20,18 +21,8 @@ function memoryStorage(secret: string | null = 'tab-secret'): SessionStore & { i
   };
 }
 // Every bridge here runs like a logged-in tab with no login link in its address.
-/** Polls a check until it passes (at most 2 s): the stream opens on its own schedule. */
-async function waitFor(check: () => void): Promise<void> {
-  for (let waited = 0; ; waited += 10) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (waited >= 2000) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
+// The stream opens on its own schedule.
+const waitFor = (check: () => void): Promise<void> => untilPasses('the stream to catch up', check, { timeoutMs: 2000, intervalMs: 10 });
 
 const tab = (): { storage: SessionStore; location: null } => ({ storage: memoryStorage(), location: null });
 

@@ -13,22 +13,21 @@ import { ProfilesView } from '../../renderer/src/components/profile-list.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
 import { renders, resetRenders } from './render-counter.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 const START = Date.parse('2026-03-02T10:00:00.000Z');
-const status = (id: string, lifetimeSec: number): ProfileStatus => ({
-  id,
-  name: id.toUpperCase(),
-  provider: 'redpanda',
-  state: 'fresh',
-  obtainedAt: new Date(START - 60_000).toISOString(),
-  expiresAt: new Date(START - 60_000 + lifetimeSec * 1000).toISOString(),
-  validUntil: new Date(START - 60_000 + lifetimeSec * 1000).toISOString(),
-  lastRefreshAt: new Date(START - 60_000).toISOString(),
-  nextRefreshAt: new Date(START + 120_000).toISOString(),
-  lastError: null,
-  requestsLastHour: 0,
-  requestsLastDay: 1,
-});
+const status = (id: string, lifetimeSec: number): ProfileStatus =>
+  statusFixture({
+    id,
+    name: id.toUpperCase(),
+    provider: 'redpanda',
+    state: 'fresh',
+    obtainedAt: new Date(START - 60_000).toISOString(),
+    expiresAt: new Date(START - 60_000 + lifetimeSec * 1000).toISOString(),
+    lastRefreshAt: new Date(START - 60_000).toISOString(),
+    nextRefreshAt: new Date(START + 120_000).toISOString(),
+    requestsLastDay: 1,
+  });
 const settings = ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true });
 
 function setVisibility(state: 'visible' | 'hidden'): void {

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { EngineEvent, ProfileStatus, Result } from '../../common/contract.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 export interface RecordedRequest {
   method: string;
@@ -174,7 +175,7 @@ export function syntheticStatuses(count: number, now = Date.now()): ProfileStatu
     const state = states[i % states.length] ?? 'fresh';
     const lifetime = 300 + (i % 7) * 600;
     const obtained = now - ((i * 37) % lifetime) * 1000;
-    return {
+    return statusFixture({
       id: `profile-${String(i).padStart(3, '0')}`,
       name: `Service ${String(i).padStart(3, '0')}`,
       provider: providers[i % providers.length] ?? 'oauth2',
@@ -190,6 +191,6 @@ export function syntheticStatuses(count: number, now = Date.now()): ProfileStatu
           : null,
       requestsLastHour: i % 5,
       requestsLastDay: (i % 5) * 12 + 3,
-    };
+    });
   });
 }

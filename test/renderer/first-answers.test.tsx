@@ -30,7 +30,7 @@ describe('settling', () => {
     await tracked.promise;
     assert.deepEqual(tracked.settled, { value: 7 });
     const failed = settling(Promise.reject(new Error('no')));
-    await failed.promise.catch(() => undefined);
+    await assert.rejects(failed.promise, /no/);
     assert.equal(failed.settled, null, 'a rejection is not a value');
   });
 

@@ -13,24 +13,12 @@ import { RelayPanel } from '../../renderer/src/components/relay-panel.js';
 import { parseRoute, routeHref } from '../../renderer/src/router.js';
 import { createFakeBridge, ok, type Handlers } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 afterEach(() => cleanup());
 
 const BASE = 'http://127.0.0.1:51234';
-const status = (id: string, provider: ProfileStatus['provider']): ProfileStatus => ({
-  id,
-  name: `Profile ${id}`,
-  provider,
-  state: 'fresh',
-  obtainedAt: null,
-  expiresAt: null,
-  validUntil: null,
-  lastRefreshAt: null,
-  nextRefreshAt: null,
-  lastError: null,
-  requestsLastHour: 0,
-  requestsLastDay: 0,
-});
+const status = (id: string, provider: ProfileStatus['provider']): ProfileStatus => statusFixture({ id, name: `Profile ${id}`, provider, state: 'fresh' });
 const CONFIGS: Record<string, ProfileConfig> = {
   ops: { id: 'ops', name: 'Profile ops', provider: 'camunda-operate', clientId: 'upstream-id' },
   parcels: { id: 'parcels', name: 'Profile parcels', provider: 'sendcloud-basic', clientId: 'public' },

@@ -15,11 +15,12 @@ import { TokenInspector } from '../../renderer/src/components/token-inspector.js
 import { VaultGate, VaultSettings } from '../../renderer/src/components/vault-gate.js';
 import { createFakeBridge, ok } from './fake-bridge.js';
 import { renderWithBridge } from './render.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 afterEach(() => cleanup());
 
 const now = Date.now();
-const fresh: ProfileStatus = {
+const fresh: ProfileStatus = statusFixture({
   id: 'prod',
   name: 'Prod',
   provider: 'redpanda',
@@ -29,10 +30,9 @@ const fresh: ProfileStatus = {
   validUntil: new Date(now + 3_535_000).toISOString(),
   lastRefreshAt: new Date(now - 60_000).toISOString(),
   nextRefreshAt: new Date(now + 2_640_000).toISOString(),
-  lastError: null,
   requestsLastHour: 1,
   requestsLastDay: 4,
-};
+});
 const noop = (): void => {};
 const settings = ok({ port: 47210, leadTimeSec: 300, clipboardClearSec: 60, startAtLogin: false, notifications: true });
 

@@ -3,10 +3,10 @@
 // self-signed, CA-signed, expired and not-yet-valid certificates. Nothing touches a trust store.
 import { execFile } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ const KEY_COMMANDS: Record<Exclude<KeyKind, 'jwk'>, string[]> = {
 const CA_CONFIG = '[ca]\ndefault_ca=tt\n[tt]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=any\nunique_subject=no\n[any]\ncommonName=supplied\n';
 
 export async function createPki(): Promise<Pki> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-pki-'));
+  const dir = await makeTempDir('tokentray-pki-');
   const openssl = async (args: string[]): Promise<string> => (await run('openssl', args, { cwd: dir })).stdout;
   const path = (name: string): string => join(dir, name);
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Tokentray Test CA', '-keyout', 'ca.key', '-out', 'ca.pem']);
@@ -111,6 +111,6 @@ export async function createPki(): Promise<Pki> {
       await writeFile(path(name), text);
       return path(name);
     },
-    close: () => rm(dir, { recursive: true, force: true }),
+    close: () => removeTempDir(dir),
   };
 }

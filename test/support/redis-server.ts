@@ -3,6 +3,7 @@
 // port (empty), SIGSTOP and SIGCONT (a hung server whose connections stay open).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
@@ -32,9 +33,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
+/** PEM files for a TLS-only server: it then listens on `port` with TLS and on no plain port. */
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+function listenArgs(port: number, tls: RedisTls | undefined): string[] {
+  if (tls === undefined) return ['--port', String(port)];
+  // Clients are not asked for certificates: Tokentray authenticates with an ACL user over TLS.
+  return ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'];
+}
+
+function launch(port: number, extra: readonly string[], tls?: RedisTls): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
+    const child = spawn('redis-server', [...listenArgs(port, tls), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -53,20 +67,27 @@ function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
   });
 }
 
-export async function startRedis(options: { extraArgs?: readonly string[] } = {}): Promise<RedisServer> {
+export async function startRedis(options: { extraArgs?: readonly string[]; tls?: RedisTls } = {}): Promise<RedisServer> {
   const port = await freePort();
   const extra = options.extraArgs ?? [];
-  let child = await launch(port, extra);
+  const tls = options.tls;
+  let child = await launch(port, extra, tls);
   const clients: Redis[] = [];
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const server: RedisServer = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
     get pid() {
       return child.pid as number;
     },
     client() {
-      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 2 });
+      const client = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: false,
+        maxRetriesPerRequest: 2,
+        ...(tls === undefined ? {} : { tls: { ca: readFileSync(tls.caFile) } }),
+      });
       client.on('error', () => {});
       clients.push(client);
       return client;
@@ -78,7 +99,7 @@ export async function startRedis(options: { extraArgs?: readonly string[] } = {}
       await exited;
     },
     async restart() {
-      child = await launch(port, extra);
+      child = await launch(port, extra, tls);
     },
     pause() {
       child.kill('SIGSTOP');

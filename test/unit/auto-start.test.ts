@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LinuxAutoStart, LoginItemAutoStart, launchCommand, linuxAutostartEntry } from '../../main/electron/auto-start.js';
+import { makeTempDirSync, removeTempDirSync } from '../support/temp-dir.js';
 
 describe('start at login', () => {
   it('writes and removes an XDG autostart entry on Linux', () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentray-autostart-'));
+    const home = makeTempDirSync('tokentray-autostart-');
     try {
       const autoStart = new LinuxAutoStart(['/opt/Tokentray/tokentray', '--hidden'], { XDG_CONFIG_HOME: path.join(home, 'config') });
       assert.equal(autoStart.file, path.join(home, 'config', 'autostart', 'tokentray.desktop'));
@@ -22,7 +22,7 @@ describe('start at login', () => {
       assert.equal(autoStart.isEnabled(), false);
       autoStart.setEnabled(false);
     } finally {
-      fs.rmSync(home, { recursive: true, force: true });
+      removeTempDirSync(home);
     }
   });
 

@@ -2,7 +2,7 @@
 // index the loopback API checks every request against.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ClientKeyIndex, createClientKey, findClientByKey, hashClientKey, sameInConstantTime } from '../../main/core/client-keys.js';
+import { ClientKeyIndex, createClientKey, findClientByKey, hashClientKey, sameInConstantTime } from '../../main/core/clients/client-keys.js';
 
 describe('client keys', () => {
   const now = new Date('2026-11-22T10:00:00Z');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
-import { ClipboardGuard, CredentialCopier, clipboardTextFor, type ClipboardLike } from '../../main/core/clipboard-guard.js';
+import { ClipboardGuard, CredentialCopier, clipboardTextFor, type ClipboardLike } from '../../main/core/desktop/clipboard-guard.js';
 import type { Token } from '../../main/core/types.js';
 import { acquiaProfile, createHarness } from '../support/engine-harness.js';
 

@@ -3,7 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent } from 'electron';
 import { EVENT_CHANNEL, ipcRequestSchemas, type EngineEvent, type ProfileStatus, type Result } from '../../common/contract.js';
 import type { RpcHandlers } from '../../main/core/rpc.js';
-import { dashboardUrl, isAppUrl } from '../../main/core/window-policy.js';
+import { dashboardUrl, isAppUrl } from '../../main/core/desktop/window-policy.js';
 import { pushEngineEvent, setupIpc, type IpcMainLike } from '../../main/electron/ipc.js';
 import { statusFixture } from '../support/status-fixture.js';
 

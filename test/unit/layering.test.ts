@@ -23,7 +23,7 @@ describe('import layering', () => {
   });
 
   it('keeps main/core/api and main/core/engine from the desktop decisions', async () => {
-    const desktop = ['../window-policy.js', '../tray-model.js', '../tray-actions.js', '../notification-policy.js', '../notification-wiring.js', '../clipboard-guard.js', '../start-at-login.js'];
+    const desktop = ['../desktop/window-policy.js', '../desktop/tray-model.js', '../desktop/tray-actions.js', '../desktop/notification-policy.js', '../desktop/notification-wiring.js', '../desktop/clipboard-guard.js', '../desktop/start-at-login.js', '../desktop/a-new-decision.js'];
     for (const dir of ['api', 'engine']) {
       for (const spec of desktop) {
         const found = await restrictedImports(`main/core/${dir}/probe.ts`, `import * as probe from '${spec}';\nexport { probe };\n`);
@@ -34,11 +34,11 @@ describe('import layering', () => {
   });
 
   it('lets the server and the engine use what every host shares', async () => {
-    for (const spec of ['../dashboard-files.js', '../errors.js', '../types.js']) {
+    for (const spec of ['./dashboard-files.js', '../errors.js', '../types.js', '../storage/config-store.js', '../clients/client-keys.js']) {
       assert.deepEqual(await restrictedImports('main/core/api/probe.ts', `import * as probe from '${spec}';\nexport { probe };\n`), []);
     }
     // The desktop code itself may of course use its own decisions.
-    assert.deepEqual(await restrictedImports('main/electron/probe.ts', "import * as probe from '../core/window-policy.js';\nexport { probe };\n"), []);
+    assert.deepEqual(await restrictedImports('main/electron/probe.ts', "import * as probe from '../core/desktop/window-policy.js';\nexport { probe };\n"), []);
   });
 
   it('keeps raw IPC inside the typed wrappers', async () => {

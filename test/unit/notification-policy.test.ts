@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../support/fake-clock.js';
 import type { ErrorInfo, ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
-import { NotificationPolicy, type NotificationModel } from '../../main/core/notification-policy.js';
+import { NotificationPolicy, type NotificationModel } from '../../main/core/desktop/notification-policy.js';
 import { statusFixture } from '../support/status-fixture.js';
 import { createHarness } from '../support/engine-harness.js';
 

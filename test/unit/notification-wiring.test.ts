@@ -1,11 +1,11 @@
-// The notification wiring (main/core/notification-wiring.ts): engine events reach the real policy,
+// The notification wiring (main/core/desktop/notification-wiring.ts): engine events reach the real policy,
 // its decisions reach the notifier, the current states are announced once at start, and dispose
 // stops all of it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EngineEvent, ErrorInfo, ProfileStatus } from '../../common/contract.js';
-import { setupNotifications } from '../../main/core/notification-wiring.js';
-import { NotificationPolicy, type NotificationModel } from '../../main/core/notification-policy.js';
+import { setupNotifications } from '../../main/core/desktop/notification-wiring.js';
+import { NotificationPolicy, type NotificationModel } from '../../main/core/desktop/notification-policy.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { statusFixture } from '../support/status-fixture.js';
 

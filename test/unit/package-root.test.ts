@@ -1,13 +1,13 @@
 // The one package-root search: from the sources or the build, the folder with Tokentray's
 // package.json; elsewhere, the module's own folder, and a version that says it is unknown.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { packageRoot, packageVersion } from '../../main/node/package-root.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,7 +20,7 @@ describe('packageRoot', () => {
   });
 
   it('skips another package.json on the way up, and falls back to the module folder outside any', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'tokentray-root-'));
+    const dir = await makeTempDir('tokentray-root-');
     try {
       await mkdir(path.join(dir, 'ours/inner'), { recursive: true });
       await writeFile(path.join(dir, 'ours/package.json'), JSON.stringify({ name: 'tokentray', version: '9.9.9' }));
@@ -30,7 +30,7 @@ describe('packageRoot', () => {
       assert.equal(packageRoot(path.join(dir, 'x.js')), dir);
       assert.equal(packageVersion(dir), '0.0.0');
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 });

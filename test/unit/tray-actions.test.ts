@@ -1,13 +1,13 @@
-// The tray's action switch (main/core/tray-actions.ts) and the notices that are not about expiry
-// (main/core/notices.ts): each action reaches its port, tokens are asked for under the name `tray`,
+// The tray's action switch (main/core/desktop/tray-actions.ts) and the notices that are not about expiry
+// (main/core/desktop/notices.ts): each action reaches its port, tokens are asked for under the name `tray`,
 // a failed copy says so with its own kind, and a broken config file has a kind of its own.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Settings } from '../../common/contract.js';
 import { TokentrayError } from '../../main/core/errors.js';
-import { configMovedAsideNotice, copyFailedNotice } from '../../main/core/notices.js';
-import type { NotificationModel } from '../../main/core/notification-policy.js';
-import { createTrayActions, TRAY_CLIENT } from '../../main/core/tray-actions.js';
+import { configMovedAsideNotice, copyFailedNotice } from '../../main/core/desktop/notices.js';
+import type { NotificationModel } from '../../main/core/desktop/notification-policy.js';
+import { createTrayActions, TRAY_CLIENT } from '../../main/core/desktop/tray-actions.js';
 
 function recordingPorts(fail: { copy?: Error; refresh?: Error } = {}) {
   const calls: string[] = [];

@@ -10,11 +10,12 @@ import {
   type TrayAction,
   type TrayMenuItem,
   type TrayView,
-} from '../../main/core/tray-model.js';
+} from '../../main/core/desktop/tray-model.js';
 import { STATE_LABELS } from '../../renderer/src/format.js';
+import { statusFixture } from '../support/status-fixture.js';
 
 function status(id: string, state: ProfileState, name = id.toUpperCase()): ProfileStatus {
-  return {
+  return statusFixture({
     id,
     name,
     provider: 'acquia',
@@ -24,10 +25,9 @@ function status(id: string, state: ProfileState, name = id.toUpperCase()): Profi
     obtainedAt: '2030-01-01T00:00:00.000Z',
     lastRefreshAt: '2030-01-01T00:00:00.000Z',
     nextRefreshAt: '2030-01-01T00:03:45.000Z',
-    lastError: null,
     requestsLastHour: 1,
     requestsLastDay: 1,
-  };
+  });
 }
 
 const settings = { startAtLogin: false };

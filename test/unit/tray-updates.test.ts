@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProfileStatus, Settings } from '../../common/contract.js';
-import { TrayPresenter, findMenuItem, type TrayView } from '../../main/core/tray-model.js';
-import { changesTray, setupTrayUpdates } from '../../main/core/tray-updates.js';
+import { TrayPresenter, findMenuItem, type TrayView } from '../../main/core/desktop/tray-model.js';
+import { changesTray, setupTrayUpdates } from '../../main/core/desktop/tray-updates.js';
 import { acquiaProfile, createHarness } from '../support/engine-harness.js';
 
 function countingTray(): { presenter: TrayPresenter; renders: () => number; update: TrayPresenter['update'] } {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokentrayError } from '../../main/core/errors.js';
-import { UnlockThrottle } from '../../main/core/vault-control.js';
+import { UnlockThrottle } from '../../main/core/storage/vault-control.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 const wrong = async (): Promise<never> => {

@@ -8,7 +8,7 @@ import {
   isAppUrl,
   isTrustedSender,
   resolveAppAsset,
-} from '../../main/core/window-policy.js';
+} from '../../main/core/desktop/window-policy.js';
 
 const root = path.resolve('/opt/tokentray/dist/renderer');
 

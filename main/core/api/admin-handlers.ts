@@ -8,7 +8,7 @@ import { sendJson } from './problem.js';
 import type { RequestContext } from './router.js';
 import type { ServerArea } from './server-area.js';
 
-export function registerAdminRoutes(area: ServerArea): void {
+export function registerAdminRoutes(area: Pick<ServerArea, 'router' | 'admin' | 'rpcBodyBytes'>): void {
   const { router, admin, rpcBodyBytes } = area;
   if (admin === undefined) return;
 

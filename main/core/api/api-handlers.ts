@@ -2,7 +2,7 @@
 // headers and refresh, the event stream, the proxy and the headless dashboard's login link.
 import { HTTP_EVENTS_PATH } from '../../../common/contract.js';
 import type { Token } from '../types.js';
-import { vaultLockedError, type VaultState } from '../vault-control.js';
+import { vaultLockedError, type VaultState } from '../storage/vault-control.js';
 import { callerMayAccess, type Caller } from './caller-auth.js';
 import { callerOf } from './middleware.js';
 import { HttpProblem, problemFromError, sendJson, sendJsonText } from './problem.js';
@@ -20,7 +20,9 @@ function holderOf(caller: Caller, profile?: string): Holder | null {
   return { kind: 'key', name: caller.record.name, hash: caller.record.hash, profiles: caller.profiles, ...(profile === undefined ? {} : { profile }) };
 }
 
-export function registerApiRoutes(area: ServerArea): void {
+export function registerApiRoutes(
+  area: Pick<ServerArea, 'router' | 'engine' | 'clock' | 'auth' | 'streams' | 'proxy' | 'work' | 'vault' | 'sharedCache' | 'version' | 'createLoginLink'>,
+): void {
   const { router, engine, clock, auth, streams, proxy, work } = area;
 
   function answerToken(ctx: RequestContext, what: TokenAnswer, token: Token, now: number): void {

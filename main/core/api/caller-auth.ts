@@ -2,7 +2,7 @@
 // <key>`, checked against a snapshot of the stored key hashes; the key's last use written back at
 // most every few minutes. Also the one "may this caller use this profile" rule (403 before 404).
 import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';
-import { ClientKeyIndex, clientMayAccess } from '../client-keys.js';
+import { ClientKeyIndex, clientMayAccess } from '../clients/client-keys.js';
 import type { ClientKeyRecord, ConfigStore, Logger } from '../types.js';
 import { noSuchProfile } from '../errors.js';
 import { HttpProblem, problemFromError } from './problem.js';

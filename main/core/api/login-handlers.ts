@@ -17,7 +17,7 @@ export function loginLink(port: number, token: string): string {
   return `http://127.0.0.1:${port}${DASHBOARD_LOGIN_PAGE}#token=${token}`;
 }
 
-export function registerLoginRoutes(area: ServerArea): void {
+export function registerLoginRoutes(area: Pick<ServerArea, 'router' | 'sessions'>): void {
   const { router, sessions } = area;
   router.add({
     path: HTTP_LOGIN_PATH,

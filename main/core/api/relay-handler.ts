@@ -1,19 +1,17 @@
 // The relay's area of the loopback server (docs/http-api.md, "The token relay"): POST
-// /v1/profiles/{id}/oauth/token, the RFC 8414 metadata at both of its paths, and GET /v1/activity.
+// /v1/profiles/{id}/oauth/token and the RFC 8414 metadata at both of its paths.
 // The middleware's front door (Host, Origin, Sec-Fetch-Site, X-Forwarded-For) has already run; the
 // token route is `open` because OAuth clients authenticate in the body or with Basic, and the key is
 // then checked with the server's own CallerAuth (its ClientKeyIndex and last-use writes), so the relay
 // has no key check of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROFILE_ID_PATTERN, type ProfileConfig } from '../../../common/contract.js';
-import { clientMayAccess, sameInConstantTime } from '../client-keys.js';
+import { clientMayAccess, sameInConstantTime } from '../clients/client-keys.js';
 import { noSuchProfileMessage } from '../../../common/errors.js';
 import { toTokentrayError } from '../errors.js';
 import { secondsLeft } from '../wire.js';
 import type { ClientKeyRecord, Token } from '../types.js';
-import { visibleActivity } from './activity.js';
 import { bufferUpTo } from './body.js';
-import { callerOf } from './middleware.js';
 import { HttpProblem, sendJson } from './problem.js';
 import type { RequestContext } from './router.js';
 import type { ServerArea } from './server-area.js';
@@ -44,7 +42,7 @@ function contentTypeOf(raw: readonly string[]): string | undefined {
   return undefined;
 }
 
-export function registerRelayRoutes(area: ServerArea): void {
+export function registerRelayRoutes(area: Pick<ServerArea, 'router' | 'engine' | 'clock' | 'auth' | 'logger' | 'relay'>): void {
   const { router, engine, clock, auth, logger } = area;
   const delays = new FailureDelays({ ...DEFAULT_FAILURE_DELAYS, baseMs: area.relay.failureDelayMs, maxMs: area.relay.failureDelayMaxMs });
 
@@ -194,10 +192,5 @@ export function registerRelayRoutes(area: ServerArea): void {
   router
     .add({ path: '/v1/profiles/{id}/oauth/token', access: 'open', methods: { POST: tokenRoute } })
     .add({ path: '/.well-known/oauth-authorization-server/v1/profiles/{id}', access: 'open', methods: { GET: metadata, HEAD: metadata } })
-    .add({ path: '/v1/profiles/{id}/.well-known/oauth-authorization-server', access: 'open', methods: { GET: metadata, HEAD: metadata } })
-    .add({
-      path: '/v1/activity',
-      access: 'client',
-      methods: { GET: (ctx) => sendJson(ctx.res, 200, visibleActivity(engine.activity(), callerOf(ctx).record)) },
-    });
+    .add({ path: '/v1/profiles/{id}/.well-known/oauth-authorization-server', access: 'open', methods: { GET: metadata, HEAD: metadata } });
 }

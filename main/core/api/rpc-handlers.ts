@@ -36,7 +36,7 @@ function rotation(sessions: DashboardSessions, caller: Caller, channel: string, 
   return null;
 }
 
-export function registerRpcRoutes(area: ServerArea): void {
+export function registerRpcRoutes(area: Pick<ServerArea, 'router' | 'rpc' | 'rpcBodyBytes' | 'sessions'>): void {
   const { router, rpc, rpcBodyBytes, sessions } = area;
 
   async function call(ctx: RequestContext): Promise<void> {

@@ -1,11 +1,12 @@
 // What the loopback server hands each area's routes (api, login, rpc, static, relay): the router to
-// register on and the parts the handlers share. One area, one `registerXRoutes(area)`.
+// register on and the parts the handlers share. One area, one `registerXRoutes(area)`, which takes a
+// Pick<> of only the parts it uses.
 import type { AdminHandlers } from '../admin.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
 import type { SharedCache } from '../fleet/shared-cache.js';
-import type { VaultState } from '../vault-control.js';
+import type { VaultState } from '../storage/vault-control.js';
 import type { CallerAuth } from './caller-auth.js';
 import type { EventStreams } from './events.js';
 import type { ProfileProxy } from './proxy.js';

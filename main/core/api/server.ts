@@ -8,7 +8,7 @@ import type { AdminHandlers } from '../admin.js';
 import type { Clock } from '../clock.js';
 import type { RpcHandlers } from '../rpc.js';
 import type { ConfigStore, Engine, Logger } from '../types.js';
-import type { VaultState } from '../vault-control.js';
+import type { VaultState } from '../storage/vault-control.js';
 import { registerAdminRoutes } from './admin-handlers.js';
 import { registerApiRoutes } from './api-handlers.js';
 import { CallerAuth } from './caller-auth.js';
@@ -19,6 +19,7 @@ import { HttpProblem, problemFromError, problemResponseText, sendProblem } from 
 import { ProfileProxy } from './proxy.js';
 import { OpenWork } from './revocation.js';
 import { Router, type Access } from './router.js';
+import { registerActivityRoutes } from './activity.js';
 import { registerRelayRoutes } from './relay-handler.js';
 import { registerRpcRoutes } from './rpc-handlers.js';
 import { allowedHosts } from './security.js';
@@ -113,9 +114,18 @@ export interface LoopbackServer {
 /**
  * Each area's routes, in no particular order (the router picks the most specific route). The relay:
  * POST /v1/profiles/{id}/oauth/token (access `open`: it authenticates the client secret
- * itself with area.auth.findClient and touch), the RFC 8414 metadata and GET /v1/activity.
+ * itself with area.auth.findClient and touch) and the RFC 8414 metadata. Each takes only the parts
+ * of the area it uses.
  */
-const AREAS: readonly ((area: ServerArea) => void)[] = [registerApiRoutes, registerLoginRoutes, registerRpcRoutes, registerStaticRoutes, registerRelayRoutes, registerAdminRoutes];
+const AREAS: readonly ((area: ServerArea) => void)[] = [
+  registerApiRoutes,
+  registerLoginRoutes,
+  registerRpcRoutes,
+  registerStaticRoutes,
+  registerRelayRoutes,
+  registerActivityRoutes,
+  registerAdminRoutes,
+];
 
 export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
   const limits: LoopbackLimits = { ...DEFAULT_LIMITS, ...deps.limits };

@@ -2,10 +2,10 @@
 // the app window's (dashboard-files.ts), as HTTP answers with this server's errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { DASHBOARD_ENTRY, findDashboardFile } from '../dashboard-files.js';
+import { DASHBOARD_ENTRY, findDashboardFile } from './dashboard-files.js';
 import { BASE_HEADERS, HttpProblem } from './problem.js';
 
-export { DASHBOARD_CSP } from '../dashboard-files.js';
+export { DASHBOARD_CSP } from './dashboard-files.js';
 
 export async function serveDashboardFile(
   req: IncomingMessage,

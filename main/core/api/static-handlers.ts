@@ -4,7 +4,7 @@ import { HttpProblem } from './problem.js';
 import type { ServerArea } from './server-area.js';
 import { serveDashboardFile } from './static-files.js';
 
-export function registerStaticRoutes(area: ServerArea): void {
+export function registerStaticRoutes(area: Pick<ServerArea, 'router' | 'dashboardDir'>): void {
   const { router, dashboardDir } = area;
   const noPage = (): never => {
     throw new HttpProblem(404, 'not_found', 'There is no such page.');

@@ -8,7 +8,7 @@ import type { ProfileSecrets } from '../../../common/contract.js';
 import { isErrorKind } from '../../../common/errors.js';
 import type { Clock } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
-import { isValid } from '../engine/lifetime.js';
+import { isValid, validUntil } from '../engine/lifetime.js';
 import type { Logger, ResolvedProfile, Token } from '../types.js';
 import { cacheKeyOf } from './cache-key.js';
 import { openRecord, sealRecord, type RecordKind } from './record-crypto.js';
@@ -18,6 +18,9 @@ import type { FleetCounts, SharedCache } from './shared-cache.js';
 const STOP_TTL_MS = 24 * 3_600_000;
 /** Fleet counts shown in statuses are read again at most this often. */
 const COUNTS_EVERY_MS = 5_000;
+/** A failed Redis call is tried once more when this machine's token stays valid at least this long. */
+const RETRY_IF_VALID_MS = 2_000;
+const RETRY_PAUSE_MS = 100;
 
 /** One refresh as the engine asks for it. */
 export interface FleetRequest {
@@ -47,6 +50,26 @@ export interface FleetView {
   counts: FleetCounts | null;
 }
 
+/**
+ * How each refresh through the fleet ended, counted for the fleet benchmark and status: why a machine
+ * asked the provider itself (alone because Redis was unavailable or a call failed, or holding the lock)
+ * and how it found the fleet's token instead (on the first read, after the lock, after waiting).
+ */
+export interface FleetTally {
+  adoptedOnRead: number;
+  adoptedUnderLock: number;
+  adoptedAfterWait: number;
+  upstreamWithLock: number;
+  aloneUnavailable: number;
+  aloneCallFailed: number;
+  aloneLockOutlived: number;
+  /** A Redis call failed while connected and the fleet was asked once more. */
+  retriedAfterMiss: number;
+  lockBusy: number;
+  /** A valid record was there but not newer than this machine's own token. */
+  recordNotNewer: number;
+}
+
 /** Thrown inside this file when Redis failed; never leaves it. */
 class SharedCacheFailed extends Error {
   constructor(readonly reason: string) {
@@ -70,6 +93,7 @@ export class FleetTokens {
   /** Records that did not open, by reason; shown in status so a wrong key or tampering is seen. */
   readonly unreadable = { 'foreign-key': 0, tampered: 0, format: 0 };
   private readonly reported = new Set<string>();
+  readonly tally: FleetTally = { adoptedOnRead: 0, adoptedUnderLock: 0, adoptedAfterWait: 0, upstreamWithLock: 0, aloneUnavailable: 0, aloneCallFailed: 0, aloneLockOutlived: 0, retriedAfterMiss: 0, lockBusy: 0, recordNotNewer: 0 };
 
   constructor(deps: FleetTokensDeps) {
     this.cache = deps.cache;
@@ -88,13 +112,30 @@ export class FleetTokens {
       return request.upstream(await request.secrets());
     }
     const health = this.cache.health();
-    if (health.state !== 'connected') return this.alone(request, health.reason ?? 'it does not answer');
-    try {
-      return await this.together(request, key);
-    } catch (error) {
-      if (error instanceof SharedCacheFailed) return this.alone(request, error.reason);
-      throw error;
+    if (health.state !== 'connected') {
+      this.tally.aloneUnavailable += 1;
+      return this.alone(request, health.reason ?? 'it does not answer');
     }
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await this.together(request, key);
+      } catch (error) {
+        if (!(error instanceof SharedCacheFailed)) throw error;
+        // One late answer while Redis is still counted as connected: a machine whose own token stays
+        // valid a while yet asks the fleet once more instead of going upstream on its own.
+        if (tries === 1 && this.cache.health().state === 'connected' && this.validFor(request.current) > RETRY_IF_VALID_MS) {
+          this.tally.retriedAfterMiss += 1;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+          continue;
+        }
+        this.tally.aloneCallFailed += 1;
+        return this.alone(request, error.reason);
+      }
+    }
+  }
+
+  private validFor(token: Token | null): number {
+    return token === null ? 0 : validUntil(token) - this.clock.now();
   }
 
   /** The fleet's counts for a profile as last read (read again in the background, at most every 5 s). */
@@ -162,11 +203,16 @@ export class FleetTokens {
     let secrets: ProfileSecrets | null = null;
     const mySecrets = async (): Promise<ProfileSecrets> => (secrets ??= await request.secrets());
 
+    let waited = false;
     for (;;) {
       if (request.signal.aborted) throw cancelled();
       const records = await this.call(this.cache.read(key));
       const found = this.adoptable(key, records.token, request, startedAt);
-      if (found.token !== null) return found.token;
+      if (found.token !== null) {
+        if (waited) this.tally.adoptedAfterWait += 1;
+        else this.tally.adoptedOnRead += 1;
+        return found.token;
+      }
       if (!forced) {
         const stopped = await this.stopFor(key, records.stop, request, mySecrets);
         if (stopped !== null) throw stopped;
@@ -180,10 +226,15 @@ export class FleetTokens {
       if (held) return this.refreshHolding(request, forced, key, owner, await mySecrets(), found.replaceable);
 
       // Another machine is refreshing: its record tells us (or its lock runs out and we look again).
+      this.tally.lockBusy += 1;
       const ttl = (await this.call(this.cache.lockTtl(key))) ?? 0;
       const waitMs = Math.min(ttl + 100, giveUpAt - this.clock.now());
-      if (waitMs <= 0) return this.alone(request, 'the machine holding the lock did not finish in time');
+      if (waitMs <= 0) {
+        this.tally.aloneLockOutlived += 1;
+        return this.alone(request, 'the machine holding the lock did not finish in time');
+      }
       await this.call(this.cache.waitForToken(key, request.current?.expiresAt ?? 0, waitMs));
+      waited = true;
     }
   }
 
@@ -193,9 +244,13 @@ export class FleetTokens {
       // Someone may have written between our read and our lock: look once more before asking.
       if (!forced) {
         const again = this.adoptable(key, (await this.call(this.cache.read(key))).token, request, now());
-        if (again.token !== null) return again.token;
+        if (again.token !== null) {
+          this.tally.adoptedUnderLock += 1;
+          return again.token;
+        }
         replaceable = again.replaceable;
       }
+      this.tally.upstreamWithLock += 1;
       this.cache.countRequest(key, now()).catch(() => {});
       let token: Token;
       try {
@@ -248,6 +303,7 @@ export class FleetTokens {
     const newer = request.forced && !request.sharedOnly
       ? token.obtainedAt >= startedAt
       : current === null || !isValid(current, now) || (token.expiresAt ?? Number.POSITIVE_INFINITY) > (current.expiresAt ?? Number.POSITIVE_INFINITY);
+    if (!newer) this.tally.recordNotNewer += 1;
     return { token: newer ? token : null, replaceable: null };
   }
 

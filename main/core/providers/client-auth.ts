@@ -17,8 +17,9 @@ export const ASSERTION_LIFETIME_SEC = 60;
 
 const KEY_HINT = 'Give the private key as PEM (PKCS#8 "BEGIN PRIVATE KEY", PKCS#1 "BEGIN RSA PRIVATE KEY" or SEC1 "BEGIN EC PRIVATE KEY") without a passphrase, or as a private JWK (with "d").';
 
-function keyError(message: string, hint = KEY_HINT): TokentrayError {
-  return new TokentrayError('config', message, { hint });
+// Each check names the form field it is about, so the dashboard shows the refusal beside it.
+function keyError(message: string, hint = KEY_HINT, field = 'privateKey'): TokentrayError {
+  return new TokentrayError('config', message, { hint, field });
 }
 
 /** The private key as a KeyObject. Throws a config error that says what is wrong, never what the key is. */
@@ -106,7 +107,7 @@ export function signingAlgFor(key: KeyObject, chosen: SigningAlg | undefined): S
   }
   if (chosen === undefined) return usable[0] as SigningAlg;
   if (!usable.includes(chosen)) {
-    throw keyError(`The private key cannot sign with ${chosen}: it is ${describeKey(key)}.`, `Choose ${usable.join(' or ')} as the signing algorithm, or leave it out to use the key's default.`);
+    throw keyError(`The private key cannot sign with ${chosen}: it is ${describeKey(key)}.`, `Choose ${usable.join(' or ')} as the signing algorithm, or leave it out to use the key's default.`, 'signingAlg');
   }
   return chosen;
 }
@@ -141,22 +142,24 @@ export function clientAssertion(input: AssertionInput): Promise<string> {
 const NOT_BEFORE_SKEW_MS = 5 * 60_000;
 
 /** The first certificate of a PEM text, or a config error naming which PEM is broken. */
-function parseCertificate(pem: string, what: string): X509Certificate {
+function parseCertificate(pem: string, what: string, field: string): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
     throw new TokentrayError('config', `The ${what} is not a readable PEM certificate.`, {
       hint: 'Give the PEM text that starts with -----BEGIN CERTIFICATE-----.',
+      field,
     });
   }
 }
 
 /** The client certificate: readable, made for this key, and valid now. */
 export function checkClientCertificate(pem: string, key: KeyObject, now: number): X509Certificate {
-  const cert = parseCertificate(pem, 'client certificate');
+  const cert = parseCertificate(pem, 'client certificate', 'clientCert');
   if (!cert.checkPrivateKey(key)) {
     throw new TokentrayError('config', 'The client certificate does not match the private key.', {
       hint: 'Give the certificate issued for this key, or the key the certificate was issued for.',
+      field: 'clientCert',
     });
   }
   const from = Date.parse(cert.validFrom);
@@ -164,12 +167,14 @@ export function checkClientCertificate(pem: string, key: KeyObject, now: number)
   if (Number.isFinite(to) && now > to) {
     throw new TokentrayError('config', `The client certificate expired on ${new Date(to).toISOString()}.`, {
       hint: 'Issue a new certificate for the key (and register it with the server), then save the profile again.',
+      field: 'clientCert',
     });
   }
   // A certificate issued a moment ago on a machine whose clock is a little ahead is not refused.
   if (Number.isFinite(from) && now + NOT_BEFORE_SKEW_MS < from) {
     throw new TokentrayError('config', `The client certificate is not valid until ${new Date(from).toISOString()}.`, {
       hint: "Check this computer's clock, or use a certificate that is valid now.",
+      field: 'clientCert',
     });
   }
   return cert;
@@ -184,14 +189,16 @@ export async function readCaFile(path: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new TokentrayError('config', `The CA file ${path} cannot be read (${code}).`, {
       hint: 'Check the path and its permissions, or remove the CA file from the profile to trust the system CAs.',
+      field: 'caFile',
     });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new TokentrayError('config', `The CA file ${path} holds no PEM certificate.`, {
       hint: 'Give a file of one or more -----BEGIN CERTIFICATE----- blocks.',
+      field: 'caFile',
     });
   }
-  parseCertificate(text, `first certificate in the CA file ${path}`);
+  parseCertificate(text, `first certificate in the CA file ${path}`, 'caFile');
   return text;
 }
 

@@ -1,6 +1,6 @@
 // `tokentray clients add|list|rm` (docs/http-api.md): loopback client keys, shown once, stored as hashes.
 import type { Command } from 'commander';
-import { ClientKeyService } from '../../core/client-key-service.js';
+import { ClientKeyService } from '../../core/clients/client-key-service.js';
 import { systemClock } from '../../core/clock.js';
 import { TokentrayError } from '../../core/errors.js';
 import type { ClientKeyInfo } from '../../../common/contract.js';

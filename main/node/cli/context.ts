@@ -2,13 +2,13 @@
 // in-process engine, and one mapping from errors to docs/cli.md's exit codes and messages.
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
-import { requireStrongPassphrase } from '../../core/passphrase-rule.js';
+import { requireStrongPassphrase } from '../../core/storage/passphrase-rule.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import type { SharedCache } from '../../core/fleet/shared-cache.js';
 import { findAppAdmin, type AppAdmin } from '../app-admin.js';
 import { resolveConfigDir } from '../config-dir.js';
 import { openFileStore } from '../file-store.js';
-import type { LockableVault } from '../../core/vault-control.js';
+import type { LockableVault } from '../../core/storage/vault-control.js';
 import { chooseVault, openWithPassphrase, resolveVaultChoice, VaultOnDemand, type ChosenVault } from '../vault-choice.js';
 import { EXIT, errorText, exitCodeOf } from './output.js';
 import { promptSecret } from './secret-input.js';

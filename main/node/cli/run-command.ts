@@ -43,8 +43,10 @@ interface TokenFeed {
 }
 
 const RESTART_GRACE_MS = 10_000;
-/** How often a running app is asked whether the profile's token changed (a local, cheap request). */
+/** How often a running app is asked whether the profile's token changed while its event stream is down. */
 const APP_POLL_MS = 1_000;
+/** With the stream up: a slow look that catches an event lost while the stream reconnected. */
+const STREAM_CHECK_MS = 30_000;
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function registerRunCommand(program: Command, _io: CliIo, run: Runner): void {
@@ -238,13 +240,17 @@ async function engineFeed(context: CliContext, id: string): Promise<TokenFeed> {
 }
 
 /**
- * With a running app: its statuses say when the token changed (no token is fetched, so nothing is
- * recorded as handed out, until it did); the file is removed at the token's end by this process's own
- * timer, whatever the app is doing then.
+ * With a running app: its event stream says when the profile changed, and its status then says
+ * whether the token did (no token is fetched, so nothing is recorded as handed out, until it did), so
+ * CMD hears of a refresh as soon as the app made it. Without the stream (the app restarting, an old
+ * app) the status is polled each second and the stream tried again; with it, a slow poll still
+ * catches an event lost in a reconnection. The file is removed at the token's end by this process's
+ * own timer, whatever the app is doing then.
  */
 function appFeed(app: RunningApp, id: string): TokenFeed {
   let poll: NodeJS.Timeout | null = null;
   let expiry: TimerHandle | null = null;
+  let closeStream: (() => void) | null = null;
   let closed = false;
   let told = '';
   const current = async (): Promise<Credential> => {
@@ -287,15 +293,51 @@ function appFeed(app: RunningApp, id: string): TokenFeed {
           listener({ kind: 'gone', reason: 'the running Tokentray has no valid token' });
         }
       };
-      const tick = (): void => {
-        void look().finally(() => {
-          if (!closed) poll = setTimeout(tick, APP_POLL_MS);
+      // One look at a time; a change told during a look is looked at once more after it.
+      let looking: Promise<void> | null = null;
+      let again = false;
+      const lookSoon = (): void => {
+        if (closed) return;
+        if (looking !== null) {
+          again = true;
+          return;
+        }
+        looking = look().finally(() => {
+          looking = null;
+          if (again) {
+            again = false;
+            lookSoon();
+          }
         });
+      };
+      const openStream = (): void => {
+        if (closed || app.events === undefined || closeStream !== null) return;
+        closeStream = app.events(
+          (event) => {
+            if (event.type === 'profile' && event.status.id === id) lookSoon();
+          },
+          () => {
+            closeStream = null;
+            schedule(APP_POLL_MS);
+          },
+        );
+      };
+      const schedule = (ms: number): void => {
+        if (closed) return;
+        if (poll !== null) clearTimeout(poll);
+        poll = setTimeout(tick, ms);
+      };
+      const tick = (): void => {
+        poll = null;
+        lookSoon();
+        openStream();
+        schedule(closeStream === null ? APP_POLL_MS : STREAM_CHECK_MS);
       };
       tick();
     },
     async close() {
       closed = true;
+      closeStream?.();
       if (poll !== null) clearTimeout(poll);
       if (expiry !== null) systemClock.clearTimeout(expiry);
     },

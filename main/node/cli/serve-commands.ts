@@ -18,8 +18,6 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
         }
         // Loaded here: the whole server is for `serve` only.
         const { runServe } = await import('../serve.js');
-        // Bad shared-cache input stops the start (exit 2); an unreachable Redis only says so (SPEC 8).
-        const sharedCache = await context.sharedCache('tokentray serve');
         const code = await runServe({
           configDir: context.configDir,
           ...(port === undefined ? {} : { port }),
@@ -27,7 +25,8 @@ export function registerServeCommands(program: Command, io: CliIo, run: Runner):
           stderr: io.stderr as never,
           env: io.env,
           ...(options.vault === undefined ? {} : { vault: options.vault }),
-          ...(sharedCache === null ? {} : { sharedCache }),
+          // The host opens the shared cache: bad input stops the start (exit 2), an unreachable Redis only says so.
+          ...(options.sharedCache === undefined ? {} : { sharedCache: options.sharedCache }),
         });
         throw new CliExit(code);
       }),

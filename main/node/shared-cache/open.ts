@@ -124,7 +124,11 @@ export function sharedCacheConfig(sources: SharedCacheSources): SharedCacheConfi
  */
 export async function openSharedCache(sources: SharedCacheSources, options: { logger?: Logger; withinMs?: number } = {}): Promise<RedisSharedCache | null> {
   const config = sharedCacheConfig(sources);
-  if (config === null) return null;
+  return config === null ? null : connectSharedCache(config, options);
+}
+
+/** Connects to a checked configuration within `withinMs`; resolves connected or not (its health says). */
+export async function connectSharedCache(config: SharedCacheConfig, options: { logger?: Logger; withinMs?: number } = {}): Promise<RedisSharedCache> {
   const cache = new RedisSharedCache({
     url: config.url,
     location: config.location,

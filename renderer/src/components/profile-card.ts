@@ -7,7 +7,7 @@
 //
 // The pattern is the list renderer of VS Code's list widget: one template, a render that fills it,
 // and event handling delegated to the list (card-list.ts), so a card holds no listeners.
-import type { ErrorInfo, ProfileState, ProfileStatus } from '../../../common/contract.js';
+import type { ErrorInfo, ProfileState, ProfileStatus, SinkStatus } from '../../../common/contract.js';
 import { PROVIDERS } from '../../../common/providers.js';
 import { writeText } from '../clock.js';
 import { displayState, formatDuration, hasUsableToken, formatLocalTime, formatRelative, lifetimeLeft, STATE_LABELS, wholeSecond } from '../format.js';
@@ -110,6 +110,35 @@ export function errorNote(error: ErrorInfo, title: string): HTMLElement {
     hint.append(error.hint);
   }
   return note;
+}
+
+/**
+ * The profile's token files (docs/sinks.md): path, format and mode, when each was last written, or
+ * why it is not there (refused folder, removed at expiry, a hook's failure), in the keeper's words.
+ */
+function sinksBlock(sinks: readonly SinkStatus[], times: Relative[]): HTMLElement {
+  const block = document.createElement('div');
+  block.className = 'sinks';
+  block.dataset.testid = 'sinks';
+  const list = block.appendChild(document.createElement('ul'));
+  list.setAttribute('aria-label', 'Token files');
+  for (const sink of sinks) {
+    const item = list.appendChild(document.createElement('li'));
+    item.dataset.present = String(sink.present);
+    item.appendChild(document.createElement('code')).textContent = sink.path;
+    item.append(` ${sink.format}, ${sink.mode} · `);
+    const state = item.appendChild(document.createElement('span'));
+    if (sink.present) state.append('written ');
+    else state.append(`not written: ${sink.reason ?? 'waiting for a token'}`, sink.writtenAt ? '; last written ' : '');
+    if (sink.writtenAt) {
+      const relative = relativeSpan(sink.writtenAt);
+      relative.element.title = formatLocalTime(sink.writtenAt);
+      state.append(relative.element);
+      times.push(relative);
+    }
+    if (sink.hook) item.appendChild(document.createElement('span')).textContent = ` · hook: ${sink.hook}`;
+  }
+  return block;
 }
 
 /** The parts of a card that a status or the clock writes, found once by the template's structure. */
@@ -291,6 +320,8 @@ export class ProfileCard {
       }
       parts.facts.after(block);
     }
+    if (before?.sinks?.length) parts.article.querySelector(':scope > [data-testid="sinks"]')?.remove();
+    if (status.sinks?.length) parts.facts.after(sinksBlock(status.sinks, times));
     this.times = times;
     for (const time of times) time.tick(now);
 

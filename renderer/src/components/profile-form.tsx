@@ -240,8 +240,8 @@ export function ProfileForm(props: ProfileFormProps): ReactNode {
     if (!result.ok) {
       const field = result.error.field;
       if (field !== undefined && form.current?.querySelector(`[data-field="${field}"]`)) {
-        setServerFieldError({ field, message: result.error.message, values });
-        requestAnimationFrame(() => form.current?.querySelector<HTMLElement>(`[data-field="${field}"] input`)?.focus());
+        setServerFieldError({ field, message: result.error.hint === undefined ? result.error.message : `${result.error.message} ${result.error.hint}`, values });
+        requestAnimationFrame(() => form.current?.querySelector<HTMLElement>(`[data-field="${field}"] :is(input, textarea, select)`)?.focus());
       } else {
         setSaveError(result.error);
       }

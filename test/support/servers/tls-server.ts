@@ -1,12 +1,12 @@
 // An HTTPS server with a freshly generated self-signed certificate: the client must refuse it, which
 // is how tests produce a real TLS failure (no trust store is touched).
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
 
 export interface TlsServer {
   /** https://127.0.0.1:PORT */
@@ -15,7 +15,7 @@ export interface TlsServer {
 }
 
 async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
-  const dir = await mkdtemp(join(tmpdir(), 'tokentray-tls-'));
+  const dir = await makeTempDir('tokentray-tls-');
   try {
     await promisify(execFile)('openssl', [
       'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
@@ -23,7 +23,7 @@ async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
     ]);
     return { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   }
 }
 

@@ -1,8 +1,8 @@
 // What both vault backends share (docs/storage.md): one entry per profile and field, named
 // `${profileId}:${field}`, plus `${profileId}:token` for the cached token, on top of a backend's
 // plain get/set/delete of named items. The keychain and the encrypted file differ only below that.
-import type { SecretField } from '../../common/providers.js';
-import type { Token, Vault } from './types.js';
+import type { SecretField } from '../../../common/providers.js';
+import type { Token, Vault } from '../types.js';
 
 export abstract class AccountVault implements Vault {
   abstract getItem(account: string): Promise<string | null>;

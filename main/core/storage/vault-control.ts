@@ -1,13 +1,13 @@
 // A vault that may need a passphrase before it can be used (docs/storage.md): the file backend starts
 // `absent` (no file yet) or `locked`, the keychain is always `unlocked` from Tokentray's side (the
 // OS unlocks it). The core (server, RPC, app-core) waits on this port and never imports a backend.
-import type { VaultBackend, VaultInfo, VaultState } from '../../common/contract.js';
-import type { Clock } from './clock.js';
-import { doublingDelay } from './engine/backoff.js';
-import { TokentrayError } from './errors.js';
-import type { Vault } from './types.js';
+import type { VaultBackend, VaultInfo, VaultState } from '../../../common/contract.js';
+import type { Clock } from '../clock.js';
+import { doublingDelay } from '../engine/backoff.js';
+import { TokentrayError } from '../errors.js';
+import type { Vault } from '../types.js';
 
-export type { VaultBackend, VaultInfo, VaultState } from '../../common/contract.js';
+export type { VaultBackend, VaultInfo, VaultState } from '../../../common/contract.js';
 
 export interface LockableVault extends Vault {
   readonly backend: VaultBackend;
@@ -21,7 +21,7 @@ export interface LockableVault extends Vault {
   /**
    * Re-encrypts every entry under a new passphrase (a new salt and key), atomically: the old file
    * stays whole until the new one has replaced it. A wrong current passphrase is 'vault_passphrase',
-   * a weak new one 'usage' (main/core/passphrase-rule.ts); either changes nothing. Unlocked afterwards.
+   * a weak new one 'usage' (main/core/storage/passphrase-rule.ts); either changes nothing. Unlocked afterwards.
    */
   changePassphrase(current: string, next: string): Promise<void>;
   /**

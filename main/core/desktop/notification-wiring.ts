@@ -2,7 +2,7 @@
 // decides goes to the desktop's notifier. At start, every profile's current state is announced once
 // (a profile that was already failing when the app started is news to the person).
 import type { NotificationModel, NotificationPolicy } from './notification-policy.js';
-import type { Engine } from './types.js';
+import type { Engine } from '../types.js';
 
 export interface NotificationWiringDeps {
   engine: Pick<Engine, 'statuses' | 'onDidEmit'>;

@@ -2,11 +2,11 @@
 // or the CLI), so the rules and the words are the same, and recorded in the activity log
 // by whoever follows the store, so a key the CLI adds in another process is logged like one the
 // dashboard adds (docs/http-api.md: the log says which key fetched which token, and when keys came and went).
-import { clientNameSchema, type ActivityEntry } from '../../common/contract.js';
-import type { Clock } from './clock.js';
+import { clientNameSchema, type ActivityEntry } from '../../../common/contract.js';
+import type { Clock } from '../clock.js';
 import { createClientKey } from './client-keys.js';
-import { TokentrayError, noSuchProfile } from './errors.js';
-import type { ClientKeyRecord, ConfigStore } from './types.js';
+import { TokentrayError, noSuchProfile } from '../errors.js';
+import type { ClientKeyRecord, ConfigStore } from '../types.js';
 
 export interface ClientKeyServiceDeps {
   store: ConfigStore;

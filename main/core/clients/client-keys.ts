@@ -2,7 +2,7 @@
 // compared in constant time. Keys carry 256 random bits, so an unsalted SHA-256 is enough: there is
 // nothing to brute-force that a salt would slow down.
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ClientKeyRecord } from './types.js';
+import type { ClientKeyRecord } from '../types.js';
 
 const KEY_PREFIX = 'ttk_';
 

@@ -1,8 +1,8 @@
 // The tray as data (docs/desktop.md): which icon, which tooltip and which menu, from the profiles'
 // statuses and the settings. The Electron adapter (main/electron/tray.ts) only renders this model,
 // so every decision here is unit-tested under Node.
-import type { ProfileState, ProfileStatus, Settings } from '../../common/contract.js';
-import { STATE_WORDS } from '../../common/states.js';
+import type { ProfileState, ProfileStatus, Settings } from '../../../common/contract.js';
+import { STATE_WORDS } from '../../../common/states.js';
 
 /** The icon's look tells the worst state: all fresh / something expiring or refreshing / something failing. */
 export type TrayIconState = 'fresh' | 'warning' | 'error';

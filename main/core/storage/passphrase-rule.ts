@@ -12,13 +12,13 @@
 // The estimator and its dictionaries (about 1.5 MB) load on first use only, so commands that create
 // or change no vault, and the app's start, never pay for them; the dashboard asks the app
 // (`vault:strength`) instead of carrying them in the page.
-import type { PassphraseStrength } from '../../common/contract.js';
+import type { PassphraseStrength } from '../../../common/contract.js';
 import type * as ZxcvbnCore from '@zxcvbn-ts/core';
 import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
-import { TokentrayError } from './errors.js';
+import { TokentrayError } from '../errors.js';
 
-export type { PassphraseStrength } from '../../common/contract.js';
+export type { PassphraseStrength } from '../../../common/contract.js';
 
 /** zxcvbn's top score, "strong protection from an offline slow-hash attack". */
 export const REQUIRED_PASSPHRASE_SCORE = 4;

@@ -1,10 +1,10 @@
 // When the tray re-renders (docs/desktop.md): on a change of state only (a profile's state,
 // a profile added, renamed, paused or removed, a setting), never per token handed out: the loopback
 // API hands out thousands a second, and rebuilding the menu for each undid its hot-path tuning.
-import type { ActivityKind, EngineEvent } from '../../common/contract.js';
+import type { ActivityKind, EngineEvent } from '../../../common/contract.js';
 import type { TrayPresenter } from './tray-model.js';
-import type { ConfigStore, Engine } from './types.js';
-import type { LockableVault } from './vault-control.js';
+import type { ConfigStore, Engine } from '../types.js';
+import type { LockableVault } from '../storage/vault-control.js';
 
 /**
  * Activity entries that change what the tray shows: its profiles, their names and pause. (The engine

@@ -4,7 +4,7 @@
 // than file://: a real origin gets a CSP response header and lets the IPC layer tell our page from
 // any other by URL.
 import { readFile } from 'node:fs/promises';
-import { DASHBOARD_CSP, DASHBOARD_ENTRY, dashboardFileHeaders, findDashboardFile, resolveDashboardPath } from './dashboard-files.js';
+import { DASHBOARD_CSP, DASHBOARD_ENTRY, dashboardFileHeaders, findDashboardFile, resolveDashboardPath } from '../api/dashboard-files.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tokentray';

@@ -13,10 +13,10 @@ import {
   type ProfileConfig,
   type Settings,
   type SinkConfig,
-} from '../../common/contract.js';
-import { TokentrayError } from './errors.js';
-import type { ClientKeyRecord, ConfigStore, Logger } from './types.js';
-import { Emitter } from '../../common/emitter.js';
+} from '../../../common/contract.js';
+import { TokentrayError } from '../errors.js';
+import type { ClientKeyRecord, ConfigStore, Logger } from '../types.js';
+import { Emitter } from '../../../common/emitter.js';
 
 /** The part of conf / electron-store's API the store uses. */
 export interface ConfLike {

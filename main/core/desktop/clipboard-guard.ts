@@ -1,11 +1,11 @@
 // Copies credentials to the clipboard and takes them back (docs/desktop.md): a copied token is
 // cleared after settings.clipboardClearSec (60 s by default) if the clipboard still holds exactly
 // what we wrote, so something the person copied since is never wiped.
-import type { Clock, TimerHandle } from './clock.js';
-import { resolveProfile } from './profiles.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { resolveProfile } from '../profiles.js';
 import type { CopyFormat } from './tray-model.js';
-import type { ConfigStore, Engine, Token } from './types.js';
-import { Emitter } from '../../common/emitter.js';
+import type { ConfigStore, Engine, Token } from '../types.js';
+import { Emitter } from '../../../common/emitter.js';
 
 /** The two calls we need from Electron's clipboard (or a fake in tests). */
 export interface ClipboardLike {

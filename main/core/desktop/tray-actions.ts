@@ -1,11 +1,11 @@
 // What a tray menu item does (docs/desktop.md): the one switch from a TrayAction (tray-model.ts) to
 // the engine, the clipboard, the dashboard window or the app. Everything comes in as a port, so the
 // switch is tested under Node; main/index.ts only plugs in the Electron pieces.
-import { toTokentrayError } from './errors.js';
+import { toTokentrayError } from '../errors.js';
 import { copyFailedNotice } from './notices.js';
 import type { NotificationModel } from './notification-policy.js';
 import type { CopyFormat, TrayAction } from './tray-model.js';
-import type { ConfigStore, Engine, Logger } from './types.js';
+import type { ConfigStore, Engine, Logger } from '../types.js';
 
 /** The activity log's name for tokens the tray hands out (every consumer under its name). */
 export const TRAY_CLIENT = 'tray';

@@ -4,10 +4,10 @@
 // profile and stays silent until that condition changes. Engine events come in, notification models
 // go out; the Electron adapter only shows them. The policy sets no timers of its own: the engine
 // wakes at the lead time and at validUntil and reports both (see failingWithinLead in lifetime.ts).
-import type { EngineEvent, ProfileStatus, Settings } from '../../common/contract.js';
-import type { Clock } from './clock.js';
-import { isCredentialErrorKind } from './errors.js';
-import { Emitter } from '../../common/emitter.js';
+import type { EngineEvent, ProfileStatus, Settings } from '../../../common/contract.js';
+import type { Clock } from '../clock.js';
+import { isCredentialErrorKind } from '../errors.js';
+import { Emitter } from '../../../common/emitter.js';
 
 /** What the policy announces about a profile's token (docs/desktop.md). */
 export type NotificationKind = 'expiring' | 'expired' | 'credentials-rejected' | 'recovered';
@@ -25,7 +25,7 @@ export type NotificationModel =
       title: string;
       body: string;
     }
-  | { kind: 'config-moved-aside' | 'socket-refused'; profileId?: undefined; title: string; body: string };
+  | { kind: 'config-moved-aside' | 'socket-refused' | 'shared-cache-refused'; profileId?: undefined; title: string; body: string };
 
 type Problem = Exclude<NotificationKind, 'recovered'>;
 type Condition = Problem | 'none';

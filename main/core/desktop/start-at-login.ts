@@ -1,7 +1,7 @@
 // Start at login (docs/desktop.md) follows the setting: applied at start and on every settings
 // event of the engine (written by the dashboard, the tray or the CLI alike).
-import { toTokentrayError } from './errors.js';
-import type { ConfigStore, Engine, Logger } from './types.js';
+import { toTokentrayError } from '../errors.js';
+import type { ConfigStore, Engine, Logger } from '../types.js';
 
 /** The operating system's login item (main/electron/auto-start.ts implements it). */
 export interface AutoStartPort {
