@@ -99,6 +99,10 @@ export class KeytarVault extends AccountVault implements LockableVault {
     throw new TokentrayError('usage', 'The keychain has no Tokentray passphrase to change.', { hint: 'The OS keychain is unlocked by your login; passphrases belong to the file vault (--vault file).' });
   }
 
+  async checkPassphrase(): Promise<void> {
+    await this.changePassphrase();
+  }
+
   lock(): void {}
 
   close(): void {}
