@@ -9,7 +9,7 @@ import type { ProfileConfig } from '../../common/contract.js';
 import { systemClock } from '../../main/core/clock.js';
 import { TokenEngine } from '../../main/core/engine/token-engine.js';
 import { cacheKeyOf, redisKeys } from '../../main/core/fleet/cache-key.js';
-import { generateFleetKey, parseFleetKey, type FleetKeys } from '../../main/core/fleet/record-crypto.js';
+import { generateFleetKey, parseFleetKey, sealRecord, type FleetKeys } from '../../main/core/fleet/record-crypto.js';
 import { resolveProfile } from '../../main/core/profiles.js';
 import { createProviderRegistry } from '../../main/core/providers/index.js';
 import type { TokentrayError } from '../../main/core/errors.js';
@@ -154,6 +154,46 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     const tokens = await Promise.all(fleet.map((m) => demand(m, 4_500)));
     assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1);
     assert.equal(server.tokenRequestCount(), 1, 'nobody asked while the lock held, and then only one');
+  });
+
+  it('keeps its own valid token past a wait that ran out, and adopts the slow holder\'s record instead of asking alone', async () => {
+    // A 400 ms provider timeout makes the lock 2.4 s and the old give-up point 7.4 s after the wait began.
+    const m = await machine({ profile: { timeoutMs: 400 } });
+    const own = await demand(m, 3_000);
+    const profile = resolveProfile(server.profile({ id: m.id, name: m.id, timeoutMs: 400 }));
+    const key = cacheKeyOf(profile)!;
+    // Another machine holds the lock and is slow (a loaded box): its lock outlives the waiter's old bound.
+    await redis.client().set(redisKeys(key).lock, 'slow-holder', 'PX', 60_000);
+    const upstreamAt: number[] = [];
+    const started = Date.now();
+    const waiting = m.engine.sharedFleet!.obtain({
+      profile,
+      current: own,
+      forced: false,
+      sharedOnly: false,
+      signal: new AbortController().signal,
+      secrets: async () => ({ clientSecret: server.credentials.clientSecret }),
+      upstream: async () => {
+        upstreamAt.push(Date.now() - started);
+        return { accessToken: 'alone', tokenType: 'Bearer', headers: { authorization: 'Bearer alone' }, obtainedAt: Date.now(), expiresAt: Date.now() + 120_000 };
+      },
+    });
+    let settled = false;
+    void waiting.then(() => (settled = true), () => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 8_500));
+    assert.deepEqual(upstreamAt, [], 'a machine whose token is valid for minutes did not go upstream beside the holder');
+    assert.equal(settled, false, 'it is still waiting for the fleet');
+    assert.ok(m.engine.sharedFleet!.tally.waitedAgain >= 1);
+    assert.equal((await demand(m, 50)).accessToken, own.accessToken, 'its demands are answered from its own token meanwhile');
+    // The slow holder finishes: its record (newer than the waiter's) appears and the lock goes.
+    const now = Date.now();
+    const newer = { accessToken: 'from-the-holder', tokenType: 'Bearer', headers: { authorization: 'Bearer from-the-holder' }, obtainedAt: now, expiresAt: now + 120_000 };
+    await redis.client().set(redisKeys(key).token, sealRecord(KEYS.current, key, 'token', newer.expiresAt, newer), 'PX', 120_000);
+    await redis.client().del(redisKeys(key).lock);
+    const adopted = await waiting;
+    assert.equal(adopted.accessToken, 'from-the-holder');
+    assert.deepEqual(upstreamAt, []);
+    assert.equal(server.tokenRequestCount(), 1);
   });
 
   it('lets a machine with another secret for the same client id try, and its success lifts the stop', async () => {

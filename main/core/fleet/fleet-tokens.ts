@@ -18,9 +18,15 @@ import type { FleetCounts, SharedCache } from './shared-cache.js';
 const STOP_TTL_MS = 24 * 3_600_000;
 /** Fleet counts shown in statuses are read again at most this often. */
 const COUNTS_EVERY_MS = 5_000;
-/** A failed Redis call is tried once more when this machine's token stays valid at least this long. */
-const RETRY_IF_VALID_MS = 2_000;
+/** A failed Redis call is tried again after this pause while this machine's token stays valid. */
 const RETRY_PAUSE_MS = 100;
+/**
+ * A machine whose own token is still valid goes upstream alone only this close to that token's
+ * validUntil (at most 1 s, or 5% of a short lifetime): room for its one request to come back before
+ * demands would have to wait. Until then the fleet's holder has every chance to share its token.
+ */
+const ALONE_BEFORE_MAX_MS = 1_000;
+const ALONE_BEFORE_FRACTION = 0.05;
 
 /** One refresh as the engine asks for it. */
 export interface FleetRequest {
@@ -66,6 +72,8 @@ export interface FleetTally {
   /** A Redis call failed while connected and the fleet was asked once more. */
   retriedAfterMiss: number;
   lockBusy: number;
+  /** A wait ran out while this machine's own token stayed valid: it looked again instead of going alone. */
+  waitedAgain: number;
   /** A valid record was there but not newer than this machine's own token. */
   recordNotNewer: number;
 }
@@ -93,7 +101,7 @@ export class FleetTokens {
   /** Records that did not open, by reason; shown in status so a wrong key or tampering is seen. */
   readonly unreadable = { 'foreign-key': 0, tampered: 0, format: 0 };
   private readonly reported = new Set<string>();
-  readonly tally: FleetTally = { adoptedOnRead: 0, adoptedUnderLock: 0, adoptedAfterWait: 0, upstreamWithLock: 0, aloneUnavailable: 0, aloneCallFailed: 0, aloneLockOutlived: 0, retriedAfterMiss: 0, lockBusy: 0, recordNotNewer: 0 };
+  readonly tally: FleetTally = { adoptedOnRead: 0, adoptedUnderLock: 0, adoptedAfterWait: 0, upstreamWithLock: 0, aloneUnavailable: 0, aloneCallFailed: 0, aloneLockOutlived: 0, retriedAfterMiss: 0, lockBusy: 0, waitedAgain: 0, recordNotNewer: 0 };
 
   constructor(deps: FleetTokensDeps) {
     this.cache = deps.cache;
@@ -116,14 +124,15 @@ export class FleetTokens {
       this.tally.aloneUnavailable += 1;
       return this.alone(request, health.reason ?? 'it does not answer');
     }
-    for (let tries = 1; ; tries += 1) {
+    for (;;) {
       try {
         return await this.together(request, key);
       } catch (error) {
         if (!(error instanceof SharedCacheFailed)) throw error;
-        // One late answer while Redis is still counted as connected: a machine whose own token stays
-        // valid a while yet asks the fleet once more instead of going upstream on its own.
-        if (tries === 1 && this.cache.health().state === 'connected' && this.validFor(request.current) > RETRY_IF_VALID_MS) {
+        // A late answer while Redis is still counted as connected: a machine whose own token stays
+        // valid a while yet asks the fleet again instead of going upstream on its own. A hung Redis
+        // is soon marked unavailable (one ping decides), which ends this at once.
+        if (this.cache.health().state === 'connected' && this.clock.now() + RETRY_PAUSE_MS < this.aloneAt(request.current)) {
           this.tally.retriedAfterMiss += 1;
           await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
           continue;
@@ -134,8 +143,15 @@ export class FleetTokens {
     }
   }
 
-  private validFor(token: Token | null): number {
-    return token === null ? 0 : validUntil(token) - this.clock.now();
+  /**
+   * When a machine holding `token` stops waiting for the fleet and asks upstream alone: shortly
+   * before its token stops being valid; at once (-Infinity) when it holds no valid token.
+   */
+  private aloneAt(token: Token | null): number {
+    if (token === null || !isValid(token, this.clock.now())) return Number.NEGATIVE_INFINITY;
+    const until = validUntil(token);
+    if (!Number.isFinite(until)) return until;
+    return until - Math.min(ALONE_BEFORE_MAX_MS, (until - token.obtainedAt) * ALONE_BEFORE_FRACTION);
   }
 
   /** The fleet's counts for a profile as last read (read again in the background, at most every 5 s). */
@@ -204,6 +220,7 @@ export class FleetTokens {
     const mySecrets = async (): Promise<ProfileSecrets> => (secrets ??= await request.secrets());
 
     let waited = false;
+    let waitedPast = false;
     for (;;) {
       if (request.signal.aborted) throw cancelled();
       const records = await this.call(this.cache.read(key));
@@ -228,7 +245,17 @@ export class FleetTokens {
       // Another machine is refreshing: its record tells us (or its lock runs out and we look again).
       this.tally.lockBusy += 1;
       const ttl = (await this.call(this.cache.lockTtl(key))) ?? 0;
-      const waitMs = Math.min(ttl + 100, giveUpAt - this.clock.now());
+      // A machine whose own token is still valid keeps serving it and looks again rather than go
+      // upstream beside a holder that is merely slow (a loaded machine): it goes alone only when its
+      // token is about to stop being valid. One without a valid token, or a person who asked for a
+      // new one, waits out the holder's lock as before.
+      const aloneAt = forced ? Number.NEGATIVE_INFINITY : this.aloneAt(request.current);
+      const deadline = aloneAt === Number.NEGATIVE_INFINITY ? giveUpAt : aloneAt;
+      const waitMs = Math.min(ttl + 100, deadline - this.clock.now());
+      if (!waitedPast && this.clock.now() + waitMs > giveUpAt && deadline > giveUpAt) {
+        waitedPast = true;
+        this.tally.waitedAgain += 1;
+      }
       if (waitMs <= 0) {
         this.tally.aloneLockOutlived += 1;
         return this.alone(request, 'the machine holding the lock did not finish in time');
