@@ -9,7 +9,7 @@ import type { Clock } from './clock.js';
 import { ProfileService } from './engine/profile-service.js';
 import { TokentrayError, isTokentrayError, noSuchProfile } from './errors.js';
 import type { ConfigStore, Engine, Vault } from './types.js';
-import { vaultInfo, vaultLockedError, type LockableVault } from './storage/vault-control.js';
+import { vaultInfo, vaultLockedError, vaultStateOf, type BackendVault } from './storage/vault-control.js';
 import { toClientInfo } from './wire.js';
 
 export type AdminHandlers = { [V in AdminVerb]: (input: AdminInput<V>) => Promise<AdminOutputs[V]> };
@@ -20,16 +20,16 @@ export interface AdminDeps {
   clock: Clock;
   /** The vault the engine uses. */
   vault: Vault;
-  /** Its state and place, when it can say them (the file vault, the keychain's probe). */
-  lockable?: LockableVault;
+  /** The same vault when it can say its backend and place (the file vault, the keychain). */
+  described?: BackendVault;
   /** Ends what a removed key still holds open (event streams, proxied requests) before the answer. */
   keysChanged?: () => void;
 }
 
 export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
-  const { engine, store, clock, vault, lockable } = deps;
+  const { engine, store, clock, vault, described } = deps;
   const clientKeys = new ClientKeyService({ store, clock });
-  const backend = lockable?.backend ?? 'keychain';
+  const backend = described?.backend ?? 'keychain';
   const requireProfile = (id: string) => {
     const profile = store.getProfile(id);
     if (profile === undefined) throw noSuchProfile(id);
@@ -58,7 +58,8 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
 
     'profiles:add': async ({ profile, secrets, test }) => {
       // A locked vault could not keep the secret: say so before the provider is asked for anything.
-      if (lockable !== undefined && lockable.state !== 'unlocked') throw vaultLockedError(lockable.state);
+      const state = vaultStateOf(vault);
+      if (state !== 'unlocked') throw vaultLockedError(state);
       return { ...(await engine.createProfile(profile, secrets, { test })), backend };
     },
 
@@ -85,7 +86,7 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     },
 
     'vault:status': async () =>
-      lockable === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(lockable),
+      described === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(described),
   };
 }
 
