@@ -3,7 +3,11 @@
 // simulation, heap used, and the ratio to a baseline measured in the same run: the same number of
 // bare provider calls in a plain loop (so the ratio is the engine's own overhead, whatever the machine).
 // The engine keeps its history in real files as the app does, so their cost is in the ratio.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+// TOKENTRAY_BENCH_INSTRUCTIONS=1 runs the same under valgrind's callgrind and counts instructions per
+// refresh for each side instead: slow (run it with fewer profiles or hours), but a loaded machine
+// does not move it.
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +27,51 @@ const BASELINE_SAMPLE = 50_000;
 const HOURS = Number(process.env.TOKENTRAY_BENCH_HOURS ?? 24);
 /** The activity log and request times go to real files, as in the app (TOKENTRAY_BENCH_HISTORY=0: memory only). */
 const HISTORY = process.env.TOKENTRAY_BENCH_HISTORY !== '0';
+const INSTRUCTIONS = process.env.TOKENTRAY_BENCH_INSTRUCTIONS === '1';
+/** Set in the process that runs under callgrind: it dumps the counts at each phase's end. */
+const UNDER_CALLGRIND = process.env.TOKENTRAY_BENCH_UNDER_CALLGRIND === '1';
+
+/** Ends a phase under callgrind: the instructions since the last dump go to a file named by `label`. */
+function phaseDone(label: string): Promise<void> {
+  if (!UNDER_CALLGRIND) return Promise.resolve();
+  // Asynchronous on purpose: callgrind answers between the target's own instructions, so the event
+  // loop must be free to run while callgrind_control waits.
+  return new Promise((resolve, reject) => {
+    execFile('callgrind_control', [`--dump=${label}`, String(process.pid)], (error) => (error === null ? resolve() : reject(error)));
+  });
+}
+
+/** Runs this benchmark under callgrind and prints instructions per refresh for the engine and the baseline. */
+function countInstructions(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tokentray-bench-callgrind-'));
+  try {
+    const script = `import(${JSON.stringify(import.meta.url)}).then((m) => m.run())`;
+    const result = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+      { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, TOKENTRAY_BENCH_INSTRUCTIONS: '0', TOKENTRAY_BENCH_UNDER_CALLGRIND: '1' }, encoding: 'utf8' },
+    );
+    if (result.status !== 0) throw new Error(`valgrind failed (exit ${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
+    const counts = new Map<string, number>();
+    for (const name of readdirSync(dir)) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      // A phase's dump is labelled with its name and how many token requests it made.
+      const phase = /^desc: Trigger: dump (\w+):(\d+)$/m.exec(text);
+      const summary = /^summary: (\d+)$/m.exec(text)?.[1];
+      if (phase !== null && summary !== undefined) counts.set(phase[1] as string, Number(summary) / Number(phase[2]));
+    }
+    const per = (label: string): number => {
+      const instructions = counts.get(label);
+      if (instructions === undefined) throw new Error(`No callgrind dump for ${label}.`);
+      return instructions;
+    };
+    const engine = per('engine');
+    const base = per('baseline');
+    console.log(`instructions per refresh engine ${(engine / 1000).toFixed(0)}k, bare provider call ${(base / 1000).toFixed(0)}k: ratio ${(engine / base).toFixed(2)}x`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** A full collection before reading the heap; exposed on the fly when node ran without --expose-gc. */
 function gc(): void {
@@ -53,6 +102,10 @@ async function measure(work: () => Promise<void>): Promise<Measured> {
 }
 
 export async function run(): Promise<void> {
+  if (INSTRUCTIONS) {
+    countInstructions();
+    return;
+  }
   const profiles = Array.from({ length: PROFILES }, (_, i) => acquiaProfile(`p${i}`));
   const historyDir = HISTORY ? mkdtempSync(join(tmpdir(), 'tokentray-bench-history-')) : null;
   const history = historyDir === null ? null : new HistoryFiles(historyDir);
@@ -76,6 +129,7 @@ export async function run(): Promise<void> {
 
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
+  await phaseDone('setup:1');
   const sim = await measure(async () => {
     await engine.start();
     // Advance in hour steps so a demand can be checked each hour; timers fire in order within each.
@@ -85,6 +139,7 @@ export async function run(): Promise<void> {
       if (token.expiresAt === null || token.expiresAt <= clock.now()) throw new Error('expired token handed out');
     }
   });
+  await phaseDone(`engine:${endpoint.requestCount}`);
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   const statuses = engine.statuses();
@@ -96,7 +151,7 @@ export async function run(): Promise<void> {
   if (historyDir !== null) rmSync(historyDir, { recursive: true, force: true });
 
   const requests = endpoint.requestCount;
-  const ideal = (PROFILES * DAY_MS) / (0.75 * LIFETIME_SEC * 1000);
+  const ideal = (PROFILES * HOURS * (DAY_MS / 24)) / (0.75 * LIFETIME_SEC * 1000);
 
   // Baseline: bare provider calls against the same endpoint in a plain loop, with an abort signal as
   // the engine passes one. A sample of calls is timed and scaled to the same number of requests, to
@@ -106,17 +161,19 @@ export async function run(): Promise<void> {
   const baseEndpoint = new FakeTokenEndpoint(baseClock, { lifetimeSec: LIFETIME_SEC, lightweight: true });
   const resolved = resolveProfile(acquiaProfile('baseline'));
   const secrets = { clientSecret: 'not a real secret &+%/' };
+  await phaseDone('between:1');
   const base = await measure(async () => {
     const controller = new AbortController();
     for (let i = 0; i < sample; i += 1) {
       await acquiaProvider.obtain(resolved, secrets, { fetch: baseEndpoint.fetch, clock: baseClock, signal: controller.signal });
     }
   });
+  await phaseDone(`baseline:${sample}`);
   const scale = requests / sample;
   base.wallMs *= scale;
   base.cpuMs *= scale;
 
-  console.log(`profiles                 ${PROFILES} (tokens of ${LIFETIME_SEC} s), simulated 24 h`);
+  console.log(`profiles                 ${PROFILES} (tokens of ${LIFETIME_SEC} s), simulated ${HOURS} h`);
   console.log(`upstream requests        ${requests} (ideal ${Math.round(ideal)}, ratio ${(requests / ideal).toFixed(4)})`);
   console.log(`requests/profile/day     ${perProfileDay.toFixed(1)} (status counters)`);
   console.log(`timers fired             ${clock.fired}`);

@@ -5,7 +5,7 @@
 // TCP API's client keys hand out tokens and never administer, so a leaked or limited key cannot
 // add a key, read which secrets exist or remove a profile.
 import { z } from 'zod';
-import { clientNameSchema, profileIdSchema, profileSecretsSchema, type ClientKeyInfo, type ErrorInfo, type ProfileConfig, type VaultBackend, type VaultInfo } from './contract.js';
+import { clientNameSchema, passphraseSchema, profileIdSchema, profileSecretsSchema, type ClientKeyInfo, type ErrorInfo, type ProfileConfig, type VaultBackend, type VaultInfo } from './contract.js';
 
 export const ADMIN_PATH_PREFIX = '/v1/admin/';
 
@@ -23,6 +23,13 @@ export const adminVerbSchemas = {
   /** Answers once the key works nowhere in this app: its streams and proxied requests are ended. */
   'clients:remove': z.strictObject({ name: clientNameSchema }),
   'vault:status': z.strictObject({}),
+  /**
+   * Whether this is the file vault's passphrase, checked against the file (never trusted because the
+   * app is unlocked); `vault passphrase` asks it before the new one is typed twice for nothing.
+   */
+  'vault:check-passphrase': z.strictObject({ passphrase: passphraseSchema }),
+  /** Re-encrypts the app's open file vault under `next`, atomically; the current one is checked again. */
+  'vault:passphrase': z.strictObject({ current: passphraseSchema, next: passphraseSchema }),
 } as const;
 
 export type AdminVerb = keyof typeof adminVerbSchemas;
@@ -51,6 +58,8 @@ export interface AdminOutputs {
   'clients:add': { key: string; client: ClientKeyInfo };
   'clients:remove': { removed: true; name: string };
   'vault:status': VaultInfo;
+  'vault:check-passphrase': { checked: true };
+  'vault:passphrase': VaultInfo;
 }
 
 export function isAdminVerb(value: string): value is AdminVerb {

@@ -309,7 +309,7 @@ export interface ApiAddress {
 }
 
 /** A passphrase from the lock screen: never logged, never echoed in a validation message. */
-const passphraseSchema = z.string().min(1, 'must not be empty').max(1024);
+export const passphraseSchema = z.string().min(1, 'must not be empty').max(1024);
 
 /**
  * `vault:strength`: how strong a new passphrase is (zxcvbn's score, 0 to 4), whether the vault

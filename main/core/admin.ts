@@ -9,7 +9,8 @@ import type { Clock } from './clock.js';
 import { ProfileService } from './engine/profile-service.js';
 import { TokentrayError, isTokentrayError, noSuchProfile } from './errors.js';
 import type { ConfigStore, Engine, Vault } from './types.js';
-import { vaultInfo, vaultLockedError, vaultStateOf, type BackendVault } from './storage/vault-control.js';
+import { requireStrongPassphrase } from './storage/passphrase-rule.js';
+import { UnlockThrottle, isLockable, vaultInfo, vaultLockedError, vaultStateOf, type BackendVault, type LockableVault } from './storage/vault-control.js';
 import { toClientInfo } from './wire.js';
 
 export type AdminHandlers = { [V in AdminVerb]: (input: AdminInput<V>) => Promise<AdminOutputs[V]> };
@@ -24,12 +25,25 @@ export interface AdminDeps {
   described?: BackendVault;
   /** Ends what a removed key still holds open (event streams, proxied requests) before the answer. */
   keysChanged?: () => void;
+  /** The dashboard's: a wrong passphrase slows the next attempt whichever door it came through. */
+  unlockThrottle?: UnlockThrottle;
+  /** Whether the app reads and writes a fleet's shared cache: a shared-only profile needs one. */
+  sharedCache?: boolean;
 }
 
 export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
   const { engine, store, clock, vault, described } = deps;
   const clientKeys = new ClientKeyService({ store, clock });
   const backend = described?.backend ?? 'keychain';
+  const throttle = deps.unlockThrottle ?? new UnlockThrottle(clock);
+  const requirePassphraseVault = (): LockableVault => {
+    if (described === undefined || !isLockable(described)) {
+      throw new TokentrayError('usage', `The running app keeps the secrets in the OS keychain${described === undefined ? '' : ` (${described.location})`}, which has no Tokentray passphrase.`, {
+        hint: 'The passphrase belongs to the file vault; the keychain is unlocked by your login.',
+      });
+    }
+    return described;
+  };
   const requireProfile = (id: string) => {
     const profile = store.getProfile(id);
     if (profile === undefined) throw noSuchProfile(id);
@@ -57,10 +71,17 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     'profiles:check': async ({ profile }) => new ProfileService({ store, vault, clock }).check(profile, 'create'),
 
     'profiles:add': async ({ profile, secrets, test }) => {
+      const sharedOnly = isSharedOnly(profile);
+      if (sharedOnly && deps.sharedCache !== true) {
+        throw new TokentrayError('usage', '--shared-only needs a shared cache, and the running app has none configured; nothing was saved.', {
+          hint: "Start the app with the fleet's Redis (--shared-cache URL or TOKENTRAY_SHARED_CACHE, and TOKENTRAY_SHARED_KEY), or set the setting sharedCache.",
+        });
+      }
       // A locked vault could not keep the secret: say so before the provider is asked for anything.
+      // A shared-only profile keeps nothing there.
       const state = vaultStateOf(vault);
-      if (state !== 'unlocked') throw vaultLockedError(state);
-      return { ...(await engine.createProfile(profile, secrets, { test })), backend };
+      if (!sharedOnly && state !== 'unlocked') throw vaultLockedError(state);
+      return { ...(await engine.createProfile(profile, secrets, { test: test && !sharedOnly })), backend };
     },
 
     'profiles:remove': async ({ id }) => {
@@ -87,7 +108,28 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
 
     'vault:status': async () =>
       described === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(described),
+
+    'vault:check-passphrase': async ({ passphrase }) => {
+      const vault = requirePassphraseVault();
+      await throttle.attempt(() => vault.checkPassphrase(passphrase));
+      return { checked: true };
+    },
+
+    // The dashboard's Settings form does the same: the vault checks the current passphrase against
+    // its file, writes the new file beside the old one and renames it in.
+    'vault:passphrase': async ({ current, next }) => {
+      const vault = requirePassphraseVault();
+      // A weak new passphrase is refused before the throttle: judging it reveals nothing about the
+      // current one, and a person retrying after a typo should hear why, not "wait".
+      await requireStrongPassphrase(next);
+      await throttle.attempt(() => vault.changePassphrase(current, next));
+      return vaultInfo(vault);
+    },
   };
+}
+
+function isSharedOnly(profile: unknown): boolean {
+  return typeof profile === 'object' && profile !== null && (profile as { sharedOnly?: unknown }).sharedOnly === true;
 }
 
 /** Runs one verb on a parsed JSON body; a body that does not fit the verb is a usage error naming the field, never its value. */

@@ -19,7 +19,7 @@ import { tlsAwareFetch } from './tls-fetch.js';
 import { SinkKeeper, type SinkKeeperOptions, type SinkPorts } from './sinks/sink-keeper.js';
 import { withSinkStatuses } from './sinks/sink-status.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
-import { isBackendVault, isLockable, type LockableVault } from './storage/vault-control.js';
+import { UnlockThrottle, isBackendVault, isLockable, type LockableVault } from './storage/vault-control.js';
 
 /** The CLI's own loopback key: in the keychain under this account, with a client record named 'cli'. */
 export const CLI_KEY_ACCOUNT = 'cli:client-key';
@@ -114,7 +114,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const shown = keeper === null ? engine : withSinkStatuses(engine, keeper);
   // Engine starts and stops one after another, never overlapping (unlock, lock, unlock quickly).
   let engineTurn: Promise<void> = Promise.resolve();
+  // One throttle for every door: guesses over the socket slow the dashboard's down too, and back.
+  const unlockThrottle = new UnlockThrottle(clock);
   const rpc = createRpcHandlers({
+    unlockThrottle,
     vaultSettled: () => engineTurn,
     // Asked lazily, of the server built just below: the port is known only once it listens.
     apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
@@ -131,7 +134,16 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     clock,
     rpc,
     admin: (keysChanged) =>
-      createAdminHandlers({ engine, store: deps.store, clock, vault: deps.vault, keysChanged, ...(isBackendVault(deps.vault) ? { described: deps.vault } : {}) }),
+      createAdminHandlers({
+        engine,
+        store: deps.store,
+        clock,
+        vault: deps.vault,
+        keysChanged,
+        unlockThrottle,
+        sharedCache: deps.sharedCache !== undefined,
+        ...(isBackendVault(deps.vault) ? { described: deps.vault } : {}),
+      }),
     version: deps.version,
     ...(lockable === null ? {} : { vault: lockable }),
     ...(deps.dashboardDir === undefined ? {} : { dashboardDir: deps.dashboardDir }),

@@ -213,6 +213,20 @@ export class FileVault extends AccountVault implements LockableVault {
     this.#setState('unlocked');
   }
 
+  async checkPassphrase(passphrase: string): Promise<void> {
+    let text: string;
+    try {
+      [text] = await this.#readFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#setState('absent');
+        throw vaultLockedError('absent');
+      }
+      throw ioError('read', this.location, error);
+    }
+    await keysForFile(passphrase, parseVaultFile(text));
+  }
+
   lock(): void {
     this.#keys = null;
     this.#snapshot = null;

@@ -1,6 +1,6 @@
 // The engine's history in the config directory, for the tray app, `tokentray serve` and the CLI's own
-// engine: activity.jsonl (one activity entry a line) and requests.jsonl (one upstream token request a
-// line), both mode 0600. Entries are appended in batches, at most a second after they happen, so a
+// engine: activity.jsonl (one activity entry a line) and requests.jsonl (one line per profile and
+// batch, with the times of its upstream token requests), both mode 0600. Entries are appended in batches, at most a second after they happen, so a
 // token handed out costs nothing here; a file that has grown is compacted to its bounds by writing a
 // new one and renaming it over the old, so a reader sees the old file or the new, never a mix. A
 // damaged file is moved aside whole and reported, its readable lines kept. The format is described
@@ -55,11 +55,14 @@ interface LineRules<T> {
   parse(value: unknown): T | null;
   /** For each item, oldest first, whether it stays. */
   keep(items: readonly T[], now: number): boolean[];
+  /** No more than this many of the newest items stay, whatever their times (none: no such bound). */
+  keepsAtMost?: number;
 }
 
+/** One line of requests.jsonl: a profile's upstream request times (epoch ms) from one batch. */
 interface KeptRequest {
-  at: number;
   profileId: string;
+  times: number[];
 }
 
 const ACTIVITY_RULES: LineRules<KeptActivity> = {
@@ -83,20 +86,28 @@ const ACTIVITY_RULES: LineRules<KeptActivity> = {
     const first = items.length - ACTIVITY_KEEP_ENTRIES;
     return items.map((item, index) => index >= first && item.at > from);
   },
+  keepsAtMost: ACTIVITY_KEEP_ENTRIES,
 };
 
 const REQUEST_RULES: LineRules<KeptRequest> = {
   label: 'request counts',
   parse(value) {
     if (!isRecord(value)) return null;
-    const at = timeOf(value.at);
     const profileId = value.profileId;
-    if (at === null || typeof profileId !== 'string' || profileId === '') return null;
-    return { at, profileId };
+    if (typeof profileId !== 'string' || profileId === '') return null;
+    // Files written before batches were grouped hold one request a line, its time in ISO form.
+    if (value.times === undefined) {
+      const at = timeOf(value.at);
+      return at === null ? null : { profileId, times: [at] };
+    }
+    const times = value.times;
+    if (!Array.isArray(times) || times.length === 0 || !times.every((at) => Number.isSafeInteger(at) && (at as number) >= 0)) return null;
+    return { profileId, times: times as number[] };
   },
   keep(items, now) {
+    // A line stays while any of its times counts; older times on it are dropped when it is read.
     const from = now - REQUESTS_KEEP_MS;
-    return items.map((item) => item.at > from);
+    return items.map((item) => item.times.some((at) => at > from));
   },
 };
 
@@ -129,11 +140,16 @@ export class HistoryFiles implements HistoryStore {
     this.context = context;
     const activity = this.readActivity ? await this.activity.read() : [];
     const requests = new Map<string, number[]>();
-    for (const { at, profileId } of await this.requests.read()) {
-      const times = requests.get(profileId);
-      if (times === undefined) requests.set(profileId, [at]);
-      else times.push(at);
+    const from = context.now() - REQUESTS_KEEP_MS;
+    for (const line of await this.requests.read()) {
+      let times = requests.get(line.profileId);
+      if (times === undefined) {
+        times = [];
+        requests.set(line.profileId, times);
+      }
+      for (const at of line.times) if (at > from) times.push(at);
     }
+    for (const [id, times] of requests) if (times.length === 0) requests.delete(id);
     // Two processes may have appended side by side: each profile's times go back in order.
     for (const times of requests.values()) times.sort((a, b) => a - b);
     return { activity, requests };
@@ -194,9 +210,7 @@ export class HistoryFiles implements HistoryStore {
       const times = this.pendingTimes;
       this.pendingIds = [];
       this.pendingTimes = [];
-      let text = '';
-      for (let i = 0; i < ids.length; i += 1) text += `${JSON.stringify({ at: new Date(times[i] as number).toISOString(), profileId: ids[i] })}\n`;
-      if (!(await this.requests.append(text))) {
+      if (!(await this.requests.append(requestLines(ids, times)))) {
         // Tried again with the next batch; times older than a day no longer count, so they go.
         const from = (this.context?.now() ?? Date.now()) - REQUESTS_KEEP_MS;
         for (let i = 0; i < ids.length; i += 1) {
@@ -207,6 +221,21 @@ export class HistoryFiles implements HistoryStore {
       }
     }
   }
+}
+
+/** One line per profile with the times of its requests in this batch (a batch may hold many per profile). */
+function requestLines(ids: readonly string[], times: readonly number[]): string {
+  const byId = new Map<string, number[]>();
+  for (let i = 0; i < ids.length; i += 1) {
+    const id = ids[i] as string;
+    const list = byId.get(id);
+    if (list === undefined) byId.set(id, [times[i] as number]);
+    else list.push(times[i] as number);
+  }
+  let text = '';
+  // Times are whole milliseconds: the engine's clock may hand out fractions.
+  for (const [id, list] of byId) text += `{"profileId":${JSON.stringify(id)},"times":[${list.map((at) => Math.round(at)).join(',')}]}\n`;
+  return text;
 }
 
 /** The activity entries as lines of JSON: the contract's entry without its run's sequence number. */
@@ -220,7 +249,13 @@ function activityLines(entries: readonly KeptActivity[]): string {
       lastAt = entry.at;
       lastIso = new Date(entry.at).toISOString();
     }
-    text += `${JSON.stringify({ at: lastIso, kind: entry.kind, profileId: entry.profileId, client: entry.client, detail: entry.detail })}\n`;
+    // Built by hand (an object per entry for JSON.stringify cost more than the rest of the write);
+    // the kind is one of the contract's plain words, every free text goes through JSON.stringify.
+    let line = `{"at":"${lastIso}","kind":"${entry.kind}"`;
+    if (entry.profileId !== undefined) line += `,"profileId":${JSON.stringify(entry.profileId)}`;
+    if (entry.client !== undefined) line += `,"client":${JSON.stringify(entry.client)}`;
+    if (entry.detail !== undefined) line += `,"detail":${JSON.stringify(entry.detail)}`;
+    text += `${line}}\n`;
   }
   return text;
 }
@@ -323,7 +358,8 @@ class JournalFile<T> {
 
   /** Rewrites the file with only what its bounds keep. Runs under the lock. */
   private async compact(): Promise<void> {
-    const parsed = this.parse(await fsp.readFile(this.file, 'utf8'));
+    const onDisk = await fsp.readFile(this.file, 'utf8');
+    const parsed = this.parseTail(onDisk) ?? this.parse(onDisk);
     if (parsed.damaged > 0) {
       await this.setAside(parsed);
       return;
@@ -347,6 +383,36 @@ class JournalFile<T> {
       file: this.file,
       movedTo,
     });
+  }
+
+  /**
+   * Only the newest lines a compaction can keep, read from the end: a file compacted while running
+   * holds several times its bound, and parsing the lines it drops was most of a compaction's cost.
+   * Null when the rules have no count bound or a line in that tail is damaged (then the whole file
+   * is judged, so a damaged file is still moved aside).
+   */
+  private parseTail(text: string): Parsed<T> | null {
+    const most = this.rules.keepsAtMost;
+    if (most === undefined || (text.length > 0 && !text.endsWith('\n'))) return null;
+    const lines: string[] = [];
+    const items: T[] = [];
+    let end = text.length - 1;
+    while (end > 0 && items.length < most) {
+      const start = text.lastIndexOf('\n', end - 1) + 1;
+      const line = text.slice(start, end);
+      end = start - 1;
+      if (line.trim() === '') continue;
+      let item: T | null;
+      try {
+        item = this.rules.parse(JSON.parse(line));
+      } catch {
+        item = null;
+      }
+      if (item === null) return null;
+      items.push(item);
+      lines.push(`${line}\n`);
+    }
+    return { lines: lines.reverse(), items: items.reverse(), damaged: 0 };
   }
 
   private parse(text: string): Parsed<T> {

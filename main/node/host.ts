@@ -3,6 +3,7 @@
 // configured, compose the core, listen, serve the local socket, start the services that run beside
 // the core, write runtime.json; stop all of it in reverse.
 // The hosts differ only by the named policies below, so a rule changed here holds for both.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isTokentrayError, TokentrayError, toTokentrayError } from '../core/errors.js';
 import { HistoryFiles } from './history-files.js';
 import { nodeSinkPorts } from './sink-hooks.js';
@@ -320,7 +321,9 @@ async function serveSocket(options: HostOptions, core: Core): Promise<{ socket: 
   const socketPath = resolveSocketPath(options.configDir, options.env);
   if (socketPath === null) return { socket: null, refused: null };
   try {
-    return { socket: await listenOnLocalSocket(core.server.createListener(localSocketDoor()), socketPath), refused: null };
+    const listener = core.server.createListener(localSocketDoor());
+    if (options.env.TOKENTRAY_TEST_HOOKS === '1') traceSocketRequests(listener);
+    return { socket: await listenOnLocalSocket(listener, socketPath), refused: null };
   } catch (error) {
     const problem = isTokentrayError(error)
       ? error
@@ -330,6 +333,24 @@ async function serveSocket(options: HostOptions, core: Core): Promise<{ socket: 
     options.logger.warn('the local socket is not served', { kind: problem.kind, message: problem.message });
     return { socket: null, refused: problem };
   }
+}
+
+/**
+ * Test hook (TOKENTRAY_TEST_HOOKS=1 only): one stderr line per answered socket request, so a test
+ * sees that a CLI command came through the app and did not write the store or the vault itself.
+ */
+function traceSocketRequests(listener: Server): void {
+  listener.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => {
+      let url = req.url ?? '';
+      try {
+        url = decodeURIComponent(url);
+      } catch {
+        // Shown as it came.
+      }
+      process.stderr.write(`tokentray-test: socket ${req.method ?? ''} ${url} ${res.statusCode}\n`);
+    });
+  });
 }
 
 /**

@@ -1,14 +1,16 @@
 // The file vault's passphrase from the CLI: a weak one creates no vault
 // (TOKENTRAY_VAULT_PASSPHRASE or the prompt), and `tokentray vault passphrase` re-encrypts the vault
 // under a new one, from stdin or asked twice on a real terminal. Bad input changes nothing, byte for
-// byte: a wrong current passphrase (exit 5), a weak or mismatched new one (exit 2), a running app
-// (exit 5), and a process killed between writing the new file and renaming it (the old vault opens).
+// byte: a wrong current passphrase (exit 5), a weak or mismatched new one (exit 2), and a process
+// killed between writing the new file and renaming it (the old vault opens). While `serve` runs, the
+// app re-encrypts its own vault over its socket, and a restart opens it with the new passphrase.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliCommand, printed, removeTempConfigDirs, ROOT, runCli, tempConfigDir } from '../support/cli.js';
+import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
 const PASS = 'a long passphrase for the cli test';
@@ -47,6 +49,13 @@ function runOnTerminal(args: string[], env: NodeJS.ProcessEnv, steps: Array<{ pr
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, screen }));
   });
+}
+
+async function stopServe(served: Served): Promise<void> {
+  if (served.child.exitCode !== null) return;
+  const closed = new Promise((resolve) => served.child.once('close', resolve));
+  served.child.kill('SIGTERM');
+  await closed;
 }
 
 let server: ProviderServer;
@@ -182,7 +191,7 @@ describe('the file vault passphrase from the CLI', () => {
     assert.equal((await token(dir, NEXT)).code, 0);
   });
 
-  test('while the app runs for the directory: exit 5 with the dashboard as the way, and nothing changed', async () => {
+  test('while the app runs: the app re-encrypts its own vault over its socket; bad input changes nothing; a restart opens with the new one', async () => {
     const { dir, file } = await vaultWithProfile();
     // The running app writes to the vault itself (its client key, cached tokens): the key is what must not change.
     const keyOf = async () => {
@@ -190,23 +199,40 @@ describe('the file vault passphrase from the CLI', () => {
       return { kdf, keyCheck };
     };
     const key = await keyOf();
-    const serve = cliCommand(['serve', '--port', '0', '--config-dir', dir]);
-    const app: ChildProcess = spawn(serve.command, serve.args, { cwd: ROOT, env: { ...process.env, ...noDbus({ TOKENTRAY_VAULT_PASSPHRASE: PASS }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const traced = (served: Served, verb: string) => served.output().split('\n').filter((line) => line.startsWith(`tokentray-test: socket POST /v1/admin/${verb} `));
+    let app = await startServe(dir, '0', noDbus({ TOKENTRAY_VAULT_PASSPHRASE: PASS, TOKENTRAY_TEST_HOOKS: '1' }));
     try {
-      // runtime.json says the app is there once it listens.
-      for (let i = 0; i < 600; i += 1) {
-        if (await fs.stat(path.join(dir, 'runtime.json')).then(() => true, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const refused = await change(dir, PASS, NEXT);
-      assert.equal(refused.code, 5, refused.stderr);
-      assert.match(refused.stderr, /Tokentray is running for .* holds the vault open; nothing was changed/);
-      assert.match(refused.stderr, /hint: Change the passphrase in its dashboard/);
+      const wrong = await change(dir, 'not the passphrase at all', NEXT);
+      assert.equal(wrong.code, 5, wrong.stderr);
+      assert.match(wrong.stderr, /The passphrase does not open the vault\./);
+      assert.equal(traced(app, 'vault:check-passphrase').length, 1, 'the app checked it, not the CLI');
       assert.deepEqual(await keyOf(), key, 'the same salt and key');
+
+      const weak = await change(dir, PASS, `${WEAK}\n`);
+      assert.equal(weak.code, 2, weak.stderr);
+      assert.match(weak.stderr, /too weak \(strength [0-3] of 4; 4 is needed\)/);
+      assert.deepEqual(await keyOf(), key, 'a weak one changes nothing');
+      // The weak one from stdin reached the app, which judged and refused it.
+      assert.deepEqual(traced(app, 'vault:passphrase').map((line) => line.endsWith(' 400')), [true]);
+
+      const changed = await change(dir, PASS, NEXT);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stderr, /The vault's passphrase was changed: [1-9]\d* entries re-encrypted in .*vault\.json/);
+      assert.match(traced(app, 'vault:passphrase').at(-1) ?? '', / 200$/, 'through the socket');
+      assert.notDeepEqual(await keyOf(), key, 'a new salt and key');
+      // The app keeps serving with its re-keyed vault.
+      const served = await runCli(['token', 'rp', '--config-dir', dir], { env: noDbus() });
+      assert.equal(served.code, 0, served.stderr);
     } finally {
-      const exited = new Promise((r) => app.once('exit', r));
-      app.kill('SIGTERM');
-      await exited;
+      await stopServe(app);
+    }
+    assert.equal((await token(dir, PASS)).code, 5, 'the old passphrase no longer opens it');
+    app = await startServe(dir, '0', noDbus({ TOKENTRAY_VAULT_PASSPHRASE: NEXT }));
+    try {
+      const status = await runCli(['vault', 'status', '--json', '--config-dir', dir], { env: noDbus() });
+      assert.equal((JSON.parse(status.stdout) as { state: string }).state, 'unlocked', 'the restarted app opened it with the new one');
+    } finally {
+      await stopServe(app);
     }
   });
 

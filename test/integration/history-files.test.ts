@@ -136,6 +136,52 @@ describe('history files', () => {
     assert.deepEqual(await lines(join(dir, REQUESTS_FILE_NAME)), []);
   });
 
+  test('request times are kept one line per profile and batch; a file of the older one-request lines still counts', async () => {
+    const dir = await freshDir();
+    const clock = new FakeClock();
+    const now = clock.now();
+    // An upgrade: lines of the older format (one request a line, ISO time) followed by the newer one.
+    const old = [now - 2 * 3_600_000, now - 30 * 60_000].map((at) => `{"at":"${new Date(at).toISOString()}","profileId":"aq"}\n`).join('');
+    const newer = `{"profileId":"aq","times":[${now - 10 * 60_000},${now - DAY_MS - 1}]}\n{"profileId":"gone","times":[${now - 5 * 60_000}]}\n`;
+    await writeFile(join(dir, REQUESTS_FILE_NAME), old + newer, { mode: 0o600 });
+    const problems: HistoryProblem[] = [];
+    const harness = await createHarness({ clock, background: false, history: new HistoryFiles(dir), logger: { debug: () => undefined, info: () => undefined, warn: (message) => problems.push({ message, file: '' }), error: () => undefined } });
+    await harness.engine.start();
+    assert.deepEqual(problems, []);
+    // The time older than a day on the newer line counts for nothing.
+    assert.equal(harness.engine.status('aq')?.requestsLastHour, 2);
+    assert.equal(harness.engine.status('aq')?.requestsLastDay, 3);
+    await harness.engine.refresh('aq');
+    await harness.engine.refresh('aq');
+    await harness.engine.stop();
+    await harness.engine.closeHistory();
+    const written = (await lines(join(dir, REQUESTS_FILE_NAME))).slice(4);
+    assert.deepEqual(written.map((line) => line.profileId), ['aq'], 'one line for the batch of two requests');
+    assert.equal((written[0]?.times as number[]).length, 2);
+
+    const later = await createHarness({ clock, background: false, history: new HistoryFiles(dir) });
+    await later.engine.start();
+    assert.equal(later.engine.status('aq')?.requestsLastHour, 4);
+    assert.equal(later.engine.status('aq')?.requestsLastDay, 5);
+    await later.engine.stop();
+    await later.engine.closeHistory();
+  });
+
+  test('a request line with times that are not epoch milliseconds is damaged and moved aside', async () => {
+    const dir = await freshDir();
+    const clock = new FakeClock();
+    const good = `{"profileId":"aq","times":[${clock.now() - 1_000}]}\n`;
+    await writeFile(join(dir, REQUESTS_FILE_NAME), `${good}{"profileId":"aq","times":["soon"]}\n{"profileId":"aq","times":[]}\n`, { mode: 0o600 });
+    const problems: HistoryProblem[] = [];
+    const files = new HistoryFiles(dir);
+    const kept = await files.load({ now: () => clock.now(), report: (problem) => problems.push(problem) });
+    assert.deepEqual([...kept.requests], [['aq', [clock.now() - 1_000]]]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message ?? '', /2 unreadable lines/);
+    assert.equal(await readFile(join(dir, REQUESTS_FILE_NAME), 'utf8'), good);
+    await files.close();
+  });
+
   test('keeps the last 10,000 entries of the last 30 days, on disk and after a restart', async () => {
     const dir = await freshDir();
     const clock = new FakeClock();

@@ -49,7 +49,7 @@ export const printed: PrintedOutput[] = [];
  */
 export const WITH_APP = process.env.TOKENTRAY_TEST_WITH_APP === '1';
 const TOKEN_COMMANDS = new Set(['token', 'headers', 'exec', 'status']);
-const apps = new Map<string, Promise<ChildProcess | null>>();
+const apps = new Map<string, Promise<App | null>>();
 const started = new Set<ChildProcess>();
 
 function configDirOf(args: readonly string[]): string | undefined {
@@ -70,35 +70,74 @@ async function configIsSound(dir: string): Promise<boolean> {
   }
 }
 
-/** Starts `tokentray serve` for the directory; null when it does not come up (a locked or broken vault is the test's own business). */
-function startApp(dir: string, env: NodeJS.ProcessEnv | undefined): Promise<ChildProcess | null> {
-  return new Promise((resolve) => {
+interface App {
+  child: ChildProcess;
+  /** What serve wrote to stderr so far: with TOKENTRAY_TEST_HOOKS=1, a line per socket request. */
+  stderr: () => string;
+}
+
+/**
+ * Starts `tokentray serve` for the directory. A serve that cannot start fails the test loudly with
+ * its own words, except for a vault it rightly cannot open without a passphrase (null: that test
+ * is about the locked vault, and the CLI then answers by itself).
+ */
+function startApp(dir: string, env: NodeJS.ProcessEnv | undefined): Promise<App | null> {
+  return new Promise((resolve, reject) => {
     const cli = cliCommand(['serve', '--port', '0', '--config-dir', dir]);
-    const child = spawn(cli.command, cli.args, { cwd: ROOT, env: { ...process.env, TOKENTRAY_CONFIG_DIR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cli.command, cli.args, {
+      cwd: ROOT,
+      env: { ...process.env, TOKENTRAY_CONFIG_DIR: '', ...env, TOKENTRAY_TEST_HOOKS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started.add(child);
     let out = '';
+    let err = '';
+    let ready = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
-      if (out.includes('Press Ctrl+C to stop.')) resolve(child);
+      if (!ready && out.includes('Press Ctrl+C to stop.')) {
+        ready = true;
+        resolve({ child, stderr: () => err });
+      }
     });
-    child.stderr.resume();
-    child.once('close', () => {
+    child.once('close', (code, signal) => {
       started.delete(child);
-      resolve(null);
+      if (ready) return;
+      if (code === 5 && /passphrase|vault is locked|vault file/i.test(err + out)) resolve(null);
+      else reject(new Error(`the with-app harness could not start tokentray serve for ${dir} (exit ${code ?? signal}):\n${out}${err}`));
     });
   });
 }
 
-async function ensureApp(args: readonly string[], env: NodeJS.ProcessEnv | undefined): Promise<void> {
-  if (!WITH_APP || !TOKEN_COMMANDS.has(args[0] ?? '')) return;
+/** The app serving the directory when the harness started one for this command, else null. */
+async function ensureApp(args: readonly string[], env: NodeJS.ProcessEnv | undefined): Promise<App | null> {
+  if (!WITH_APP || !TOKEN_COMMANDS.has(args[0] ?? '')) return null;
   const dir = configDirOf(args);
-  if (dir === undefined) return;
+  if (dir === undefined) return null;
   const running = apps.get(dir);
-  if (running !== undefined && (await running)?.exitCode === null) return;
-  if (!(await configIsSound(dir))) return;
+  if (running !== undefined) {
+    const app = await running;
+    if (app === null || app.child.exitCode === null) return app;
+  }
+  if (!(await configIsSound(dir))) return null;
   const app = startApp(dir, env);
   apps.set(dir, app);
-  await app;
+  return app;
+}
+
+const SOCKET_LINE = /^tokentray-test: socket /gm;
+const socketLines = (app: App): number => app.stderr().match(SOCKET_LINE)?.length ?? 0;
+
+/** A command that succeeded beside the app must have asked it over its socket (the trace arrives a moment after). */
+async function assertCameThroughSocket(app: App, before: number, args: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (socketLines(app) <= before) {
+    if (Date.now() > deadline || app.child.exitCode !== null) {
+      throw new Error(`with the app running, \`tokentray ${args.slice(0, 2).join(' ')}\` succeeded without a request over the app's socket`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function stopApps(): Promise<void> {
@@ -106,9 +145,9 @@ async function stopApps(): Promise<void> {
   apps.clear();
   await Promise.all(
     all.map(async (child) => {
-      if (child === null || child.exitCode !== null) return;
-      const closed = new Promise((resolve) => child.once('close', resolve));
-      child.kill('SIGTERM');
+      if (child === null || child.child.exitCode !== null) return;
+      const closed = new Promise((resolve) => child.child.once('close', resolve));
+      child.child.kill('SIGTERM');
       await closed;
     }),
   );
@@ -120,7 +159,14 @@ process.once('exit', () => {
 });
 
 export async function runCli(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
-  await ensureApp(args, options.env);
+  const app = await ensureApp(args, options.env);
+  const before = app === null ? 0 : socketLines(app);
+  const result = await runCliProcess(args, options);
+  if (app !== null && result.code === 0) await assertCameThroughSocket(app, before, args);
+  return result;
+}
+
+function runCliProcess(args: string[], options: CliRunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const cli = cliCommand(args);
     const child = spawn(cli.command, cli.args, {

@@ -32,6 +32,11 @@ export interface LockableVault extends BackendVault {
    * a weak new one 'usage' (main/core/storage/passphrase-rule.ts); either changes nothing. Unlocked afterwards.
    */
   changePassphrase(current: string, next: string): Promise<void>;
+  /**
+   * Whether this passphrase opens the vault file, checked against the file even while unlocked (a
+   * change through the running app asks for it first); a wrong one is 'vault_passphrase'. Changes nothing.
+   */
+  checkPassphrase(passphrase: string): Promise<void>;
   /** Forgets the key and everything decrypted; the vault is `locked` afterwards. */
   lock(): void;
   /** Returns unsubscribe. */

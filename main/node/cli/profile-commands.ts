@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CreatedProfile, SecretPresence } from '../../../common/admin-verbs.js';
+import type { AppAdmin } from '../app-admin.js';
 import type { ProfileConfig, ProfileSecrets, VaultBackend } from '../../../common/contract.js';
 import { ANY_VAULT, vaultPlace } from '../../../common/vault-place.js';
 import {
@@ -149,7 +150,7 @@ function collect(value: string, previous: string[]): string[] {
 async function addProfile(context: CliContext, id: string, options: AddOptions): Promise<void> {
   const app = await context.app();
   // Everything but the secret is checked before asking for it, so a typo costs no typing.
-  if (options.sharedOnly === true) return addSharedOnly(context, id, options);
+  if (options.sharedOnly === true) return addSharedOnly(context, app, id, options);
   const profile = buildProfile(id, options, await readClientCert(options));
   const checked = await asUsageAsync(async () => (app !== null ? app.call('profiles:check', { profile }) : profileService(context).check(profile, 'create')));
   const secrets: ProfileSecrets = {};
@@ -217,9 +218,17 @@ async function vaultInUse(context: CliContext): Promise<string> {
  * A profile that holds no secret and only reads the fleet's token (SPEC section 8): no secret is
  * asked, nothing goes to the vault, and it makes sense only where a shared cache is configured.
  */
-async function addSharedOnly(context: CliContext, id: string, options: AddOptions): Promise<void> {
+async function addSharedOnly(context: CliContext, app: AppAdmin | null, id: string, options: AddOptions): Promise<void> {
   if (options.secretStdin === true) {
     throw usageError('--shared-only takes no secret, so --secret-stdin makes no sense with it; nothing was saved.', 'Leave out --secret-stdin, or --shared-only to store the secret here.');
+  }
+  if (app !== null) {
+    // The running app is the one writer, and the one whose shared cache the profile will read.
+    const profile = { ...buildProfile(id, options, undefined), sharedOnly: true };
+    const created = await asUsageAsync(() => app.call('profiles:add', { profile, secrets: {}, test: false }));
+    if (options.json) return context.json(created.profile);
+    context.io.stderr.write(`Added profile "${id}" (${PROVIDERS[created.profile.provider].label}), shared-only: it reads the fleet's token and holds no secret here.\n`);
+    return;
   }
   if (!(await context.sharedCacheConfigured())) {
     throw usageError('--shared-only needs a shared cache, and none is configured; nothing was saved.', 'Give the fleet\'s Redis with --shared-cache URL or TOKENTRAY_SHARED_CACHE (and the fleet key in TOKENTRAY_SHARED_KEY).');

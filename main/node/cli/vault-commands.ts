@@ -8,6 +8,7 @@ import { CLI_KEY_ACCOUNT } from '../../core/app-core.js';
 import { TokentrayError } from '../../core/errors.js';
 import { requireStrongPassphrase } from '../../core/storage/passphrase-rule.js';
 import { closeVault, vaultInfo, vaultLockedError } from '../../core/storage/vault-control.js';
+import type { AppAdmin } from '../app-admin.js';
 import { FileVault } from '../file-vault.js';
 import { KeytarVault } from '../keytar-vault.js';
 import { isProcessAlive, readRuntimeFile } from '../runtime-file.js';
@@ -62,8 +63,9 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
         '',
         'The current passphrase comes from TOKENTRAY_VAULT_PASSPHRASE or TOKENTRAY_VAULT_PASSPHRASE_FILE, else a prompt.',
         'The new one must be strong: zxcvbn\'s estimate must reach 4 of 4 (e.g. four or more random words).',
-        'While Tokentray runs for this config directory, change it in the dashboard (Settings, Vault) instead.',
-        'Exit codes: 2 a weak or mismatched new passphrase, 5 a wrong current one or a running app; nothing changes then.',
+        'While Tokentray runs for this config directory, the running app re-encrypts its own open vault over its socket;',
+        'it checks the current passphrase against the file itself, so it is asked for all the same.',
+        'Exit codes: 2 a weak or mismatched new passphrase, 5 a wrong current one (or an app without its socket); nothing changes then.',
       ].join('\n'),
     )
     .action((options: CommonOptions & { newPassphraseStdin?: boolean }) =>
@@ -79,9 +81,11 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
 const HALT_BEFORE_REPLACE = 'vault-replace';
 
 async function changePassphrase(context: CliContext, newFromStdin: boolean): Promise<VaultInfo> {
+  const app = await context.app();
+  if (app !== null) return changeThroughApp(context, app, newFromStdin);
   const running = await readRuntimeFile(context.configDir);
   if (running !== null && isProcessAlive(running.pid)) {
-    // The app holds the vault open with the old key: rewriting the file behind it would lock it out.
+    // An app without a socket holds the vault open with the old key: rewriting the file behind it would lock it out.
     throw new TokentrayError('app_unavailable', `Tokentray is running for ${context.configDir} (pid ${running.pid}) and holds the vault open; nothing was changed.`, {
       hint: 'Change the passphrase in its dashboard (Settings, Vault), or quit it (or stop `tokentray serve`) and run this again.',
     });
@@ -106,35 +110,69 @@ async function changePassphrase(context: CliContext, newFromStdin: boolean): Pro
       : {}),
   });
   if (vault.state === 'absent') throw vaultLockedError('absent');
-  const tty = context.io.stdin.isTTY === true && typeof context.io.stdin.setRawMode === 'function';
-  const current = (await passphraseFromEnv(env)) ?? (tty ? await promptSecret(context.io, `Current passphrase for ${vault.location}`) : null);
-  if (current === null) {
-    throw new TokentrayError('vault_locked', `The file vault ${vault.location} needs its current passphrase, and none was given.`, {
-      hint: 'Set TOKENTRAY_VAULT_PASSPHRASE or TOKENTRAY_VAULT_PASSPHRASE_FILE, or run in a terminal to be asked.',
-    });
-  }
+  const current = await currentPassphrase(context, vault.location);
   // The current one is checked first, so nobody types a new passphrase twice for nothing.
   await vault.unlock(current);
-  let next: string;
-  if (newFromStdin) {
-    next = await readSecretFromStdin(context.io.stdin);
-    if (next === '') throw usageError('no new passphrase on stdin; nothing was changed.', 'Pipe it in, e.g. `tokentray vault passphrase --new-passphrase-stdin < new-passphrase-file`.');
-  } else {
-    if (!tty) {
-      throw usageError('no new passphrase given; nothing was changed.', 'Run in a terminal to be asked twice, or pipe it in with --new-passphrase-stdin.');
-    }
-    next = await promptSecret(context.io, 'New vault passphrase');
-    if (next === '') throw usageError('an empty passphrase cannot protect the vault; nothing was changed.');
-    await requireStrongPassphrase(next);
-    const again = await promptSecret(context.io, 'The same passphrase again');
-    if (again !== next) throw usageError('the two passphrases differ; nothing was changed.', 'Run the command again and type the same passphrase twice.');
-  }
+  const next = await newPassphrase(context, newFromStdin);
   try {
     await vault.changePassphrase(current, next);
     return await vaultInfo(vault);
   } finally {
     vault.close();
   }
+}
+
+/**
+ * The running app re-encrypts its own open vault (one writer): a file rewritten behind it would
+ * lock it out. The app checks the current passphrase against the file itself, with the same
+ * throttle as its lock screen, so an unlocked app is no way around it.
+ */
+async function changeThroughApp(context: CliContext, app: AppAdmin, newFromStdin: boolean): Promise<VaultInfo> {
+  const info = await app.call('vault:status', {});
+  if (info.backend !== 'file') {
+    throw usageError(
+      `the running Tokentray (pid ${app.pid}) keeps the secrets in the OS keychain (${info.location}), which has no Tokentray passphrase.`,
+      'The passphrase belongs to the file vault; the keychain is unlocked by your login.',
+    );
+  }
+  if (info.state === 'absent') throw vaultLockedError('absent');
+  const current = await currentPassphrase(context, info.location);
+  await app.call('vault:check-passphrase', { passphrase: current });
+  const next = await newPassphrase(context, newFromStdin);
+  return app.call('vault:passphrase', { current, next });
+}
+
+/** From TOKENTRAY_VAULT_PASSPHRASE(_FILE), else asked on a terminal: never taken from the running app. */
+async function currentPassphrase(context: CliContext, location: string): Promise<string> {
+  const current = (await passphraseFromEnv(context.io.env)) ?? (isTerminal(context) ? await promptSecret(context.io, `Current passphrase for ${location}`) : null);
+  if (current === null || current === '') {
+    throw new TokentrayError('vault_locked', `The file vault ${location} needs its current passphrase, and none was given.`, {
+      hint: 'Set TOKENTRAY_VAULT_PASSPHRASE or TOKENTRAY_VAULT_PASSPHRASE_FILE, or run in a terminal to be asked.',
+    });
+  }
+  return current;
+}
+
+/** From stdin, else asked twice on a terminal; a weak one is refused before it is asked again. */
+async function newPassphrase(context: CliContext, fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    const next = await readSecretFromStdin(context.io.stdin);
+    if (next === '') throw usageError('no new passphrase on stdin; nothing was changed.', 'Pipe it in, e.g. `tokentray vault passphrase --new-passphrase-stdin < new-passphrase-file`.');
+    return next;
+  }
+  if (!isTerminal(context)) {
+    throw usageError('no new passphrase given; nothing was changed.', 'Run in a terminal to be asked twice, or pipe it in with --new-passphrase-stdin.');
+  }
+  const next = await promptSecret(context.io, 'New vault passphrase');
+  if (next === '') throw usageError('an empty passphrase cannot protect the vault; nothing was changed.');
+  await requireStrongPassphrase(next);
+  const again = await promptSecret(context.io, 'The same passphrase again');
+  if (again !== next) throw usageError('the two passphrases differ; nothing was changed.', 'Run the command again and type the same passphrase twice.');
+  return next;
+}
+
+function isTerminal(context: CliContext): boolean {
+  return context.io.stdin.isTTY === true && typeof context.io.stdin.setRawMode === 'function';
 }
 
 function vaultTable(info: VaultInfo): string {
@@ -155,8 +193,9 @@ export interface MigrationResult {
 async function migrate(context: CliContext, to: VaultBackend): Promise<MigrationResult> {
   const running = await readRuntimeFile(context.configDir);
   if (running !== null && isProcessAlive(running.pid)) {
-    throw new TokentrayError('app_unavailable', `Tokentray is running for ${context.configDir} (pid ${running.pid}) and holds the vault open.`, {
-      hint: 'Quit it (or stop `tokentray serve`) first, then migrate.',
+    // Its engine, lock screen and token cache are bound to the backend it opened: the secrets cannot move under it.
+    throw new TokentrayError('app_unavailable', `Tokentray is running for ${context.configDir} (pid ${running.pid}) and holds the vault open, so its backend cannot change under it; nothing was moved.`, {
+      hint: 'Quit it (or stop `tokentray serve`), migrate, then start it again.',
     });
   }
   const { vault: source } = await context.chosenVault();
