@@ -10,7 +10,7 @@ import { ProfileService } from './engine/profile-service.js';
 import { TokentrayError, isTokentrayError, noSuchProfile } from './errors.js';
 import type { ConfigStore, Engine, Vault } from './types.js';
 import { requireStrongPassphrase } from './storage/passphrase-rule.js';
-import { UnlockThrottle, vaultInfo, vaultLockedError, type LockableVault } from './storage/vault-control.js';
+import { UnlockThrottle, isLockable, vaultInfo, vaultLockedError, vaultStateOf, type BackendVault, type LockableVault } from './storage/vault-control.js';
 import { toClientInfo } from './wire.js';
 
 export type AdminHandlers = { [V in AdminVerb]: (input: AdminInput<V>) => Promise<AdminOutputs[V]> };
@@ -21,8 +21,8 @@ export interface AdminDeps {
   clock: Clock;
   /** The vault the engine uses. */
   vault: Vault;
-  /** Its state and place, when it can say them (the file vault, the keychain's probe). */
-  lockable?: LockableVault;
+  /** The same vault when it can say its backend and place (the file vault, the keychain). */
+  described?: BackendVault;
   /** Ends what a removed key still holds open (event streams, proxied requests) before the answer. */
   keysChanged?: () => void;
   /** The dashboard's: a wrong passphrase slows the next attempt whichever door it came through. */
@@ -32,17 +32,17 @@ export interface AdminDeps {
 }
 
 export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
-  const { engine, store, clock, vault, lockable } = deps;
+  const { engine, store, clock, vault, described } = deps;
   const clientKeys = new ClientKeyService({ store, clock });
-  const backend = lockable?.backend ?? 'keychain';
+  const backend = described?.backend ?? 'keychain';
   const throttle = deps.unlockThrottle ?? new UnlockThrottle(clock);
   const requirePassphraseVault = (): LockableVault => {
-    if (lockable === undefined || lockable.backend !== 'file') {
-      throw new TokentrayError('usage', `The running app keeps the secrets in the OS keychain${lockable === undefined ? '' : ` (${lockable.location})`}, which has no Tokentray passphrase.`, {
+    if (described === undefined || !isLockable(described)) {
+      throw new TokentrayError('usage', `The running app keeps the secrets in the OS keychain${described === undefined ? '' : ` (${described.location})`}, which has no Tokentray passphrase.`, {
         hint: 'The passphrase belongs to the file vault; the keychain is unlocked by your login.',
       });
     }
-    return lockable;
+    return described;
   };
   const requireProfile = (id: string) => {
     const profile = store.getProfile(id);
@@ -79,7 +79,8 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
       }
       // A locked vault could not keep the secret: say so before the provider is asked for anything.
       // A shared-only profile keeps nothing there.
-      if (!sharedOnly && lockable !== undefined && lockable.state !== 'unlocked') throw vaultLockedError(lockable.state);
+      const state = vaultStateOf(vault);
+      if (!sharedOnly && state !== 'unlocked') throw vaultLockedError(state);
       return { ...(await engine.createProfile(profile, secrets, { test: test && !sharedOnly })), backend };
     },
 
@@ -106,7 +107,7 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     },
 
     'vault:status': async () =>
-      lockable === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(lockable),
+      described === undefined ? { backend: 'keychain', state: 'unlocked', location: '', entries: null } : vaultInfo(described),
 
     'vault:check-passphrase': async ({ passphrase }) => {
       const vault = requirePassphraseVault();

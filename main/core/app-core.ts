@@ -19,7 +19,7 @@ import { tlsAwareFetch } from './tls-fetch.js';
 import { SinkKeeper, type SinkKeeperOptions, type SinkPorts } from './sinks/sink-keeper.js';
 import { withSinkStatuses } from './sinks/sink-status.js';
 import type { ConfigStore, Engine, FetchLike, Logger, ProviderRegistry, Vault } from './types.js';
-import { UnlockThrottle, isLockable, type LockableVault } from './storage/vault-control.js';
+import { UnlockThrottle, isBackendVault, isLockable, type LockableVault } from './storage/vault-control.js';
 
 /** The CLI's own loopback key: in the keychain under this account, with a client record named 'cli'. */
 export const CLI_KEY_ACCOUNT = 'cli:client-key';
@@ -125,7 +125,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     engine: shown,
     store: deps.store,
     clock,
-    ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
+    ...(isBackendVault(deps.vault) ? { vault: deps.vault } : {}),
     ...(deps.clipboard === undefined ? {} : { clipboard: deps.clipboard }),
   });
   const server = createLoopbackServer({
@@ -142,10 +142,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         keysChanged,
         unlockThrottle,
         sharedCache: deps.sharedCache !== undefined,
-        ...(lockable === null ? {} : { lockable }),
+        ...(isBackendVault(deps.vault) ? { described: deps.vault } : {}),
       }),
     version: deps.version,
-    ...(isLockable(deps.vault) ? { vault: deps.vault } : {}),
+    ...(lockable === null ? {} : { vault: lockable }),
     ...(deps.dashboardDir === undefined ? {} : { dashboardDir: deps.dashboardDir }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.limits === undefined ? {} : { limits: deps.limits }),

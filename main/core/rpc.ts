@@ -15,7 +15,7 @@ import type { Clock } from './clock.js';
 import { TokentrayError, noSuchProfile, toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine } from './types.js';
 import { estimatePassphrase } from './storage/passphrase-rule.js';
-import { UnlockThrottle, vaultInfo, type LockableVault } from './storage/vault-control.js';
+import { UnlockThrottle, isLockable, vaultInfo, type BackendVault, type LockableVault } from './storage/vault-control.js';
 
 export type RpcHandlers = {
   [C in IpcChannel]: (...args: IpcRequest<C>) => Promise<IpcResponses[C]>;
@@ -31,8 +31,8 @@ export interface RpcDeps {
   clock: Clock;
   /** The tray app's clipboard; absent in headless mode (the browser copies for itself). */
   clipboard?: ClipboardPort;
-  /** The vault and its lock screen verbs (docs/storage.md); without one, the vault is the keychain. */
-  vault?: LockableVault;
+  /** The vault; only a lockable one (the file) answers the lock screen's verbs (docs/storage.md). Without one, the vault is the keychain. */
+  vault?: BackendVault;
   /** Slows repeated wrong passphrases down (default: doubling from 1 s, capped at 60 s). */
   unlockThrottle?: UnlockThrottle;
   /** Resolves once the engine has followed the vault's last change (started on unlock, stopped on lock). */
@@ -55,7 +55,9 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
   };
   const throttle = deps.unlockThrottle ?? new UnlockThrottle(clock);
   const requireVault = (): LockableVault => {
-    if (deps.vault === undefined) throw new TokentrayError('usage', 'This vault has no passphrase.', { hint: 'The OS keychain is unlocked by the system.' });
+    if (deps.vault === undefined || !isLockable(deps.vault)) {
+      throw new TokentrayError('usage', 'This vault has no passphrase.', { hint: 'The OS keychain is unlocked by the system; passphrases belong to the file vault (--vault file).' });
+    }
     return deps.vault;
   };
 

@@ -39,7 +39,7 @@ export interface Desktop {
 
 export async function setupDesktop(deps: DesktopDeps): Promise<Desktop> {
   const { host, app, dashboard, logger } = deps;
-  const { core, store, vault } = host;
+  const { core, store } = host;
   const { engine } = core;
   const guard = new ClipboardGuard({ clipboard: electronClipboard, clock: systemClock, getClearSec: () => store.getSettings().clipboardClearSec });
   const copier = new CredentialCopier({ engine, store, guard });
@@ -59,7 +59,7 @@ export async function setupDesktop(deps: DesktopDeps): Promise<Desktop> {
     quit: () => app.quit(),
     notify: (notice) => notifier.show(notice),
     logger,
-    vault,
+    ...(core.vault === null ? {} : { vault: core.vault }),
   });
   const disposeIpc = await setupIpc({
     handlers: core.rpc,

@@ -11,7 +11,7 @@ import { createCore, type Core, type CoreDeps } from '../core/app-core.js';
 import type { ConfBackedStore } from '../core/storage/config-store.js';
 import type { ClipboardPort } from '../core/rpc.js';
 import type { Logger } from '../core/types.js';
-import type { LockableVault } from '../core/storage/vault-control.js';
+import type { BackendVault } from '../core/storage/vault-control.js';
 import { watchClockJumps } from './clock-jumps.js';
 import type { CorruptReport } from './file-store.js';
 import { connectSharedCache, sharedCacheConfig, type SharedCacheConfig } from './shared-cache/open.js';
@@ -73,7 +73,7 @@ export interface HostOptions {
 export interface HostContext {
   core: Core;
   store: ConfBackedStore;
-  vault: LockableVault;
+  vault: BackendVault;
   configDir: string;
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -100,7 +100,7 @@ export interface StartedHost {
 export interface Host {
   readonly core: Core;
   readonly store: ConfBackedStore;
-  readonly vault: LockableVault;
+  readonly vault: BackendVault;
   /** A broken config.json that was moved aside (brokenConfig 'continue'). */
   readonly movedAside: CorruptReport | null;
   /** The fleet's shared cache, when one is configured (connected or not: its health says). */
@@ -142,7 +142,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
 
   const { store, movedAside } = openStore(options);
   undo.push(() => store.close());
-  let vault: LockableVault;
+  let vault: BackendVault;
   let core: Core;
   let fleet: { cache: RedisSharedCache | null; refused: TokentrayError | null };
   try {
@@ -220,14 +220,16 @@ function openStore(options: HostOptions): OpenedStore {
  * or absent one stops the start with its reason instead of failing each refresh later; the file
  * vault opens with the environment's passphrase, or waits locked for the lock screen.
  */
-async function openVault(options: HostOptions, store: ConfBackedStore, undo: Undo[]): Promise<LockableVault> {
+async function openVault(options: HostOptions, store: ConfBackedStore, undo: Undo[]): Promise<BackendVault> {
   try {
     const choice = resolveVaultChoice({ flag: options.vaultFlag, env: options.env, setting: store.getSettings().vault });
     const { vault, line } = await chooseVault({ configDir: options.configDir, choice, env: options.env });
-    undo.push(() => vault.close());
     options.say(line);
     if (vault instanceof KeytarVault) await vault.probe();
-    else await unlockFromEnv(vault, options.env);
+    else {
+      undo.push(() => vault.close());
+      await unlockFromEnv(vault, options.env);
+    }
     return vault;
   } catch (error) {
     const fallback = 'Unlock the keychain and start again.';
@@ -267,7 +269,7 @@ async function joinFleet(options: HostOptions, config: SharedCacheConfig | null,
   return cache;
 }
 
-async function composeCore(options: HostOptions, store: ConfBackedStore, vault: LockableVault, sharedCache: RedisSharedCache | null): Promise<Core> {
+async function composeCore(options: HostOptions, store: ConfBackedStore, vault: BackendVault, sharedCache: RedisSharedCache | null): Promise<Core> {
   try {
     return await createCore({
       store,

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AccountVault } from '../core/storage/account-vault.js';
 import { TokentrayError } from '../core/errors.js';
-import type { LockableVault } from '../core/storage/vault-control.js';
+import type { BackendVault } from '../core/storage/vault-control.js';
 import { withLockFile } from './lock-file.js';
 
 /** The part of keytar's API we use (keytar is a CommonJS native module). */
@@ -60,7 +60,9 @@ export function isTransientKeychainError(error: unknown): boolean {
 
 const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [20, 60, 150, 400];
 
-export class KeytarVault extends AccountVault implements LockableVault {
+// No lock part (vault-control.ts): the OS unlocks the keychain, not Tokentray, and a locked one fails
+// each call with keychain_unavailable.
+export class KeytarVault extends AccountVault implements BackendVault {
   readonly backend = 'keychain' as const;
   readonly service: string;
   readonly #keytar: KeytarLike | undefined;
@@ -79,36 +81,8 @@ export class KeytarVault extends AccountVault implements LockableVault {
     this.#lockPath = path.join(process.env.XDG_RUNTIME_DIR || os.tmpdir(), `tokentray-keychain-${uid}-${digest}.lock`);
   }
 
-  // The OS unlocks the keychain, not Tokentray: from here it is always `unlocked` (a locked one fails
-  // each call with keychain_unavailable).
   get location(): string {
     return this.service;
-  }
-
-  get state(): 'unlocked' {
-    return 'unlocked';
-  }
-
-  async create(): Promise<void> {
-    throw new TokentrayError('usage', 'The keychain has no Tokentray passphrase.', { hint: 'Passphrases belong to the file vault (--vault file).' });
-  }
-
-  async unlock(): Promise<void> {}
-
-  async changePassphrase(): Promise<void> {
-    throw new TokentrayError('usage', 'The keychain has no Tokentray passphrase to change.', { hint: 'The OS keychain is unlocked by your login; passphrases belong to the file vault (--vault file).' });
-  }
-
-  async checkPassphrase(): Promise<void> {
-    await this.changePassphrase();
-  }
-
-  lock(): void {}
-
-  close(): void {}
-
-  onDidChangeState(): () => void {
-    return () => undefined;
   }
 
   async count(): Promise<number> {

@@ -8,6 +8,7 @@ import { createLogger } from '../core/logger.js';
 import { findRunningApp } from './app-client.js';
 import { EXIT, exitCodeOf } from './cli/output.js';
 import { openFileStore } from './file-store.js';
+import { vaultStateOf } from '../core/storage/vault-control.js';
 import { openHost, type Host, type StartedHost } from './host.js';
 import { packageRoot, packageVersion } from './package-root.js';
 
@@ -72,9 +73,10 @@ export async function runServe(options: ServeOptions): Promise<number> {
   stdout.write(`Tokentray ${version} is serving on http://127.0.0.1:${started.port}\n`);
   if (started.socket !== null) stdout.write(`Local socket (this user only, no key needed): ${started.socket}\n`);
   stdout.write(`Dashboard (one-time login link): ${host.core.server.createLoginLink()}\n`);
-  if (host.vault.state !== 'unlocked') {
+  const vaultState = vaultStateOf(host.vault);
+  if (vaultState !== 'unlocked') {
     stdout.write(
-      host.vault.state === 'absent'
+      vaultState === 'absent'
         ? `The vault has no passphrase yet: open the link to create one (or start with TOKENTRAY_VAULT_PASSPHRASE set).\n`
         : `The vault is locked: open the link to unlock it (or start with TOKENTRAY_VAULT_PASSPHRASE set).\n`,
     );

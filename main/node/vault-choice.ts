@@ -64,7 +64,7 @@ export async function keychainAnswers(options: { env: NodeJS.ProcessEnv; service
 }
 
 export interface ChosenVault {
-  vault: LockableVault;
+  vault: KeytarVault | FileVault;
   /** One line saying which backend is used and why (printed by serve, the app, and the CLI on a fallback). */
   line: string;
   /** Whether `auto` fell back to the file. */

@@ -1,8 +1,8 @@
 // The dashboard's view of the engine: a first load over the bridge, then only events (docs/desktop.md:
 // everything updates live, without polling). Plain TypeScript so tests can drive it with a fake bridge;
 // React reads it through useSyncExternalStore.
-import { useSyncExternalStore } from 'react';
-import type { ActivityEntry, EngineEvent, ErrorInfo, ProfileStatus, Settings } from '../../common/contract.js';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type DependencyList, type Dispatch, type SetStateAction } from 'react';
+import type { ActivityEntry, EngineEvent, ErrorInfo, ProfileStatus, Result, Settings } from '../../common/contract.js';
 import type { ConnectionState, DashboardBridge } from './api/index.js';
 
 export type Loadable<T> = { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; value: T };
@@ -183,4 +183,41 @@ export function useDashboardState(store: DashboardStore): DashboardState {
  */
 export function useDashboardSlice<T>(store: DashboardStore, select: (state: DashboardState) => T): T {
   return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}
+
+/** What useLoad gives a view: the answer's state, Retry, and a way to replace the value after an action. */
+export interface Load<T> {
+  load: Loadable<T>;
+  /** Asks again; what is shown stays until the new answer is in. */
+  retry: () => void;
+  set: Dispatch<SetStateAction<Loadable<T>>>;
+}
+
+/**
+ * One question a view asks over the bridge as it mounts, again when `deps` change, and on Retry:
+ * loading, then the answer or its error. When `deps` change the old answer is about something else,
+ * so the view shows loading again; an answer that arrives after that is dropped. `read` null asks
+ * nothing and the view is ready with `idle` (a form that adds rather than edits). It lives here, in
+ * the page's entry chunk, so no view adds a chunk of its own for it.
+ */
+export function useLoad<T>(read: (() => Promise<Result<T>>) | null, deps: DependencyList, idle?: T): Load<T> {
+  const [load, set] = useState<Loadable<T>>(() => (read === null ? { state: 'ready', value: idle as T } : { state: 'loading' }));
+  const [attempt, setAttempt] = useState(0);
+  const askedFor = useRef(attempt);
+  useEffect(() => {
+    const retried = askedFor.current !== attempt;
+    askedFor.current = attempt;
+    if (read === null) return;
+    if (!retried) set((current) => (current.state === 'loading' ? current : { state: 'loading' }));
+    let live = true;
+    void read().then((result) => {
+      if (live) set(result.ok ? { state: 'ready', value: result.value } : { state: 'error', error: result.error });
+    });
+    return () => {
+      live = false;
+    };
+    // `read` is a new function each render; `deps` say when its question changes.
+  }, [...deps, attempt]);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  return { load, retry, set };
 }

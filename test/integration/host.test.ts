@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../main/core/logger.js';
 import { isTokentrayError, type TokentrayError } from '../../main/core/errors.js';
+import { vaultStateOf } from '../../main/core/storage/vault-control.js';
 import { exitCodeOf } from '../../main/node/cli/output.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { openHost, type HostOptions } from '../../main/node/host.js';
@@ -83,7 +84,7 @@ describe('the host lifecycle', () => {
     const { configDir, options, said } = await setup();
     const host = await openHost(options);
     assert.match(said.join('\n'), /vault: the encrypted file/);
-    assert.equal(host.vault.state, 'unlocked', 'the passphrase from the environment opened (created) it');
+    assert.equal(vaultStateOf(host.vault), 'unlocked', 'the passphrase from the environment opened (created) it');
     const started = await host.start();
     const runtime = await runtimeOf(configDir);
     assert.equal(runtime.port, started.port);

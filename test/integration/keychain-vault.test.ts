@@ -7,9 +7,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { VaultInfo } from '../../common/contract.js';
 import { TokentrayError } from '../../main/core/errors.js';
+import { isLockable } from '../../main/core/storage/vault-control.js';
 import { KeytarVault, isTransientKeychainError, keychainError, type KeytarLike } from '../../main/node/keytar-vault.js';
 import { vaultContract } from '../support/vault-contract.js';
+import { dashboardRpc, loginDashboard, startHarness } from './api-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
@@ -75,6 +78,39 @@ describe('KeytarVault with gnome-keyring', () => {
     assert.equal(await vault.getItem('cli:client-key'), 'keep too');
     await vault.deleteItem('cli:client-key');
     assert.equal(await vault.getItem('cli:client-key'), null);
+  });
+});
+
+describe('KeytarVault has no lock part', () => {
+  test('it is not lockable, and the dashboard\'s lock verbs refuse it plainly over HTTP, changing nothing', async () => {
+    assert.equal(isLockable(new KeytarVault({ service })), false, 'the OS unlocks the keychain: no passphrase, no lock');
+    const h = await startHarness();
+    try {
+      const login = await loginDashboard(h);
+      const before = await dashboardRpc<VaultInfo>(h, login, 'vault:state', []);
+      assert.ok(before.result.ok);
+      assert.equal(before.result.value.backend, 'keychain');
+      assert.equal(before.result.value.state, 'unlocked');
+      assert.equal(before.result.value.location, process.env.TOKENTRAY_KEYCHAIN_SERVICE || 'tokentray', 'the keychain says where it is');
+      for (const [channel, args] of [
+        ['vault:lock', []],
+        ['vault:unlock', ['any passphrase']],
+        ['vault:create', ['any passphrase']],
+        ['vault:passphrase', [{ current: 'any passphrase', next: 'another passphrase' }]],
+      ] as const) {
+        const answer = await dashboardRpc<VaultInfo>(h, login, channel, [...args]);
+        assert.ok(!answer.result.ok, `${channel} is refused`);
+        assert.equal(answer.result.error.kind, 'usage', channel);
+        assert.match(answer.result.error.message, /has no passphrase/, channel);
+        assert.match(answer.result.error.hint ?? '', /file vault/, channel);
+        assert.doesNotMatch(JSON.stringify(answer.result.error), /any passphrase|another passphrase/, 'no passphrase is echoed');
+      }
+      const after = await dashboardRpc<VaultInfo>(h, login, 'vault:state', []);
+      assert.deepEqual(after.result, before.result, 'nothing changed');
+      assert.equal((await h.call('GET', '/v1/profiles')).status, 200, 'the API still serves: nothing was locked');
+    } finally {
+      await h.close();
+    }
   });
 });
 

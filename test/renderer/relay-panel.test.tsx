@@ -5,6 +5,7 @@
 import './setup-dom.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { useState } from 'react';
 import { cleanup, fireEvent, screen, waitFor, within } from './testing.js';
 import type { ClientKeyInfo, ProfileConfig, ProfileStatus } from '../../common/contract.js';
 import { createClipboard } from '../../renderer/src/api/index.js';
@@ -50,6 +51,33 @@ function setup(extra: Handlers = {}) {
 }
 
 describe('Use from an OAuth client', () => {
+  it("moving to another profile shows loading, never the previous profile's token URL", async () => {
+    let release: () => void = () => undefined;
+    const other: ProfileConfig = { ...CONFIGS.ops, id: 'ops2', name: 'Profile ops2' } as ProfileConfig;
+    const { bridge, clipboard } = setup({
+      'profiles:get': (id) => (id === 'ops2' ? new Promise((done) => (release = () => done(ok(other)))) : ok(CONFIGS.ops as ProfileConfig)),
+    });
+    function Switcher(): ReturnType<typeof RelayPanel> {
+      const [id, setId] = useState('ops');
+      return (
+        <>
+          <button type="button" onClick={() => setId('ops2')}>
+            Other profile
+          </button>
+          <RelayPanel id={id} />
+        </>
+      );
+    }
+    renderWithBridge(<Switcher />, bridge, { start: true, clipboard });
+    assert.equal((await screen.findByTestId('relay-token-url')).textContent, `${BASE}/v1/profiles/ops/oauth/token`);
+    fireEvent.click(screen.getByRole('button', { name: 'Other profile' }));
+    // Its answer is held back: until it comes, nothing about "ops" may be offered for "ops2".
+    await waitFor(() => assert.equal(screen.queryByTestId('relay-token-url'), null));
+    assert.ok(screen.getByText(/Loading/));
+    release();
+    assert.equal((await screen.findByTestId('relay-token-url')).textContent, `${BASE}/v1/profiles/ops2/oauth/token`);
+  });
+
   it("shows the profile's token URL and issuer at the API's address, and copies exactly them", async () => {
     const { bridge, copied, clipboard } = setup();
     renderWithBridge(<RelayPanel id="ops" />, bridge, { start: true, clipboard });

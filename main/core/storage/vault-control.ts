@@ -1,6 +1,7 @@
-// A vault that may need a passphrase before it can be used (docs/storage.md): the file backend starts
-// `absent` (no file yet) or `locked`, the keychain is always `unlocked` from Tokentray's side (the
-// OS unlocks it). The core (server, RPC, app-core) waits on this port and never imports a backend.
+// What a host knows of its vault (docs/storage.md): every backend says which it is, where, and how
+// many entries it holds; only the file vault has a passphrase, a lock and a state that changes. The
+// keychain is unlocked by the OS, so it has no lock part at all. The core (server, RPC, app-core)
+// waits on these ports and never imports a backend.
 import type { VaultBackend, VaultInfo, VaultState } from '../../../common/contract.js';
 import type { Clock } from '../clock.js';
 import { doublingDelay } from '../engine/backoff.js';
@@ -9,10 +10,17 @@ import type { Vault } from '../types.js';
 
 export type { VaultBackend, VaultInfo, VaultState } from '../../../common/contract.js';
 
-export interface LockableVault extends Vault {
+/** Any vault backend: the plain get/set/delete plus what settings and `vault status` show. */
+export interface BackendVault extends Vault {
   readonly backend: VaultBackend;
   /** The vault file's path, or the keychain's service name: shown in settings and `vault status`. */
   readonly location: string;
+  /** How many entries (secrets, cached tokens, other items) it holds, or null while locked. */
+  count(): Promise<number | null>;
+}
+
+/** The part only a passphrase-protected vault (the file) has. */
+export interface LockableVault extends BackendVault {
   readonly state: VaultState;
   /** Creates a new vault with this passphrase (only while `absent`); unlocked afterwards. */
   create(passphrase: string): Promise<void>;
@@ -31,22 +39,36 @@ export interface LockableVault extends Vault {
   checkPassphrase(passphrase: string): Promise<void>;
   /** Forgets the key and everything decrypted; the vault is `locked` afterwards. */
   lock(): void;
-  /** How many entries (secrets, cached tokens, other items) it holds, or null while locked. */
-  count(): Promise<number | null>;
   /** Returns unsubscribe. */
   onDidChangeState(listener: (state: VaultState) => void): () => void;
-  /** Stops watching the file (if any). */
+  /** Stops watching the file. */
   close(): void;
 }
 
+export function isBackendVault(vault: Vault): vault is BackendVault {
+  const candidate = vault as Partial<BackendVault>;
+  return typeof candidate.backend === 'string' && typeof candidate.count === 'function';
+}
+
 export function isLockable(vault: Vault): vault is LockableVault {
-  return typeof (vault as Partial<LockableVault>).onDidChangeState === 'function';
+  return isBackendVault(vault) && typeof (vault as Partial<LockableVault>).onDidChangeState === 'function';
+}
+
+/** A vault without a lock part is always usable from Tokentray's side. */
+export function vaultStateOf(vault: Vault): VaultState {
+  return isLockable(vault) ? vault.state : 'unlocked';
+}
+
+/** Closes what the vault holds open (the file vault's watcher); the others hold nothing. */
+export function closeVault(vault: Vault): void {
+  if (isLockable(vault)) vault.close();
 }
 
 /** withCount false skips counting (the keychain counts by loading every entry of the service). */
-export async function vaultInfo(vault: LockableVault, withCount = true): Promise<VaultInfo> {
-  const entries = withCount && vault.state === 'unlocked' ? await vault.count().catch(() => null) : null;
-  return { backend: vault.backend, state: vault.state, location: vault.location, entries };
+export async function vaultInfo(vault: BackendVault, withCount = true): Promise<VaultInfo> {
+  const state = vaultStateOf(vault);
+  const entries = withCount && state === 'unlocked' ? await vault.count().catch(() => null) : null;
+  return { backend: vault.backend, state, location: vault.location, entries };
 }
 
 /** The error every vault use answers while the file vault waits for its passphrase. */

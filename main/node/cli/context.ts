@@ -7,6 +7,7 @@ import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import type { SharedCache } from '../../core/fleet/shared-cache.js';
 import { findAppAdmin, type AppAdmin } from '../app-admin.js';
 import { resolveConfigDir } from '../config-dir.js';
+import { FileVault } from '../file-vault.js';
 import { openFileStore } from '../file-store.js';
 import type { LockableVault } from '../../core/storage/vault-control.js';
 import { chooseVault, openWithPassphrase, resolveVaultChoice, VaultOnDemand, type ChosenVault } from '../vault-choice.js';
@@ -142,7 +143,8 @@ export class CliContext {
   get vault(): Vault {
     this.#vault ??= new VaultOnDemand(async () => {
       const { vault } = await this.chosenVault();
-      await this.unlockVault(vault);
+      // The keychain is unlocked by the OS; only the file vault asks for a passphrase.
+      if (vault instanceof FileVault) await this.unlockVault(vault);
       return vault;
     });
     return this.#vault;

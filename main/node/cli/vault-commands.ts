@@ -7,7 +7,7 @@ import { VAULT_BACKENDS, type VaultBackend, type VaultInfo } from '../../../comm
 import { CLI_KEY_ACCOUNT } from '../../core/app-core.js';
 import { TokentrayError } from '../../core/errors.js';
 import { requireStrongPassphrase } from '../../core/storage/passphrase-rule.js';
-import { vaultInfo, vaultLockedError, type LockableVault } from '../../core/storage/vault-control.js';
+import { closeVault, vaultInfo, vaultLockedError } from '../../core/storage/vault-control.js';
 import type { AppAdmin } from '../app-admin.js';
 import { FileVault } from '../file-vault.js';
 import { KeytarVault } from '../keytar-vault.js';
@@ -35,7 +35,7 @@ export function registerVaultCommands(program: Command, _io: CliIo, run: Runner)
         const { vault: current } = chosen;
         if (current instanceof KeytarVault) await current.probe();
         // Unlocked only with a passphrase from the environment: `status` never prompts.
-        if (current.state !== 'unlocked' && (await passphraseFromEnv(context.io.env)) !== null) await context.unlockVault(current);
+        if (current instanceof FileVault && current.state !== 'unlocked' && (await passphraseFromEnv(context.io.env)) !== null) await context.unlockVault(current);
         const info = await vaultInfo(current);
         if (options.json) return context.json({ ...info, chosen: chosen.line });
         context.out(vaultTable(info));
@@ -201,7 +201,7 @@ async function migrate(context: CliContext, to: VaultBackend): Promise<Migration
   const { vault: source } = await context.chosenVault();
   if (source.backend === to) throw usageError(`the secrets are already in the ${to} vault (${source.location}).`, `Choose the source with --vault, e.g. --vault ${to === 'file' ? 'keychain' : 'file'}.`);
   const env = context.io.env;
-  const target: LockableVault & { accounts(): Promise<string[]> } =
+  const target: KeytarVault | FileVault =
     to === 'file' ? new FileVault(context.configDir, { watch: false }) : new KeytarVault(env.TOKENTRAY_KEYCHAIN_SERVICE ? { service: env.TOKENTRAY_KEYCHAIN_SERVICE } : {});
   try {
     if (source instanceof KeytarVault) await source.probe();
@@ -209,7 +209,7 @@ async function migrate(context: CliContext, to: VaultBackend): Promise<Migration
     if (target instanceof KeytarVault) await target.probe();
     else await context.unlockVault(target);
 
-    let accounts = await (source as LockableVault & { accounts(): Promise<string[]> }).accounts();
+    let accounts = await source.accounts();
     if (source instanceof KeytarVault) {
       // The keychain service is shared by every config directory on this machine: only this
       // config's profiles (and the CLI's key) move; the vault file belongs to this directory alone.
@@ -236,7 +236,7 @@ async function migrate(context: CliContext, to: VaultBackend): Promise<Migration
     }
     return { moved: accounts.length, from, to: await vaultInfo(target) };
   } finally {
-    source.close();
-    target.close();
+    closeVault(source);
+    closeVault(target);
   }
 }

@@ -1,13 +1,13 @@
 // The loopback client keys (docs/client-auth.md): a key is shown once at creation and never again;
 // keys may be limited to some profiles and revoked. A part of the settings view, kept apart so
 // settings and key management change independently.
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import type { ClientKeyInfo, ErrorInfo } from '../../../common/contract.js';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import type { ErrorInfo } from '../../../common/contract.js';
 import { createClientKey } from '../api/client-keys.js';
 import { useNow } from '../clock.js';
 import { useDashboard } from '../context.js';
 import { formatRelative } from '../format.js';
-import { useDashboardState } from '../store.js';
+import { useDashboardState, useLoad } from '../store.js';
 import { ErrorNote, LoadError, Loading, NewKeyNotice } from './bits.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 
@@ -16,10 +16,7 @@ export function ClientKeys(): ReactNode {
   const { profiles } = useDashboardState(store);
   const now = useNow();
   const ids = useId();
-  const [list, setList] = useState<{ state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; value: ClientKeyInfo[] }>({
-    state: 'loading',
-  });
-  const [attempt, setAttempt] = useState(0);
+  const { load: list, retry, set: setList } = useLoad(() => bridge.invoke('clients:list'), [bridge]);
   const [name, setName] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
   const [limitTo, setLimitTo] = useState<string[] | null>(null);
@@ -27,16 +24,6 @@ export function ClientKeys(): ReactNode {
   const [actionError, setActionError] = useState<ErrorInfo | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    void bridge.invoke('clients:list').then((result) => {
-      if (live) setList(result.ok ? { state: 'ready', value: result.value } : { state: 'error', error: result.error });
-    });
-    return () => {
-      live = false;
-    };
-  }, [bridge, attempt]);
 
   const create = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -91,7 +78,7 @@ export function ClientKeys(): ReactNode {
       ) : null}
 
       {list.state === 'loading' ? <Loading what="client keys" /> : null}
-      {list.state === 'error' ? <LoadError what="client keys" error={list.error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+      {list.state === 'error' ? <LoadError what="client keys" error={list.error} onRetry={retry} /> : null}
       {list.state === 'ready' && list.value.length === 0 ? <p className="muted">No client keys yet.</p> : null}
       {list.state === 'ready' && list.value.length > 0 ? (
         <table className="keys" aria-label="Client keys">

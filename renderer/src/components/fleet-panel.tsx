@@ -1,12 +1,11 @@
 // The fleet panel in settings (SPEC section 8): where the shared cache is (never its password),
 // whether it answers, the fleet key's id, and per profile what the fleet holds. Read when settings
 // open and on request; it shows facts about records, never a token.
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { ErrorInfo, FleetProfileInfo, FleetStatusInfo } from '../../../common/contract.js';
+import type { ReactNode } from 'react';
+import type { FleetProfileInfo, FleetStatusInfo } from '../../../common/contract.js';
 import { useDashboard } from '../context.js';
+import { useLoad } from '../store.js';
 import { LoadError, Loading } from './bits.js';
-
-type Load = { state: 'loading' } | { state: 'ready'; value: FleetStatusInfo } | { state: 'error'; error: ErrorInfo };
 
 function tokenWords(p: FleetProfileInfo): string {
   if (p.error !== null) return `Redis failed: ${p.error}`;
@@ -27,12 +26,7 @@ function holdWords(p: FleetProfileInfo): string {
 
 export function FleetPanel(): ReactNode {
   const { bridge } = useDashboard();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const read = useCallback(async () => {
-    const result = await bridge.invoke('fleet:status');
-    setLoad(result.ok ? { state: 'ready', value: result.value } : { state: 'error', error: result.error });
-  }, [bridge]);
-  useEffect(() => void read(), [read]);
+  const { load, retry: read } = useLoad(() => bridge.invoke('fleet:status'), [bridge]);
 
   return (
     <section className="fleet-settings" aria-labelledby="fleet-title" data-testid="fleet-panel">

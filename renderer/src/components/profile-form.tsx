@@ -2,7 +2,7 @@
 // seed defaults as placeholders, secrets masked, and the same validateProfile the engine and CLI use,
 // with each message next to its field. "Test" requests a token without saving.
 import '../zod-jitless.js';
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, ProfileConfig, ProfileSecrets, TestResult } from '../../../common/contract.js';
 import {
   PROVIDER_IDS,
@@ -19,6 +19,7 @@ import {
 import { secretFollowErrors } from '../../../common/profile-rules.js';
 import { validateProfile, type FieldError } from '../../../common/validation.js';
 import { useDashboard } from '../context.js';
+import { useLoad } from '../store.js';
 import { formatDuration } from '../format.js';
 import { ErrorNote, LoadError, Loading } from './bits.js';
 
@@ -128,23 +129,7 @@ function valuesFrom(config: ProfileConfig): FormValues {
 export function ProfileFormView(props: { mode: 'add' } | { mode: 'edit'; id: string }): ReactNode {
   const { bridge } = useDashboard();
   const editId = props.mode === 'edit' ? props.id : null;
-  const [loaded, setLoaded] = useState<
-    { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; config?: ProfileConfig }
-  >(editId ? { state: 'loading' } : { state: 'ready' });
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    if (!editId) return;
-    let live = true;
-    setLoaded({ state: 'loading' });
-    void bridge.invoke('profiles:get', editId).then((result) => {
-      if (!live) return;
-      setLoaded(result.ok ? { state: 'ready', config: result.value } : { state: 'error', error: result.error });
-    });
-    return () => {
-      live = false;
-    };
-  }, [bridge, editId, attempt]);
+  const { load: loaded, retry } = useLoad<ProfileConfig | null>(editId ? () => bridge.invoke('profiles:get', editId) : null, [bridge, editId], null);
 
   return (
     <section className="view narrow" aria-labelledby="form-title">
@@ -158,10 +143,10 @@ export function ProfileFormView(props: { mode: 'add' } | { mode: 'edit'; id: str
       </div>
       {loaded.state === 'loading' ? <Loading what="the profile" /> : null}
       {loaded.state === 'error' ? (
-        <LoadError what="the profile" error={loaded.error} onRetry={() => setAttempt((n) => n + 1)} />
+        <LoadError what="the profile" error={loaded.error} onRetry={retry} />
       ) : null}
       {loaded.state === 'ready' ? (
-        <ProfileForm mode={editId ? 'edit' : 'add'} {...(loaded.config ? { original: loaded.config } : {})} />
+        <ProfileForm mode={editId ? 'edit' : 'add'} {...(loaded.value ? { original: loaded.value } : {})} />
       ) : null}
     </section>
   );

@@ -4,37 +4,29 @@
 // come from common/relay.ts, the same words `tokentray relay ID` prints; where the API listens comes
 // from `api:address` (the same loopback port in the app and headless mode).
 import '../zod-jitless.js';
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import type { ErrorInfo, ProfileConfig } from '../../../common/contract.js';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import type { ErrorInfo, ProfileConfig, Result } from '../../../common/contract.js';
 import { relayAudience, relayEndpoints, relayExamples, relayRefusalFor, type RelayEndpoints } from '../../../common/relay.js';
 import { createClientKey } from '../api/client-keys.js';
 import { useDashboard } from '../context.js';
-import { useDashboardState } from '../store.js';
+import { useDashboardState, useLoad } from '../store.js';
 import { ErrorNote, LoadError, Loading, NewKeyNotice, ProviderMark } from './bits.js';
-
-type Loaded = { state: 'loading' } | { state: 'error'; error: ErrorInfo } | { state: 'ready'; profile: ProfileConfig; baseUrl: string | null };
 
 export function RelayPanel(props: { id: string }): ReactNode {
   const { bridge, store } = useDashboard();
   const { profiles } = useDashboardState(store);
   const status = profiles.state === 'ready' ? profiles.value.find((p) => p.id === props.id) : undefined;
-  const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
-  const [attempt, setAttempt] = useState(0);
+  const { load: loaded, retry } = useLoad(
+    () =>
+      Promise.all([bridge.invoke('profiles:get', props.id), bridge.invoke('api:address')]).then(([profile, address]): Result<{ profile: ProfileConfig; baseUrl: string | null }> => {
+        if (!profile.ok) return profile;
+        if (!address.ok) return address;
+        return { ok: true, value: { profile: profile.value, baseUrl: address.value.baseUrl } };
+      }),
+    [bridge, props.id],
+  );
 
-  useEffect(() => {
-    let live = true;
-    void Promise.all([bridge.invoke('profiles:get', props.id), bridge.invoke('api:address')]).then(([profile, address]) => {
-      if (!live) return;
-      if (!profile.ok) setLoaded({ state: 'error', error: profile.error });
-      else if (!address.ok) setLoaded({ state: 'error', error: address.error });
-      else setLoaded({ state: 'ready', profile: profile.value, baseUrl: address.value.baseUrl });
-    });
-    return () => {
-      live = false;
-    };
-  }, [bridge, props.id, attempt]);
-
-  const name = status?.name ?? (loaded.state === 'ready' ? loaded.profile.name : props.id);
+  const name = status?.name ?? (loaded.state === 'ready' ? loaded.value.profile.name : props.id);
   return (
     <section className="view narrow" aria-labelledby="relay-title">
       <div className="view-head">
@@ -56,8 +48,8 @@ export function RelayPanel(props: { id: string }): ReactNode {
         real client secret stays in the vault: the program authenticates with a Tokentray client key instead.
       </p>
       {loaded.state === 'loading' ? <Loading what="the relay's address" /> : null}
-      {loaded.state === 'error' ? <LoadError what="the profile" error={loaded.error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
-      {loaded.state === 'ready' ? <RelayDetails profile={loaded.profile} baseUrl={loaded.baseUrl} /> : null}
+      {loaded.state === 'error' ? <LoadError what="the profile" error={loaded.error} onRetry={retry} /> : null}
+      {loaded.state === 'ready' ? <RelayDetails profile={loaded.value.profile} baseUrl={loaded.value.baseUrl} /> : null}
     </section>
   );
 }
