@@ -2,6 +2,7 @@
 // fetched which token. A ring buffer, so a long-running app keeps the newest entries in bounded memory.
 import type { ActivityEntry, ActivityKind } from '../../common/contract.js';
 import { ACTIVITY_KEEP_ENTRIES, type KeptActivity } from './engine/history.js';
+import { isoTime } from './engine/iso-time.js';
 
 /** The log in memory holds what is kept on disk, so a restart shows the same entries. */
 export const DEFAULT_ACTIVITY_CAPACITY = ACTIVITY_KEEP_ENTRIES;
@@ -115,7 +116,7 @@ export class ActivityLog {
   private isoOf(at: number): string {
     if (at !== this.lastAt) {
       this.lastAt = at;
-      this.lastIso = new Date(at).toISOString();
+      this.lastIso = isoTime(at);
     }
     return this.lastIso;
   }

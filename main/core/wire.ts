@@ -3,6 +3,7 @@
 // public record, and the one rounding of expires_in that every surface (API, relay, profile test) uses.
 import type { ClientKeyInfo, ProfileConfig, ProfileState, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import type { TokentrayError } from './errors.js';
+import { isoTime } from './engine/iso-time.js';
 import { validUntil } from './engine/lifetime.js';
 import type { ClientKeyRecord, Token } from './types.js';
 
@@ -95,9 +96,9 @@ export interface TokenTimes {
 
 export function tokenTimesOf(token: Token): TokenTimes {
   return {
-    expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt).toISOString(),
-    validUntil: token.expiresAt === null ? null : new Date(validUntil(token)).toISOString(),
-    obtainedAt: new Date(token.obtainedAt).toISOString(),
+    expiresAt: token.expiresAt === null ? null : isoTime(token.expiresAt),
+    validUntil: token.expiresAt === null ? null : isoTime(validUntil(token)),
+    obtainedAt: isoTime(token.obtainedAt),
   };
 }
 
@@ -116,8 +117,8 @@ export function toProfileStatus(facts: StatusFacts): ProfileStatus {
     obtainedAt: times?.obtainedAt ?? null,
     // The last refresh is usually the moment the current token was obtained.
     lastRefreshAt:
-      lastRefreshAt === null ? null : times !== null && lastRefreshAt === token?.obtainedAt ? times.obtainedAt : new Date(lastRefreshAt).toISOString(),
-    nextRefreshAt: facts.nextAttemptAt === null ? null : new Date(facts.nextAttemptAt).toISOString(),
+      lastRefreshAt === null ? null : times !== null && lastRefreshAt === token?.obtainedAt ? times.obtainedAt : isoTime(lastRefreshAt),
+    nextRefreshAt: facts.nextAttemptAt === null ? null : isoTime(facts.nextAttemptAt),
     lastError: facts.failure === null ? null : facts.failure.error.toInfo(new Date(facts.failure.at)),
     requestsLastHour: facts.requestsLastHour,
     requestsLastDay: facts.requestsLastDay,

@@ -20,6 +20,7 @@ import {
   type KeptActivity,
   type KeptHistory,
 } from '../core/engine/history.js';
+import { isoTime } from '../core/engine/iso-time.js';
 import { withLockFile } from './lock-file.js';
 
 export const ACTIVITY_FILE_NAME = 'activity.jsonl';
@@ -247,7 +248,7 @@ function activityLines(entries: readonly KeptActivity[]): string {
     // Neighbouring entries often share a millisecond: format each millisecond once.
     if (entry.at !== lastAt) {
       lastAt = entry.at;
-      lastIso = new Date(entry.at).toISOString();
+      lastIso = isoTime(entry.at);
     }
     // Built by hand (an object per entry for JSON.stringify cost more than the rest of the write);
     // the kind is one of the contract's plain words, every free text goes through JSON.stringify.
