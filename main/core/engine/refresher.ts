@@ -3,7 +3,7 @@
 // (settle waiting demands, record activity, write the keychain cache) and then tells the engine, whose
 // scheduler (if one is plugged in) decides what runs next. The time rules themselves are lifetime.ts.
 import type { ActivityKind, ProfileConfig, ProfileSecrets, ProfileState, ProfileStatus } from '../../../common/contract.js';
-import { PROVIDERS, secretFieldsFor } from '../../../common/providers.js';
+import { PROVIDERS, secretFieldsFor, type SecretField } from '../../../common/providers.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { TokentrayError, toTokentrayError } from '../errors.js';
 import type { Logger, Token, Vault } from '../types.js';
@@ -19,7 +19,7 @@ import type { RequestCounter } from './request-counter.js';
 export type Phase =
   | { readonly kind: 'idle' }
   /** One upstream request (single flight); `failures` counts the failed attempts before it. */
-  | { readonly kind: 'refreshing'; readonly attempt: Promise<Token>; readonly controller: AbortController; readonly failures: number }
+  | { readonly kind: 'refreshing'; readonly attempt: Promise<Token>; readonly seq: number; readonly controller: AbortController; readonly failures: number }
   /** The last attempt failed: no automatic attempt before retryAt (docs/refreshing.md: backoff). */
   | { readonly kind: 'backing-off'; readonly retryAt: number; readonly failures: number }
   /** The credentials were rejected: no attempt until the profile changes or a person asks (docs/refreshing.md). */
@@ -28,7 +28,7 @@ export type Phase =
 
 /** Everything that changes a phase, handled in transition(). */
 type PhaseEvent =
-  | { type: 'attempt'; attempt: Promise<Token>; controller: AbortController }
+  | { type: 'attempt'; attempt: Promise<Token>; seq: number; controller: AbortController }
   | { type: 'succeeded'; token: Token }
   | { type: 'failed'; error: TokentrayError }
   /** A person asked, or the profile changed: backoff and credential stop no longer hold. */
@@ -103,6 +103,11 @@ export class Refresher {
    * provider's request adds its listener and removes it again when it ends (token-request.ts).
    */
   private controller = new AbortController();
+  /** Numbers the attempts, so an outcome can tell whether its attempt is still the one in flight. */
+  private attempts = 0;
+  /** Made once per refresher rather than once per attempt (a refresh allocates little else of its own). */
+  private readonly counted = (): void => this.host.requested(this);
+  private readonly cacheWriteFailed = (error: unknown): void => cacheWriteFailed(this.host.logger, this.config.id, error);
   /** The last state emitted; null before the first event. */
   emitted: ProfileState | null = null;
   /** Whether the last status emitted was inside the failing lead window (failingWithinLead). */
@@ -348,38 +353,40 @@ export class Refresher {
     if (phase.kind === 'removed') return Promise.reject(removedError(this.config.id));
     if (this.controller.signal.aborted) this.controller = new AbortController();
     const controller = this.controller;
-    const config = this.config;
-    const current = this.current;
-    const request = (async () =>
-      this.host.obtain(config, { current, forced, signal: controller.signal, counted: () => this.host.requested(this) }))();
-    const attempt: Promise<Token> = request.then(
-      (token) => {
-        if (!isValid(token, this.host.clock.now())) {
-          // Never hand out an expired token, and refreshing again at once would loop: back off instead.
-          const failure = new TokentrayError('bad_response', 'The token endpoint returned a token that has already expired.', {
-            hint: "Check this computer's clock and the token lifetime the server sets.",
-          });
-          if (this.isCurrent(attempt)) this.transition({ type: 'failed', error: failure });
-          throw failure;
-        }
-        if (this.isCurrent(attempt)) this.transition({ type: 'succeeded', token });
-        return token;
-      },
-      (error: unknown) => {
-        const failure = toTokentrayError(error);
-        if (this.isCurrent(attempt)) this.transition({ type: 'failed', error: failure });
-        throw failure;
-      },
-    );
-    // Callers may not await it (a background refresh); the outcome is handled above either way.
-    attempt.catch(() => {});
-    this.transition({ type: 'attempt', attempt, controller });
+    this.attempts += 1;
+    const seq = this.attempts;
+    const attempt = this.run(seq, forced, controller.signal);
+    // Callers may not await it (a background refresh); the outcome is handled in run() either way.
+    attempt.catch(ignore);
+    this.transition({ type: 'attempt', attempt, seq, controller });
     return attempt;
   }
 
-  private isCurrent(attempt: Promise<Token>): boolean {
+  /** One attempt: asks the host for a token, then moves the phase on if it is still the attempt in flight. */
+  private async run(seq: number, forced: boolean, signal: AbortSignal): Promise<Token> {
+    let token: Token;
+    try {
+      token = await this.host.obtain(this.config, { current: this.current, forced, signal, counted: this.counted });
+    } catch (error) {
+      const failure = toTokentrayError(error);
+      if (this.isCurrent(seq)) this.transition({ type: 'failed', error: failure });
+      throw failure;
+    }
+    if (!isValid(token, this.host.clock.now())) {
+      // Never hand out an expired token, and refreshing again at once would loop: back off instead.
+      const failure = new TokentrayError('bad_response', 'The token endpoint returned a token that has already expired.', {
+        hint: "Check this computer's clock and the token lifetime the server sets.",
+      });
+      if (this.isCurrent(seq)) this.transition({ type: 'failed', error: failure });
+      throw failure;
+    }
+    if (this.isCurrent(seq)) this.transition({ type: 'succeeded', token });
+    return token;
+  }
+
+  private isCurrent(seq: number): boolean {
     const phase = this.phaseNow;
-    return phase.kind === 'refreshing' && phase.attempt === attempt;
+    return phase.kind === 'refreshing' && phase.seq === seq;
   }
 
   /** The one place a phase changes, with what each change implies. */
@@ -391,7 +398,7 @@ export class Refresher {
     switch (event.type) {
       case 'attempt': {
         const failures = phase.kind === 'backing-off' ? phase.failures : 0;
-        this.phaseNow = { kind: 'refreshing', attempt: event.attempt, controller: event.controller, failures };
+        this.phaseNow = { kind: 'refreshing', attempt: event.attempt, seq: event.seq, controller: event.controller, failures };
         host.changed(this, false);
         return;
       }
@@ -404,7 +411,7 @@ export class Refresher {
         this.hold(token);
         this.cache = 'read';
         // Cached so restarts and CLI runs reuse it; a keychain failure here only costs a request later.
-        if (this.config.sharedOnly !== true) host.vault.setCachedToken(id, token).catch((error: unknown) => cacheWriteFailed(host.logger, id, error));
+        if (this.config.sharedOnly !== true) host.vault.setCachedToken(id, token).catch(this.cacheWriteFailed);
         this.settle(token);
         const expires = this.currentTimes?.expiresAt ?? null;
         host.record('refreshed', id, expires === null ? 'never expires' : `expires ${expires}`);
@@ -461,7 +468,7 @@ export class Refresher {
     this.refreshAt = null;
     const id = this.config.id;
     if (this.config.sharedOnly === true) return;
-    this.host.vault.setCachedToken(id, null).catch((error: unknown) => cacheWriteFailed(this.host.logger, id, error));
+    this.host.vault.setCachedToken(id, null).catch(this.cacheWriteFailed);
   }
 
   // ---------------------------------------------------------------- waiting demands
@@ -515,7 +522,7 @@ export class Refresher {
 /** The stored secrets of a profile, with the given ones taking precedence (an edit may leave one blank). */
 export async function readSecrets(vault: Vault, profile: ProfileConfig, given: ProfileSecrets): Promise<ProfileSecrets> {
   const secrets: ProfileSecrets = { ...given };
-  for (const field of secretFieldsFor(profile)) {
+  for (const field of secretFieldsOf(profile)) {
     if (secrets[field] !== undefined && secrets[field] !== '') continue;
     const value = await vault.getSecret(profile.id, field);
     if (value === null) {
@@ -528,6 +535,23 @@ export async function readSecrets(vault: Vault, profile: ProfileConfig, given: P
   }
   return secrets;
 }
+
+/**
+ * The secret fields of a profile config, worked out once per config object: every refresh reads the
+ * secrets, and a config is replaced, never changed, when the profile is edited.
+ */
+const secretFields = new WeakMap<ProfileConfig, readonly SecretField[]>();
+
+function secretFieldsOf(profile: ProfileConfig): readonly SecretField[] {
+  let fields = secretFields.get(profile);
+  if (fields === undefined) {
+    fields = secretFieldsFor(profile);
+    secretFields.set(profile, fields);
+  }
+  return fields;
+}
+
+function ignore(): void {}
 
 function removedError(id: string): TokentrayError {
   return new TokentrayError('not_found', `The profile "${id}" was removed.`);

@@ -29,7 +29,7 @@ import type {
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RefreshRules } from './lifetime.js';
-import { checkClientAuth, clientTlsOf } from '../providers/client-auth.js';
+import { checkClientAuth, clientTlsOf, needsClientTls } from '../providers/client-auth.js';
 import { FleetTokens } from '../fleet/fleet-tokens.js';
 import type { SharedCache } from '../fleet/shared-cache.js';
 import { ProfileService, invalidProfile, type SaveMode } from './profile-service.js';
@@ -599,15 +599,18 @@ export class TokenEngine implements Engine {
   /** One refresh of a stored profile: through the fleet when there is one, else straight upstream. */
   private async obtainFor(config: ProfileConfig, how: ObtainHow): Promise<Token> {
     const profile = this.resolved(config);
-    const secrets = (): Promise<ProfileSecrets> => readSecrets(this.vault, config, {});
+    if (this.fleet === null) {
+      if (config.sharedOnly === true) throw noSharedCache(config.id);
+      // Alone, without the closures the fleet's path needs: this runs for every refresh.
+      const given = await readSecrets(this.vault, config, NO_SECRETS);
+      how.counted();
+      return await this.obtainWith(profile, given, how.signal);
+    }
+    const secrets = (): Promise<ProfileSecrets> => readSecrets(this.vault, config, NO_SECRETS);
     const upstream = (given: ProfileSecrets): Promise<Token> => {
       how.counted();
       return this.obtainWith(profile, given, how.signal);
     };
-    if (this.fleet === null) {
-      if (config.sharedOnly === true) throw noSharedCache(config.id);
-      return upstream(await secrets());
-    }
     return this.fleet.obtain({ profile, current: how.current, forced: how.forced, sharedOnly: config.sharedOnly === true, signal: how.signal, secrets, upstream });
   }
 
@@ -632,15 +635,20 @@ export class TokenEngine implements Engine {
     const context: ProviderContext = { fetch: this.fetch, clock: this.clock };
     if (signal !== undefined) context.signal = signal;
     // Read for every request: a renewed CA file or certificate is used without a restart.
-    const tls = await clientTlsOf(profile, secrets);
-    if (tls !== null) context.tls = tls;
-    return provider.obtain(profile, secrets, context);
+    if (needsClientTls(profile)) {
+      const tls = await clientTlsOf(profile, secrets);
+      if (tls !== null) context.tls = tls;
+    }
+    return await provider.obtain(profile, secrets, context);
   }
 
   private emit(event: EngineStateEvent): void {
     this.stateEvents.emit(event);
   }
 }
+
+/** Nothing given: every secret comes from the vault. */
+const NO_SECRETS: ProfileSecrets = Object.freeze({});
 
 function noSharedCache(id: string): TokentrayError {
   return new TokentrayError('shared_unavailable', `Profile "${id}" is shared-only, and no shared cache is configured here.`, {

@@ -218,12 +218,21 @@ export function privateKeyOf(secrets: ProfileSecrets): KeyObject {
  */
 export async function clientTlsOf(profile: ProfileConfig, secrets: ProfileSecrets): Promise<ClientTls | null> {
   const tls: ClientTls = {};
-  if (isTlsAuthMethod(authMethodOf(profile)) && profile.clientCert !== undefined) {
+  if (presentsCertificate(profile)) {
     tls.cert = profile.clientCert;
     tls.key = privateKeyOf(secrets);
   }
   if (profile.caFile !== undefined && profile.caFile !== '') tls.ca = await readCaFile(profile.caFile);
   return tls.cert === undefined && tls.ca === undefined ? null : tls;
+}
+
+/** Whether clientTlsOf has anything to read for this profile: callers on a hot path skip it when not. */
+export function needsClientTls(profile: ProfileConfig): boolean {
+  return presentsCertificate(profile) || (profile.caFile !== undefined && profile.caFile !== '');
+}
+
+function presentsCertificate(profile: ProfileConfig): boolean {
+  return isTlsAuthMethod(authMethodOf(profile)) && profile.clientCert !== undefined;
 }
 
 /**
