@@ -92,6 +92,10 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     const tokens = await Promise.all(fleet.map((m) => demand(m, 3_000)));
     assert.equal(server.tokenRequestCount(), 1);
     assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1);
+    // The reasons counted for the benchmark: one request, made holding the lock over an empty cache.
+    const tallies = fleet.map((m) => m.engine.sharedFleet!.tally);
+    assert.equal(tallies.reduce((sum, t) => sum + t.upstreamNoRecord, 0), 1);
+    assert.equal(tallies.reduce((sum, t) => sum + t.upstreamWithLock + t.aloneCallFailed + t.aloneLockOutlived + t.aloneUnavailable, 0), 1);
     // Only the machine that asked counts a request of its own; the fleet's count says 1 for all.
     const statuses = fleet.map((m) => m.engine.status(m.id)!);
     assert.equal(statuses.reduce((sum, s) => sum + s.requestsLastHour, 0), 1);
