@@ -200,6 +200,41 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     assert.equal(server.tokenRequestCount(), 1);
   });
 
+  it('shares the token of a machine that gave up on a slow holder, so the next one waiting adopts it instead of asking too', async () => {
+    const [a, b] = await Promise.all([machine(), machine()]);
+    const profile = resolveProfile(server.profile({ id: a.id, name: a.id }));
+    const key = cacheKeyOf(profile)!;
+    // A holder on a starved machine keeps the lock while both waiters' own tokens run down.
+    await redis.client().set(redisKeys(key).lock, 'slow-holder', 'PX', 60_000);
+    const upstreamBy: string[] = [];
+    const now = Date.now();
+    // Valid until expiresAt - 5 s; each goes alone 1 s before that: `a` at about 0.6 s, `b` at about 4 s.
+    const expiring = (ms: number): Token => ({ accessToken: `old-${ms}`, tokenType: 'Bearer', headers: { authorization: `Bearer old-${ms}` }, obtainedAt: now - 100_000, expiresAt: now + ms });
+    const wait = (m: Machine, current: Token): Promise<Token> =>
+      m.engine.sharedFleet!.obtain({
+        profile,
+        current,
+        forced: false,
+        sharedOnly: false,
+        signal: new AbortController().signal,
+        secrets: async () => ({ clientSecret: server.credentials.clientSecret }),
+        upstream: async () => {
+          upstreamBy.push(m.id);
+          const at = Date.now();
+          return { accessToken: `alone-${m.id}`, tokenType: 'Bearer', headers: { authorization: `Bearer alone-${m.id}` }, obtainedAt: at, expiresAt: at + 120_000 };
+        },
+      });
+    const [fromA, fromB] = await Promise.all([wait(a, expiring(6_600)), wait(b, expiring(10_000))]);
+    assert.deepEqual(upstreamBy, [a.id], 'only the first machine to give up asked the provider');
+    assert.equal(fromA.accessToken, `alone-${a.id}`);
+    assert.equal(fromB.accessToken, fromA.accessToken, 'the second adopted the token the first shared');
+    assert.equal(a.engine.sharedFleet!.tally.aloneAboutToExpire, 1);
+    assert.equal(b.engine.sharedFleet!.tally.adoptedAfterWait, 1);
+    // The request is the fleet's: its count shows it although no lock was held.
+    const view = await a.engine.sharedFleet!.view(profile);
+    assert.equal(view.counts?.requestsLastHour, 1);
+  });
+
   it('lets a machine with another secret for the same client id try, and its success lifts the stop', async () => {
     const wrong = await machine({ secret: 'an old, revoked secret' });
     await assert.rejects(wrong.engine.getToken(wrong.id), (error: TokentrayError) => error.kind === 'invalid_client' || (error.cause as TokentrayError)?.kind === 'invalid_client');

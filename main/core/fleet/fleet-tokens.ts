@@ -191,7 +191,7 @@ export class FleetTokens {
         this.tally.aloneCallFailed += 1;
         if (error.deadline) this.tally.aloneDeadlineMissed += 1;
         else this.tally.aloneOtherFailure += 1;
-        return this.alone(request, error.reason);
+        return this.alone(request, error.reason, key);
       }
     }
   }
@@ -313,10 +313,17 @@ export class FleetTokens {
         this.tally.aloneLockOutlived += 1;
         if (deadline === aloneAt) this.tally.aloneAboutToExpire += 1;
         else this.tally.aloneWaitedOut += 1;
-        return this.alone(request, 'the machine holding the lock did not finish in time');
+        return this.alone(request, 'the machine holding the lock did not finish in time', key);
       }
-      await this.call(this.cache.waitForToken(key, request.current?.expiresAt ?? 0, waitMs));
+      const written = await this.call(this.cache.waitForToken(key, request.current?.expiresAt ?? 0, waitMs));
       waited = true;
+      // The record the wait ended on is adopted as it is: reading it again costs a round trip, which
+      // on a loaded machine can outlast the little time a short-lived token leaves.
+      const after = written === null ? null : this.adoptable(key, written, request, startedAt).token;
+      if (after !== null) {
+        this.tally.adoptedAfterWait += 1;
+        return after;
+      }
     }
   }
 
@@ -445,16 +452,29 @@ export class FleetTokens {
     return opened;
   }
 
-  /** Alone: exactly what the engine does without a shared cache, except a shared-only profile, which cannot. */
-  private async alone(request: FleetRequest, reason: string): Promise<Token> {
+  /**
+   * Alone: exactly what the engine does without a shared cache, except a shared-only profile, which
+   * cannot. Given the cache key (Redis still answers, but a wait or a call ran out), the request is
+   * counted for the fleet and its token offered as the record (if it expires later), so the other
+   * machines waiting on the same slow holder adopt it instead of each asking alone too.
+   */
+  private async alone(request: FleetRequest, reason: string, key?: string): Promise<Token> {
     if (request.sharedOnly) throw nothingShared(request.profile.id, `the shared cache is unavailable (${reason})`);
     const secrets = await request.secrets();
+    if (key !== undefined) this.cache.countRequest(key, this.clock.now()).catch(() => {});
+    let token: Token;
     try {
-      return await request.upstream(secrets);
+      token = await request.upstream(secrets);
     } catch (error) {
       this.tally.upstreamFailed += 1;
       throw error;
     }
+    if (key !== undefined && this.cache.health().state === 'connected') {
+      const until = token.expiresAt ?? Number.MAX_SAFE_INTEGER;
+      // Not awaited: the token is this machine's either way, and its demands should not wait on Redis.
+      this.cache.putToken(key, sealRecord(this.cache.keys.current, key, 'token', until, fromToken(token)), until, null).catch(() => false);
+    }
+    return token;
   }
 
   private async call<T>(work: Promise<T>): Promise<T> {
