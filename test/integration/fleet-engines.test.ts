@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ProfileConfig } from '../../common/contract.js';
 import { systemClock } from '../../main/core/clock.js';
+import { BackgroundScheduler } from '../../main/core/engine/scheduler.js';
 import { TokenEngine } from '../../main/core/engine/token-engine.js';
 import { cacheKeyOf, redisKeys } from '../../main/core/fleet/cache-key.js';
 import { generateFleetKey, parseFleetKey, sealRecord, type FleetKeys } from '../../main/core/fleet/record-crypto.js';
@@ -34,7 +35,7 @@ describe('the fleet, engine by engine, against a real Redis', () => {
   const machines: Machine[] = [];
   let serial = 0;
 
-  async function machine(options: { secret?: string; keys?: FleetKeys; sharedOnly?: boolean; profile?: Partial<ProfileConfig> } = {}): Promise<Machine> {
+  async function machine(options: { secret?: string; keys?: FleetKeys; sharedOnly?: boolean; profile?: Partial<ProfileConfig>; random?: () => number; background?: boolean } = {}): Promise<Machine> {
     serial += 1;
     // Every machine names the profile differently: the fleet shares by credential, not by id.
     const id = `m${serial}`;
@@ -43,7 +44,7 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     if (!options.sharedOnly) await vault.setSecret(id, 'clientSecret', options.secret ?? server.credentials.clientSecret);
     const cache = new RedisSharedCache({ url: redis.url, location: redis.url, keys: options.keys ?? KEYS });
     await cache.connect();
-    const engine = new TokenEngine({ store: new MemoryStore([profile]), vault, providers: createProviderRegistry(), clock: systemClock, fetch: (i, init) => fetch(i, init), sharedCache: cache, options: { waitMs: 5_000 } });
+    const engine = new TokenEngine({ store: new MemoryStore([profile]), vault, providers: createProviderRegistry(), clock: systemClock, fetch: (i, init) => fetch(i, init), sharedCache: cache, options: { waitMs: 5_000 }, ...(options.random ? { random: options.random } : {}), ...(options.background ? { scheduler: new BackgroundScheduler({ clock: systemClock }) } : {}) });
     await engine.start();
     const made = { engine, cache, id };
     machines.push(made);
@@ -102,6 +103,18 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     const view = await fleet[0]!.engine.sharedFleet!.view(resolveProfile(server.profile()));
     assert.deepEqual(view.counts, { requestsLastHour: 1, requestsLastDay: 1 });
     assert.equal(view.lockMs, null, 'the lock was released');
+  });
+
+  it('machines holding the fleet\'s token renew it at one moment, whatever their own random draws', async () => {
+    // Draws at both ends of the jitter: each machine alone would renew 5% of the lifetime apart, and
+    // the fleet would renew at the earliest of them.
+    const [low, high] = await Promise.all([machine({ random: () => 0, background: true }), machine({ random: () => 0.999, background: true })]);
+    const [a, b] = await Promise.all([demand(low!, 3_000), demand(high!, 3_000)]);
+    assert.equal(a.accessToken, b.accessToken);
+    assert.equal(server.tokenRequestCount(), 1);
+    const next = [low!, high!].map((m) => m.engine.status(m.id)!.nextRefreshAt);
+    assert.ok(next[0] !== null, 'a renewal is scheduled');
+    assert.equal(next[0], next[1], 'both renew at the same moment');
   });
 
   it('never reads Redis for a demand that finds a valid local token', async () => {
