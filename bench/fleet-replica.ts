@@ -1,6 +1,8 @@
 // One replica of the fleet benchmark (bench/fleet.bench.ts), as its own process: a TokenEngine with
 // background refreshes for every profile, a real Redis connection, and demands at a steady rate.
-// It waits for "go" on stdin, runs for the given time, then prints what it saw as one JSON line.
+// It loads, connects and builds its engine, says "ready", then waits for "go <endAt>" on stdin (the
+// barrier: no replica starts before every one is loaded), runs until the common end time (epoch ms,
+// so a replica the machine starved starts late but does not run late), then prints one JSON line.
 import { createInterface } from 'node:readline';
 import type { ProfileConfig } from '../common/contract.js';
 import { systemClock } from '../main/core/clock.js';
@@ -24,7 +26,11 @@ export interface ReplicaReport {
   redisMs: number[];
   /** How the background engine's refreshes ended (FleetTally) and the Redis connection's failures. */
   tally: Record<string, number>;
+  /** The same for the cold engine after the window. */
+  coldTally: Record<string, number>;
   redis: Record<string, number>;
+  /** How long after "go" was written this replica started its engine (a starved machine's lag). */
+  startLagMs: number;
 }
 
 const tokenUrl = process.env.BENCH_TOKEN_URL as string;
@@ -59,13 +65,15 @@ async function main(): Promise<void> {
   await cache.connect(3_000);
   process.stdout.write('ready\n');
   const lines = createInterface({ input: process.stdin });
-  await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  const go = await new Promise<string>((resolve) => lines.once('line', resolve));
   // stdin stays open otherwise, and with it the process.
   lines.close();
   process.stdin.destroy();
+  const [, sentAt, endAt] = go.split(' ').map(Number);
+  const startLagMs = Date.now() - (sentAt ?? Date.now());
   const engine = await engineWith(cache, true);
-  const report: ReplicaReport = { demands: 0, local: 0, viaEngine: 0, expired: 0, failed: 0, slowestMs: 0, localMs: [], redisMs: [], tally: {}, redis: {} };
-  const end = Date.now() + runMs;
+  const report: ReplicaReport = { demands: 0, local: 0, viaEngine: 0, expired: 0, failed: 0, slowestMs: 0, localMs: [], redisMs: [], tally: {}, coldTally: {}, redis: {}, startLagMs };
+  const end = endAt ?? Date.now() + runMs;
   while (Date.now() < end) {
     for (let k = 0; k < 10; k += 1) {
       const id = `p${Math.floor(Math.random() * profilesCount)}`;
@@ -91,6 +99,8 @@ async function main(): Promise<void> {
   }
   // A cold engine (a CLI run, a new replica) finds every token in Redis: what such a demand costs.
   if (cache.health().state === 'connected') {
+    // Reported once the window is over, so the bench can tell these requests from the window's.
+    process.stdout.write('window over\n');
     const cold = await engineWith(cache, false);
     for (let i = 0; i < profilesCount; i += 1) {
       const t0 = performance.now();
@@ -102,8 +112,9 @@ async function main(): Promise<void> {
         report.failed += 1;
       }
     }
+    report.coldTally = { ...cold.sharedFleet!.tally };
     await cold.stop();
-  }
+  } else process.stdout.write('window over\n');
   report.tally = { ...engine.sharedFleet!.tally };
   report.redis = { ...cache.stats };
   await engine.stop();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ProfileConfig } from '../../common/contract.js';
 import { systemClock } from '../../main/core/clock.js';
+import { BackgroundScheduler } from '../../main/core/engine/scheduler.js';
 import { TokenEngine } from '../../main/core/engine/token-engine.js';
 import { cacheKeyOf, redisKeys } from '../../main/core/fleet/cache-key.js';
 import { generateFleetKey, parseFleetKey, sealRecord, type FleetKeys } from '../../main/core/fleet/record-crypto.js';
@@ -34,7 +35,7 @@ describe('the fleet, engine by engine, against a real Redis', () => {
   const machines: Machine[] = [];
   let serial = 0;
 
-  async function machine(options: { secret?: string; keys?: FleetKeys; sharedOnly?: boolean; profile?: Partial<ProfileConfig> } = {}): Promise<Machine> {
+  async function machine(options: { secret?: string; keys?: FleetKeys; sharedOnly?: boolean; profile?: Partial<ProfileConfig>; random?: () => number; background?: boolean } = {}): Promise<Machine> {
     serial += 1;
     // Every machine names the profile differently: the fleet shares by credential, not by id.
     const id = `m${serial}`;
@@ -43,7 +44,7 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     if (!options.sharedOnly) await vault.setSecret(id, 'clientSecret', options.secret ?? server.credentials.clientSecret);
     const cache = new RedisSharedCache({ url: redis.url, location: redis.url, keys: options.keys ?? KEYS });
     await cache.connect();
-    const engine = new TokenEngine({ store: new MemoryStore([profile]), vault, providers: createProviderRegistry(), clock: systemClock, fetch: (i, init) => fetch(i, init), sharedCache: cache, options: { waitMs: 5_000 } });
+    const engine = new TokenEngine({ store: new MemoryStore([profile]), vault, providers: createProviderRegistry(), clock: systemClock, fetch: (i, init) => fetch(i, init), sharedCache: cache, options: { waitMs: 5_000 }, ...(options.random ? { random: options.random } : {}), ...(options.background ? { scheduler: new BackgroundScheduler({ clock: systemClock }) } : {}) });
     await engine.start();
     const made = { engine, cache, id };
     machines.push(made);
@@ -92,12 +93,28 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     const tokens = await Promise.all(fleet.map((m) => demand(m, 3_000)));
     assert.equal(server.tokenRequestCount(), 1);
     assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1);
+    // The reasons counted for the benchmark: one request, made holding the lock over an empty cache.
+    const tallies = fleet.map((m) => m.engine.sharedFleet!.tally);
+    assert.equal(tallies.reduce((sum, t) => sum + t.upstreamNoRecord, 0), 1);
+    assert.equal(tallies.reduce((sum, t) => sum + t.upstreamWithLock + t.aloneCallFailed + t.aloneLockOutlived + t.aloneUnavailable, 0), 1);
     // Only the machine that asked counts a request of its own; the fleet's count says 1 for all.
     const statuses = fleet.map((m) => m.engine.status(m.id)!);
     assert.equal(statuses.reduce((sum, s) => sum + s.requestsLastHour, 0), 1);
     const view = await fleet[0]!.engine.sharedFleet!.view(resolveProfile(server.profile()));
     assert.deepEqual(view.counts, { requestsLastHour: 1, requestsLastDay: 1 });
     assert.equal(view.lockMs, null, 'the lock was released');
+  });
+
+  it('machines holding the fleet\'s token renew it at one moment, whatever their own random draws', async () => {
+    // Draws at both ends of the jitter: each machine alone would renew 5% of the lifetime apart, and
+    // the fleet would renew at the earliest of them.
+    const [low, high] = await Promise.all([machine({ random: () => 0, background: true }), machine({ random: () => 0.999, background: true })]);
+    const [a, b] = await Promise.all([demand(low!, 3_000), demand(high!, 3_000)]);
+    assert.equal(a.accessToken, b.accessToken);
+    assert.equal(server.tokenRequestCount(), 1);
+    const next = [low!, high!].map((m) => m.engine.status(m.id)!.nextRefreshAt);
+    assert.ok(next[0] !== null, 'a renewal is scheduled');
+    assert.equal(next[0], next[1], 'both renew at the same moment');
   });
 
   it('never reads Redis for a demand that finds a valid local token', async () => {
@@ -194,6 +211,41 @@ describe('the fleet, engine by engine, against a real Redis', () => {
     assert.equal(adopted.accessToken, 'from-the-holder');
     assert.deepEqual(upstreamAt, []);
     assert.equal(server.tokenRequestCount(), 1);
+  });
+
+  it('shares the token of a machine that gave up on a slow holder, so the next one waiting adopts it instead of asking too', async () => {
+    const [a, b] = await Promise.all([machine(), machine()]);
+    const profile = resolveProfile(server.profile({ id: a.id, name: a.id }));
+    const key = cacheKeyOf(profile)!;
+    // A holder on a starved machine keeps the lock while both waiters' own tokens run down.
+    await redis.client().set(redisKeys(key).lock, 'slow-holder', 'PX', 60_000);
+    const upstreamBy: string[] = [];
+    const now = Date.now();
+    // Valid until expiresAt - 5 s; each goes alone 1 s before that: `a` at about 0.6 s, `b` at about 4 s.
+    const expiring = (ms: number): Token => ({ accessToken: `old-${ms}`, tokenType: 'Bearer', headers: { authorization: `Bearer old-${ms}` }, obtainedAt: now - 100_000, expiresAt: now + ms });
+    const wait = (m: Machine, current: Token): Promise<Token> =>
+      m.engine.sharedFleet!.obtain({
+        profile,
+        current,
+        forced: false,
+        sharedOnly: false,
+        signal: new AbortController().signal,
+        secrets: async () => ({ clientSecret: server.credentials.clientSecret }),
+        upstream: async () => {
+          upstreamBy.push(m.id);
+          const at = Date.now();
+          return { accessToken: `alone-${m.id}`, tokenType: 'Bearer', headers: { authorization: `Bearer alone-${m.id}` }, obtainedAt: at, expiresAt: at + 120_000 };
+        },
+      });
+    const [fromA, fromB] = await Promise.all([wait(a, expiring(6_600)), wait(b, expiring(10_000))]);
+    assert.deepEqual(upstreamBy, [a.id], 'only the first machine to give up asked the provider');
+    assert.equal(fromA.accessToken, `alone-${a.id}`);
+    assert.equal(fromB.accessToken, fromA.accessToken, 'the second adopted the token the first shared');
+    assert.equal(a.engine.sharedFleet!.tally.aloneAboutToExpire, 1);
+    assert.equal(b.engine.sharedFleet!.tally.adoptedAfterWait, 1);
+    // The request is the fleet's: its count shows it although no lock was held.
+    const view = await a.engine.sharedFleet!.view(profile);
+    assert.equal(view.counts?.requestsLastHour, 1);
   });
 
   it('lets a machine with another secret for the same client id try, and its success lifts the stop', async () => {

@@ -30,6 +30,23 @@ export function isValid(token: Token | null, now: number): token is Token {
 }
 
 /**
+ * A jitter draw in [0, 1) fixed by the token itself, for a fleet: every machine holding the fleet's
+ * token then renews at the same moment, so the first to wake takes the lock and the rest find the new
+ * token, and the fleet renews as often as one machine would. With a draw of its own, each machine's
+ * earliest timer would win and the fleet would renew early by the spread of the jitter. Tokens differ,
+ * so profiles still do not line up. FNV-1a over the token and when it was obtained.
+ */
+export function sharedRefreshDraw(token: Token): number {
+  let hash = 0x811c9dc5;
+  const text = `${token.obtainedAt}:${token.accessToken}`;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) / 0x1_0000_0000;
+}
+
+/**
  * When to renew: at refreshFraction of the lifetime, moved by jitter (random() in [0, 1) is drawn once
  * per token), never after the token stops being valid; null for a token that never expires.
  */

@@ -42,6 +42,8 @@ export interface RefresherHost {
   readonly clock: Clock;
   readonly vault: Vault;
   readonly random: () => number;
+  /** The jitter draw for this token's renewal, in [0, 1): see `refreshDraw` in lifetime.ts. */
+  refreshDraw(token: Token): number;
   readonly rules: RefreshRules;
   readonly backoff: BackoffOptions;
   readonly logger: Logger;
@@ -459,7 +461,7 @@ export class Refresher {
   private hold(token: Token): void {
     this.current = token;
     this.currentTimes = tokenTimesOf(token);
-    this.refreshAt = refreshPoint(token, this.host.rules, this.host.random);
+    this.refreshAt = refreshPoint(token, this.host.rules, () => this.host.refreshDraw(token));
   }
 
   private drop(): void {

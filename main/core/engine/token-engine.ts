@@ -28,7 +28,7 @@ import type {
   Vault,
 } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
-import type { RefreshRules } from './lifetime.js';
+import { sharedRefreshDraw, type RefreshRules } from './lifetime.js';
 import { checkClientAuth, clientTlsOf, needsClientTls } from '../providers/client-auth.js';
 import { FleetTokens } from '../fleet/fleet-tokens.js';
 import type { SharedCache } from '../fleet/shared-cache.js';
@@ -136,6 +136,7 @@ export class TokenEngine implements Engine {
       clock: deps.clock,
       vault: deps.vault,
       random: deps.random ?? Math.random,
+      refreshDraw: (token) => (this.fleet === null ? this.host.random() : sharedRefreshDraw(token)),
       rules: { refreshFraction: options.refreshFraction, jitterFraction: options.jitterFraction },
       backoff,
       logger: this.logger,

@@ -12,7 +12,7 @@ import { isValid, validUntil } from '../engine/lifetime.js';
 import type { Logger, ResolvedProfile, Token } from '../types.js';
 import { cacheKeyOf } from './cache-key.js';
 import { openRecord, sealRecord, type RecordKind } from './record-crypto.js';
-import type { FleetCounts, SharedCache } from './shared-cache.js';
+import { SharedCacheCallFailed, type FleetCounts, type SharedCache } from './shared-cache.js';
 
 /** A credential stop is kept this long at most; a changed secret or a person's refresh lifts it sooner. */
 const STOP_TTL_MS = 24 * 3_600_000;
@@ -65,10 +65,27 @@ export interface FleetTally {
   adoptedOnRead: number;
   adoptedUnderLock: number;
   adoptedAfterWait: number;
+  /** Every request made holding the lock; the four below say what the record under the lock was. */
   upstreamWithLock: number;
+  upstreamNoRecord: number;
+  upstreamRecordNotNewer: number;
+  upstreamRecordExpired: number;
+  upstreamRecordUnreadable: number;
+  /** A person's refresh: the record is not reused. */
+  upstreamForced: number;
+  /** Requests (with the lock or alone) that failed: a timeout, a refusal, a network error. */
+  upstreamFailed: number;
   aloneUnavailable: number;
+  /** A Redis call failed (split below: its deadline missed, or it failed outright). */
   aloneCallFailed: number;
+  aloneDeadlineMissed: number;
+  aloneOtherFailure: number;
+  /** A wait for the holder ended without a record (split below). */
   aloneLockOutlived: number;
+  /** This machine's own token was about to stop being valid. */
+  aloneAboutToExpire: number;
+  /** No valid token here, and the holder's lock plus its grace ran out. */
+  aloneWaitedOut: number;
   /** A Redis call failed while connected and the fleet was asked once more. */
   retriedAfterMiss: number;
   lockBusy: number;
@@ -78,9 +95,21 @@ export interface FleetTally {
   recordNotNewer: number;
 }
 
+/** What a look at the fleet's token record found, and the token when it may be adopted. */
+interface Adoptable {
+  token: Token | null;
+  /** A record that did not open, which the next write may replace. */
+  replaceable: string | null;
+  found: 'none' | 'unreadable' | 'expired' | 'not-newer' | 'newer' | 'forced';
+}
+
 /** Thrown inside this file when Redis failed; never leaves it. */
 class SharedCacheFailed extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** The call missed its deadline (rather than failing outright). */
+    readonly deadline: boolean,
+  ) {
     super(reason);
   }
 }
@@ -101,7 +130,29 @@ export class FleetTokens {
   /** Records that did not open, by reason; shown in status so a wrong key or tampering is seen. */
   readonly unreadable = { 'foreign-key': 0, tampered: 0, format: 0 };
   private readonly reported = new Set<string>();
-  readonly tally: FleetTally = { adoptedOnRead: 0, adoptedUnderLock: 0, adoptedAfterWait: 0, upstreamWithLock: 0, aloneUnavailable: 0, aloneCallFailed: 0, aloneLockOutlived: 0, retriedAfterMiss: 0, lockBusy: 0, waitedAgain: 0, recordNotNewer: 0 };
+  readonly tally: FleetTally = {
+    adoptedOnRead: 0,
+    adoptedUnderLock: 0,
+    adoptedAfterWait: 0,
+    upstreamWithLock: 0,
+    upstreamNoRecord: 0,
+    upstreamRecordNotNewer: 0,
+    upstreamRecordExpired: 0,
+    upstreamRecordUnreadable: 0,
+    upstreamForced: 0,
+    upstreamFailed: 0,
+    aloneUnavailable: 0,
+    aloneCallFailed: 0,
+    aloneDeadlineMissed: 0,
+    aloneOtherFailure: 0,
+    aloneLockOutlived: 0,
+    aloneAboutToExpire: 0,
+    aloneWaitedOut: 0,
+    retriedAfterMiss: 0,
+    lockBusy: 0,
+    waitedAgain: 0,
+    recordNotNewer: 0,
+  };
 
   constructor(deps: FleetTokensDeps) {
     this.cache = deps.cache;
@@ -138,7 +189,9 @@ export class FleetTokens {
           continue;
         }
         this.tally.aloneCallFailed += 1;
-        return this.alone(request, error.reason);
+        if (error.deadline) this.tally.aloneDeadlineMissed += 1;
+        else this.tally.aloneOtherFailure += 1;
+        return this.alone(request, error.reason, key);
       }
     }
   }
@@ -258,10 +311,19 @@ export class FleetTokens {
       }
       if (waitMs <= 0) {
         this.tally.aloneLockOutlived += 1;
-        return this.alone(request, 'the machine holding the lock did not finish in time');
+        if (deadline === aloneAt) this.tally.aloneAboutToExpire += 1;
+        else this.tally.aloneWaitedOut += 1;
+        return this.alone(request, 'the machine holding the lock did not finish in time', key);
       }
-      await this.call(this.cache.waitForToken(key, request.current?.expiresAt ?? 0, waitMs));
+      const written = await this.call(this.cache.waitForToken(key, request.current?.expiresAt ?? 0, waitMs));
       waited = true;
+      // The record the wait ended on is adopted as it is: reading it again costs a round trip, which
+      // on a loaded machine can outlast the little time a short-lived token leaves.
+      const after = written === null ? null : this.adoptable(key, written, request, startedAt).token;
+      if (after !== null) {
+        this.tally.adoptedAfterWait += 1;
+        return after;
+      }
     }
   }
 
@@ -269,6 +331,7 @@ export class FleetTokens {
     const now = (): number => this.clock.now();
     try {
       // Someone may have written between our read and our lock: look once more before asking.
+      let found: Adoptable['found'] = 'forced';
       if (!forced) {
         const again = this.adoptable(key, (await this.call(this.cache.read(key))).token, request, now());
         if (again.token !== null) {
@@ -276,13 +339,16 @@ export class FleetTokens {
           return again.token;
         }
         replaceable = again.replaceable;
+        found = again.found;
       }
       this.tally.upstreamWithLock += 1;
+      this.countUpstream(found);
       this.cache.countRequest(key, now()).catch(() => {});
       let token: Token;
       try {
         token = await request.upstream(secrets);
       } catch (error) {
+        this.tally.upstreamFailed += 1;
         await this.shareFailure(key, toTokentrayError(error), secrets);
         throw error;
       }
@@ -295,6 +361,14 @@ export class FleetTokens {
     } finally {
       this.cache.releaseLock(key, owner).catch(() => false);
     }
+  }
+
+  private countUpstream(found: Adoptable['found']): void {
+    if (found === 'forced') this.tally.upstreamForced += 1;
+    else if (found === 'none') this.tally.upstreamNoRecord += 1;
+    else if (found === 'expired') this.tally.upstreamRecordExpired += 1;
+    else if (found === 'unreadable') this.tally.upstreamRecordUnreadable += 1;
+    else this.tally.upstreamRecordNotNewer += 1;
   }
 
   /** A credential stop and a Retry-After cool-down hold for the whole fleet (SPEC section 8). */
@@ -318,20 +392,20 @@ export class FleetTokens {
    * A record's token when it may be used: valid, and newer than ours (else we are the one due to
    * refresh and adopting our own token again would loop), or made after a person asked.
    */
-  private adoptable(key: string, text: string | null, request: FleetRequest, startedAt: number): { token: Token | null; replaceable: string | null } {
-    if (text === null) return { token: null, replaceable: null };
+  private adoptable(key: string, text: string | null, request: FleetRequest, startedAt: number): Adoptable {
+    if (text === null) return { token: null, replaceable: null, found: 'none' };
     const opened = this.open(key, 'token', text, true);
-    if (!opened.ok) return { token: null, replaceable: text };
+    if (!opened.ok) return { token: null, replaceable: text, found: 'unreadable' };
     const token = toToken(opened.payload);
-    if (token === null) return { token: null, replaceable: text };
+    if (token === null) return { token: null, replaceable: text, found: 'unreadable' };
     const now = this.clock.now();
-    if (!isValid(token, now)) return { token: null, replaceable: null };
+    if (!isValid(token, now)) return { token: null, replaceable: null, found: 'expired' };
     const current = request.current;
     const newer = request.forced && !request.sharedOnly
       ? token.obtainedAt >= startedAt
       : current === null || !isValid(current, now) || (token.expiresAt ?? Number.POSITIVE_INFINITY) > (current.expiresAt ?? Number.POSITIVE_INFINITY);
     if (!newer) this.tally.recordNotNewer += 1;
-    return { token: newer ? token : null, replaceable: null };
+    return { token: newer ? token : null, replaceable: null, found: newer ? 'newer' : 'not-newer' };
   }
 
   private async stopFor(key: string, text: string | null, request: FleetRequest, secrets: () => Promise<ProfileSecrets>): Promise<TokentrayError | null> {
@@ -378,17 +452,37 @@ export class FleetTokens {
     return opened;
   }
 
-  /** Alone: exactly what the engine does without a shared cache, except a shared-only profile, which cannot. */
-  private async alone(request: FleetRequest, reason: string): Promise<Token> {
+  /**
+   * Alone: exactly what the engine does without a shared cache, except a shared-only profile, which
+   * cannot. Given the cache key (Redis still answers, but a wait or a call ran out), the request is
+   * counted for the fleet and its token offered as the record (if it expires later), so the other
+   * machines waiting on the same slow holder adopt it instead of each asking alone too.
+   */
+  private async alone(request: FleetRequest, reason: string, key?: string): Promise<Token> {
     if (request.sharedOnly) throw nothingShared(request.profile.id, `the shared cache is unavailable (${reason})`);
-    return request.upstream(await request.secrets());
+    const secrets = await request.secrets();
+    if (key !== undefined) this.cache.countRequest(key, this.clock.now()).catch(() => {});
+    let token: Token;
+    try {
+      token = await request.upstream(secrets);
+    } catch (error) {
+      this.tally.upstreamFailed += 1;
+      throw error;
+    }
+    if (key !== undefined && this.cache.health().state === 'connected') {
+      const until = token.expiresAt ?? Number.MAX_SAFE_INTEGER;
+      // Not awaited: the token is this machine's either way, and its demands should not wait on Redis.
+      this.cache.putToken(key, sealRecord(this.cache.keys.current, key, 'token', until, fromToken(token)), until, null).catch(() => false);
+    }
+    return token;
   }
 
   private async call<T>(work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (error) {
-      throw new SharedCacheFailed(error instanceof Error && error.message !== '' ? error.message : 'the shared cache failed');
+      const reason = error instanceof Error && error.message !== '' ? error.message : 'the shared cache failed';
+      throw new SharedCacheFailed(reason, error instanceof SharedCacheCallFailed && error.deadlineMissed);
     }
   }
 }

@@ -13,6 +13,17 @@ export interface SharedCacheHealth {
   since: number;
 }
 
+/** How a shared cache's call fails: in plain words, and whether it was only late (its deadline missed). */
+export class SharedCacheCallFailed extends Error {
+  constructor(
+    message: string,
+    readonly deadlineMissed: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The sealed records one read returns for a cache key (absent: null). */
 export interface SharedRecords {
   token: string | null;

@@ -10,7 +10,7 @@ import { NOOP_LOGGER } from '../../core/logger.js';
 import type { Logger } from '../../core/types.js';
 import { redisKeys } from '../../core/fleet/cache-key.js';
 import { readHeader, type FleetKeys } from '../../core/fleet/record-crypto.js';
-import type { FleetCounts, SharedCache, SharedCacheHealth, SharedRecords } from '../../core/fleet/shared-cache.js';
+import { SharedCacheCallFailed, type FleetCounts, type SharedCache, type SharedCacheHealth, type SharedRecords } from '../../core/fleet/shared-cache.js';
 
 /** SPEC section 8: "every Redis call has a deadline (250 ms for a read)". */
 export const READ_DEADLINE_MS = 250;
@@ -359,7 +359,7 @@ export class RedisSharedCache implements SharedCache {
         this.stats.otherFailures += 1;
         this.mark(words);
       }
-      throw new Error(words, { cause: error });
+      throw new SharedCacheCallFailed(words, error instanceof DeadlineMissed, { cause: error });
     }
   }
 
