@@ -202,9 +202,17 @@ export interface FleetProfileInfo {
   error: string | null;
 }
 
+/**
+ * Where the running app's shared cache comes from: `--shared-cache`, TOKENTRAY_SHARED_CACHE, or the
+ * setting (a fleet joined in the dashboard, which may then change or leave it).
+ */
+export type FleetSource = 'flag' | 'environment' | 'setting';
+
 /** `fleet:status` and `tokentray shared-cache status --json`: the shared cache and what it holds. */
 export interface FleetStatusInfo {
   configured: boolean;
+  /** Absent where no app runs (the CLI's own status). */
+  source?: FleetSource | null;
   /** The Redis URL without its password. */
   location: string | null;
   state: 'connected' | 'unavailable' | null;
@@ -347,6 +355,18 @@ export interface TestResult {
 export const profileIdSchema = z.string().regex(PROFILE_ID_PATTERN);
 
 /**
+ * `fleet:join`: the Redis URL (a password in it is split off), its password (null: keep the one
+ * saved for this same URL, '' none) and the fleet key (null: keep the saved one, or the environment's).
+ * Both secrets go to the vault, the URL without its password to config.json.
+ */
+export const fleetJoinSchema = z.strictObject({
+  url: z.string().trim().min(1).max(2000),
+  password: z.string().max(1024).nullable(),
+  key: z.string().trim().max(200).nullable(),
+});
+export type FleetJoin = z.infer<typeof fleetJoinSchema>;
+
+/**
  * The IPC channel map (`domain:verb`). Each entry names the request schema validated in main and the
  * response type. The HTTP transport of the dashboard maps the same verbs onto /v1 and /ui paths.
  */
@@ -375,6 +395,8 @@ export const ipcRequestSchemas = {
   'vault:passphrase': z.tuple([z.strictObject({ current: passphraseSchema, next: passphraseSchema })]),
   'api:address': z.tuple([]),
   'fleet:status': z.tuple([]),
+  'fleet:join': z.tuple([fleetJoinSchema]),
+  'fleet:leave': z.tuple([]),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequestSchemas;
@@ -404,6 +426,8 @@ export interface IpcResponses {
   'vault:passphrase': VaultInfo;
   'api:address': ApiAddress;
   'fleet:status': FleetStatusInfo;
+  'fleet:join': FleetStatusInfo;
+  'fleet:leave': FleetStatusInfo;
 }
 
 export type IpcRequest<C extends IpcChannel> = z.infer<(typeof ipcRequestSchemas)[C]>;

@@ -27,6 +27,8 @@ export const IPC_CHANNELS = [
   'vault:passphrase',
   'api:address',
   'fleet:status',
+  'fleet:join',
+  'fleet:leave',
 ] as const;
 
 /** Same value as EVENT_CHANNEL in common/contract.ts. */

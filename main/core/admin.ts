@@ -27,8 +27,8 @@ export interface AdminDeps {
   keysChanged?: () => void;
   /** The dashboard's: a wrong passphrase slows the next attempt whichever door it came through. */
   unlockThrottle?: UnlockThrottle;
-  /** Whether the app reads and writes a fleet's shared cache: a shared-only profile needs one. */
-  sharedCache?: boolean;
+  /** Whether the app reads and writes a fleet's shared cache now: a shared-only profile needs one. */
+  sharedCache?: () => boolean;
 }
 
 export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
@@ -72,9 +72,9 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
 
     'profiles:add': async ({ profile, secrets, test }) => {
       const sharedOnly = isSharedOnly(profile);
-      if (sharedOnly && deps.sharedCache !== true) {
+      if (sharedOnly && deps.sharedCache?.() !== true) {
         throw new TokentrayError('usage', '--shared-only needs a shared cache, and the running app has none configured; nothing was saved.', {
-          hint: "Start the app with the fleet's Redis (--shared-cache URL or TOKENTRAY_SHARED_CACHE, and TOKENTRAY_SHARED_KEY), or set the setting sharedCache.",
+          hint: "Start the app with the fleet's Redis (--shared-cache URL or TOKENTRAY_SHARED_CACHE, and TOKENTRAY_SHARED_KEY), or join a fleet in the dashboard's settings.",
         });
       }
       // A locked vault could not keep the secret: say so before the provider is asked for anything.

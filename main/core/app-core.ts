@@ -13,7 +13,9 @@ import { BackgroundScheduler } from './engine/scheduler.js';
 import { TokenEngine } from './engine/token-engine.js';
 import { describeFleet } from './fleet/fleet-status.js';
 import type { SharedCache } from './fleet/shared-cache.js';
+import type { FleetSettings } from './fleet/fleet-settings.js';
 import { createProviderRegistry } from './providers/index.js';
+import { toTokentrayError } from './errors.js';
 import { createRpcHandlers, type ClipboardPort, type RpcHandlers } from './rpc.js';
 import { tlsAwareFetch } from './tls-fetch.js';
 import { SinkKeeper, type SinkKeeperOptions, type SinkPorts } from './sinks/sink-keeper.js';
@@ -48,6 +50,13 @@ export interface CoreDeps {
   sinkOptions?: Partial<SinkKeeperOptions>;
   /** The fleet's shared cache (SPEC section 8), opened by the host; absent on a machine alone. */
   sharedCache?: SharedCache;
+  /** Joining and leaving a fleet from the dashboard (the host's). */
+  fleetSettings?: FleetSettings;
+  /**
+   * Runs before the engine starts (at start, or when the file vault unlocks): the host joins a
+   * fleet whose password or key the vault keeps, so the first refreshes already share.
+   */
+  beforeEngineStart?: () => Promise<void>;
 }
 
 export interface Core {
@@ -65,6 +74,8 @@ export interface Core {
   readonly sinks: SinkKeeper | null;
   /** Closes the server, then stops the engine (timers and in-flight requests). */
   stop(): Promise<void>;
+  /** Shares through this cache from now on, or through none (the engine, /v1/health, the admin verbs). */
+  joinFleet(cache: SharedCache | null): void;
 }
 
 /**
@@ -121,7 +132,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     vaultSettled: () => engineTurn,
     // Asked lazily, of the server built just below: the port is known only once it listens.
     apiBaseUrl: () => (server.port === 0 ? null : apiBaseUrl(server.port)),
-    fleetStatus: () => describeFleet(engine.sharedFleet, deps.store.listProfiles(), clock),
+    fleetStatus: async () => ({
+      ...(await describeFleet(engine.sharedFleet, deps.store.listProfiles(), clock)),
+      ...(deps.fleetSettings === undefined ? {} : { source: deps.fleetSettings.source() }),
+    }),
+    ...(deps.fleetSettings === undefined ? {} : { fleetSettings: deps.fleetSettings }),
     engine: shown,
     store: deps.store,
     clock,
@@ -141,7 +156,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         vault: deps.vault,
         keysChanged,
         unlockThrottle,
-        sharedCache: deps.sharedCache !== undefined,
+        sharedCache: () => engine.sharedFleet !== null,
         ...(isBackendVault(deps.vault) ? { described: deps.vault } : {}),
       }),
     version: deps.version,
@@ -159,6 +174,12 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   let unsubscribeClients: (() => void) | null = null;
   const startEngine = async (): Promise<void> => {
     if (started) return;
+    try {
+      await deps.beforeEngineStart?.();
+    } catch (error) {
+      // The engine works alone then, as with an unreachable Redis; the host has said why.
+      deps.logger?.warn('the fleet could not be joined before the engine started', { kind: toTokentrayError(error).kind });
+    }
     await engine.start();
     started = true;
     // After the engine's start, which has read every cached token: no file is removed for want of one.
@@ -203,6 +224,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         await stopEngine();
         throw error;
       }
+    },
+    joinFleet(cache) {
+      engine.joinFleet(cache);
+      server.useSharedCache(cache ?? undefined);
     },
     async stop() {
       unsubscribeVault?.();

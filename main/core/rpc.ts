@@ -14,6 +14,7 @@ import { ClientKeyService } from './clients/client-key-service.js';
 import type { Clock } from './clock.js';
 import { TokentrayError, noSuchProfile, toTokentrayError } from './errors.js';
 import type { ConfigStore, Engine } from './types.js';
+import type { FleetSettings } from './fleet/fleet-settings.js';
 import { estimatePassphrase } from './storage/passphrase-rule.js';
 import { UnlockThrottle, isLockable, vaultInfo, type BackendVault, type LockableVault } from './storage/vault-control.js';
 
@@ -41,6 +42,8 @@ export interface RpcDeps {
   apiBaseUrl?: () => string | null;
   /** The fleet's shared cache and what it holds (SPEC section 8); absent: none is configured. */
   fleetStatus?: () => Promise<FleetStatusInfo>;
+  /** Joining and leaving a fleet from the dashboard; absent where the host cannot (tests). */
+  fleetSettings?: FleetSettings;
 }
 
 /** Who the dashboard is, in the activity log (docs/desktop.md: "which client key fetched which token"). */
@@ -59,6 +62,13 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
       throw new TokentrayError('usage', 'This vault has no passphrase.', { hint: 'The OS keychain is unlocked by the system; passphrases belong to the file vault (--vault file).' });
     }
     return deps.vault;
+  };
+
+  const fleetStatus = async (): Promise<FleetStatusInfo> =>
+    (await deps.fleetStatus?.()) ?? { configured: false, location: null, state: null, reason: null, keyId: null, previousKeyId: null, unreadable: null, profiles: [] };
+  const requireFleetSettings = (): FleetSettings => {
+    if (deps.fleetSettings === undefined) throw new TokentrayError('usage', 'This app cannot join a fleet from the dashboard.', { hint: 'Start it with --shared-cache URL or TOKENTRAY_SHARED_CACHE.' });
+    return deps.fleetSettings;
   };
 
   return {
@@ -171,8 +181,18 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
 
     'api:address': async () => ({ baseUrl: deps.apiBaseUrl?.() ?? null }),
 
-    'fleet:status': async () =>
-      deps.fleetStatus?.() ?? { configured: false, location: null, state: null, reason: null, keyId: null, previousKeyId: null, unreadable: null, profiles: [] },
+    'fleet:status': async () => fleetStatus(),
+
+    // The answer is the fleet as the app now sees it: joined (connected or not yet) or left.
+    'fleet:join': async (input) => {
+      await requireFleetSettings().join(input);
+      return fleetStatus();
+    },
+
+    'fleet:leave': async () => {
+      await requireFleetSettings().leave();
+      return fleetStatus();
+    },
   };
 }
 

@@ -14,7 +14,7 @@ import type { Logger } from '../core/types.js';
 import type { BackendVault } from '../core/storage/vault-control.js';
 import { watchClockJumps } from './clock-jumps.js';
 import type { CorruptReport } from './file-store.js';
-import { connectSharedCache, sharedCacheConfig, type SharedCacheConfig } from './shared-cache/open.js';
+import { HostFleet } from './host-fleet.js';
 import type { RedisSharedCache } from './shared-cache/redis-cache.js';
 import { KeytarVault } from './keytar-vault.js';
 import { listenOnLocalSocket, localSocketDoor, resolveSocketPath, type LocalSocket } from './local-socket.js';
@@ -103,7 +103,7 @@ export interface Host {
   readonly vault: BackendVault;
   /** A broken config.json that was moved aside (brokenConfig 'continue'). */
   readonly movedAside: CorruptReport | null;
-  /** The fleet's shared cache, when one is configured (connected or not: its health says). */
+  /** The fleet's shared cache, when one is joined (connected or not: its health says). */
   readonly sharedCache: RedisSharedCache | null;
   /** Why the configured shared cache is not used (badSharedCache 'warn'), for the person to see. */
   readonly sharedCacheRefused: TokentrayError | null;
@@ -144,18 +144,22 @@ export async function openHost(options: HostOptions): Promise<Host> {
   undo.push(() => store.close());
   let vault: BackendVault;
   let core: Core;
-  let fleet: { cache: RedisSharedCache | null; refused: TokentrayError | null };
+  let fleet: HostFleet;
   try {
     if (movedAside !== null && options.brokenConfig === 'exit') {
       throw new TokentrayError('config', `The config file was not valid (${movedAside.reason}); it was moved to ${movedAside.movedTo}.`, {
         hint: 'Fix or remove that file, then start again; a new empty config is in place.',
       });
     }
-    // Checked before the vault opens, so bad input stops the start having created nothing.
-    const checked = checkSharedCache(options, store);
+    // The URL is checked before the vault opens, so bad input stops the start having created nothing.
+    fleet = new HostFleet({ sharedCacheFlag: options.sharedCacheFlag, env, logger, say: options.say, badSharedCache: options.badSharedCache ?? 'exit' }, store);
+    fleet.checkUrl();
     vault = await openVault(options, store, undo);
-    fleet = { cache: await joinFleet(options, checked.config, undo), refused: checked.refused };
-    core = await composeCore(options, store, vault, fleet.cache);
+    const opening = fleet;
+    undo.push(() => opening.close());
+    await fleet.open(vault);
+    core = await composeCore(options, store, vault, fleet);
+    fleet.attach(core);
   } catch (error) {
     await unwind();
     throw error;
@@ -167,8 +171,12 @@ export async function openHost(options: HostOptions): Promise<Host> {
     store,
     vault,
     movedAside,
-    sharedCache: fleet.cache,
-    sharedCacheRefused: fleet.refused,
+    get sharedCache() {
+      return fleet.cache;
+    },
+    get sharedCacheRefused() {
+      return fleet.refused;
+    },
     async start() {
       if (started) throw new TokentrayError('internal', 'This host has already started.');
       started = true;
@@ -239,37 +247,8 @@ async function openVault(options: HostOptions, store: ConfBackedStore, undo: Und
   }
 }
 
-/** The shared cache's configuration, checked; connects to nothing. */
-function checkSharedCache(options: HostOptions, store: ConfBackedStore): { config: SharedCacheConfig | null; refused: TokentrayError | null } {
-  try {
-    return { config: sharedCacheConfig({ flag: options.sharedCacheFlag, env: options.env, setting: store.getSettings().sharedCache }), refused: null };
-  } catch (error) {
-    const problem = toTokentrayError(error);
-    if ((options.badSharedCache ?? 'exit') === 'exit') throw problem;
-    // The messages name the source and never hold a password or a key (shared-cache/open.ts).
-    options.logger.warn('the shared cache is not used; refreshing alone', { message: problem.message, hint: problem.hint });
-    return { config: null, refused: problem };
-  }
-}
-
-/**
- * Connects to the configured shared cache and says where it is and whether it answers. A Redis that
- * does not answer yet only means working alone until it does: the cache keeps trying by itself.
- */
-async function joinFleet(options: HostOptions, config: SharedCacheConfig | null, undo: Undo[]): Promise<RedisSharedCache | null> {
-  if (config === null) return null;
-  const cache = await connectSharedCache(config, { logger: options.logger });
-  undo.push(() => cache.close());
-  const health = cache.health();
-  options.say(
-    health.state === 'connected'
-      ? `sharing tokens through ${cache.location} (fleet key ${cache.keys.current.id}).`
-      : `the shared cache ${cache.location} is unavailable (${health.reason ?? 'no answer'}); working alone until it answers.`,
-  );
-  return cache;
-}
-
-async function composeCore(options: HostOptions, store: ConfBackedStore, vault: BackendVault, sharedCache: RedisSharedCache | null): Promise<Core> {
+async function composeCore(options: HostOptions, store: ConfBackedStore, vault: BackendVault, fleet: HostFleet): Promise<Core> {
+  const sharedCache = fleet.cache;
   try {
     return await createCore({
       store,
@@ -283,6 +262,8 @@ async function composeCore(options: HostOptions, store: ConfBackedStore, vault: 
       ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
       ...(options.clipboard === undefined ? {} : { clipboard: options.clipboard }),
       ...(sharedCache === null ? {} : { sharedCache }),
+      fleetSettings: fleet,
+      beforeEngineStart: () => fleet.beforeEngineStart(),
       ...options.core,
     });
   } catch (error) {

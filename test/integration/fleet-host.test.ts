@@ -5,22 +5,21 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../main/core/logger.js';
 import { generateFleetKey } from '../../main/core/fleet/record-crypto.js';
 import { isTokentrayError } from '../../main/core/errors.js';
-import { openFileStore } from '../../main/node/file-store.js';
-import { openHost, type HostOptions } from '../../main/node/host.js';
+import { openHost } from '../../main/node/host.js';
 import { removeTempConfigDirs, ROOT, runCli, tempConfigDir } from '../support/cli.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { trayHost as trayHostIn } from '../support/tray-host.js';
 
 const FLEET_KEY = generateFleetKey();
 const PASS = 'correct horse battery staple for the fleet host test';
@@ -59,38 +58,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, withi
   }
 }
 
-let dirs = 0;
 /** A config directory with the given settings in config.json, and the options main/index.ts passes. */
-async function trayHost(settings: Record<string, unknown>, env: NodeJS.ProcessEnv) {
-  dirs += 1;
-  const n = dirs;
-  const configDir = join(root, `tray-${n}`);
-  await mkdir(configDir, { recursive: true });
-  const written = openFileStore(configDir).store;
-  written.updateSettings(settings);
-  written.close();
-  const lines: string[] = [];
-  const options: HostOptions = {
-    mode: 'tray',
-    configDir,
-    version: '0.0.0-test',
-    env: { TOKENTRAY_VAULT_PASSPHRASE: PASS, TOKENTRAY_SOCKET: join(root, `tray-${n}.sock`), ...env },
-    openStore: () => {
-      const { store, corrupt } = openFileStore(configDir);
-      return { store, movedAside: corrupt };
-    },
-    vaultFlag: 'file',
-    port: 0,
-    busyPort: 'fall-back',
-    refusedSocket: 'warn',
-    brokenConfig: 'continue',
-    badSharedCache: 'warn',
-    logger: createLogger({ scope: '[engine]', level: 'debug', write: (line) => lines.push(line) }),
-    say: (line) => lines.push(line),
-    clipboard: { copy: async () => false },
-    onResume: () => () => undefined,
-  };
-  return { configDir, options, lines };
+function trayHost(settings: Record<string, unknown>, env: NodeJS.ProcessEnv) {
+  return trayHostIn(root, settings, env, PASS);
 }
 
 /** Sends the README's `redis-cli ACL SETUSER …` line to Redis word for word (its shell quoting undone). */

@@ -109,6 +109,8 @@ export interface LoopbackServer {
   readonly port: number;
   /** Every route this server answers: its path, access and methods (docs/http-api.md lists them). */
   routes(): readonly { path: string; access: Access; methods: readonly string[] }[];
+  /** The shared cache /v1/health reports from now on (a fleet joined or left while running). */
+  useSharedCache(cache: Pick<SharedCache, 'health'> | undefined): void;
 }
 
 /**
@@ -230,6 +232,9 @@ export function createLoopbackServer(deps: LoopbackServerDeps): LoopbackServer {
     revokeAllSessions: () => sessions.revokeAll(),
     createListener,
     routes: () => router.routes().map((route) => ({ path: route.path, access: route.access, methods: Object.keys(route.methods) })),
+    useSharedCache(cache) {
+      area.sharedCache = cache;
+    },
     listen(wanted: number): Promise<number> {
       return new Promise((resolve, reject) => {
         const onError = (error: Error): void => {

@@ -111,7 +111,7 @@ export class TokenEngine implements Engine {
   private readonly activityEvents = new Emitter<ActivityEntry>((error) => this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind }));
   private readonly host: RefresherHost;
   private readonly schedulerHost: SchedulerHost;
-  private readonly fleet: FleetTokens | null;
+  private fleet: FleetTokens | null;
   private running = false;
   private leadMs = 300_000;
   private settingsKey = '';
@@ -381,6 +381,15 @@ export class TokenEngine implements Engine {
   /** The fleet that shares this engine's tokens, if any (status output, the dashboard's panel). */
   get sharedFleet(): FleetTokens | null {
     return this.fleet;
+  }
+
+  /**
+   * Joins another shared cache, or none, while running (a person joined or left a fleet in the
+   * dashboard). Each refresh reads the fleet once as it starts, so one already under way finishes
+   * on the cache it began with; a cache closed under it fails its calls and it works alone.
+   */
+  joinFleet(cache: SharedCache | null): void {
+    this.fleet = cache === null ? null : new FleetTokens({ cache, clock: this.clock, logger: this.logger });
   }
 
   /** A refresher's status with what only the engine knows: shared-only, and the fleet's counts. */

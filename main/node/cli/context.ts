@@ -3,6 +3,7 @@
 import { TokentrayError, isTokentrayError, noSuchProfile } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { requireStrongPassphrase } from '../../core/storage/passphrase-rule.js';
+import type { VaultedFleet } from '../shared-cache/fleet-vault.js';
 import type { ConfigStore, Logger, Vault } from '../../core/types.js';
 import type { SharedCache } from '../../core/fleet/shared-cache.js';
 import { findAppAdmin, type AppAdmin } from '../app-admin.js';
@@ -100,6 +101,7 @@ export class CliContext {
         scope,
         // A server logs when Redis goes away and comes back; a one-shot command only with TOKENTRAY_DEBUG.
         logger: scope === 'tokentray' ? this.logger : createLogger({ scope: `${scope}:`, level: 'warn', write: (line) => this.io.stderr.write(line) }),
+        vaulted: (location) => this.#vaultedFleet(location),
       }),
     );
     return this.#sharedCache;
@@ -107,8 +109,20 @@ export class CliContext {
 
   /** Whether a shared cache is configured at all, checked (a usage error for bad input); connects to nothing. */
   async sharedCacheConfigured(): Promise<boolean> {
-    const { sharedCacheConfig } = await import('../shared-cache/open.js');
-    return sharedCacheConfig({ flag: this.#sharedCacheFlag, env: this.io.env, setting: this.store.getSettings().sharedCache }) !== null;
+    const { sharedCacheConfigWithVault } = await import('../shared-cache/open.js');
+    const sources = { flag: this.#sharedCacheFlag, env: this.io.env, setting: this.store.getSettings().sharedCache };
+    return (await sharedCacheConfigWithVault(sources, (location) => this.#vaultedFleet(location))) !== null;
+  }
+
+  /**
+   * What the vault keeps for a fleet joined in the dashboard (its Redis password and fleet key). A
+   * vault file that does not exist yet keeps nothing, and is not created for the asking.
+   */
+  async #vaultedFleet(location: string): Promise<VaultedFleet | undefined> {
+    const { vault } = await this.chosenVault();
+    if (vault instanceof FileVault && vault.state === 'absent') return undefined;
+    const { readVaultedFleet } = await import('../shared-cache/fleet-vault.js');
+    return readVaultedFleet(this.vault, location);
   }
 
   /** Closes what the command opened on the way (the shared cache's connection). */

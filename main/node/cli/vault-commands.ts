@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VAULT_BACKENDS, type VaultBackend, type VaultInfo } from '../../../common/contract.js';
 import { CLI_KEY_ACCOUNT } from '../../core/app-core.js';
+import { FLEET_ACCOUNTS } from '../shared-cache/fleet-vault.js';
 import { TokentrayError } from '../../core/errors.js';
 import { requireStrongPassphrase } from '../../core/storage/passphrase-rule.js';
 import { closeVault, vaultInfo, vaultLockedError } from '../../core/storage/vault-control.js';
@@ -212,9 +213,11 @@ async function migrate(context: CliContext, to: VaultBackend): Promise<Migration
     let accounts = await source.accounts();
     if (source instanceof KeytarVault) {
       // The keychain service is shared by every config directory on this machine: only this
-      // config's profiles (and the CLI's key) move; the vault file belongs to this directory alone.
+      // config's profiles (and the CLI's key and a joined fleet's secrets) move; the vault file
+      // belongs to this directory alone.
       const ids = new Set(context.store.listProfiles().map((p) => p.id));
-      accounts = accounts.filter((account) => account === CLI_KEY_ACCOUNT || ids.has(account.slice(0, account.indexOf(':'))));
+      const own = new Set([CLI_KEY_ACCOUNT, ...FLEET_ACCOUNTS]);
+      accounts = accounts.filter((account) => own.has(account) || ids.has(account.slice(0, account.indexOf(':'))));
     }
     for (const account of accounts) {
       const value = await source.getItem(account);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { TokentrayError } from '../../core/errors.js';
 import type { Logger } from '../../core/types.js';
 import { parseFleetKey, type FleetKeys } from '../../core/fleet/record-crypto.js';
+import type { VaultedFleet } from './fleet-vault.js';
 import { RedisSharedCache } from './redis-cache.js';
 
 export interface SharedCacheSources {
@@ -14,6 +15,8 @@ export interface SharedCacheSources {
   env: NodeJS.ProcessEnv;
   /** The setting `sharedCache`. */
   setting?: string | undefined;
+  /** What the vault keeps for the setting (fleet-vault.ts): read only when the setting is the source. */
+  vaulted?: VaultedFleet | undefined;
 }
 
 export interface SharedCacheConfig {
@@ -73,8 +76,11 @@ export function resolveSharedCacheUrl(sources: SharedCacheSources): { url: URL; 
   return { url, source };
 }
 
-/** The fleet key (and the previous one during a rotation); no key, no shared cache. */
-export function readFleetKeys(env: NodeJS.ProcessEnv): FleetKeys {
+/**
+ * The fleet key (and the previous one during a rotation); no key, no shared cache. The environment
+ * comes first; a key kept in the vault (a fleet joined in the dashboard) is used only without one.
+ */
+export function readFleetKeys(env: NodeJS.ProcessEnv, vaultedKey: string | null = null): FleetKeys {
   const inline = env.TOKENTRAY_SHARED_KEY;
   const file = env.TOKENTRAY_SHARED_KEY_FILE;
   const hint = 'Make one with `tokentray shared-cache keygen` and give every machine of the fleet the same TOKENTRAY_SHARED_KEY (or TOKENTRAY_SHARED_KEY_FILE).';
@@ -91,6 +97,8 @@ export function readFleetKeys(env: NodeJS.ProcessEnv): FleetKeys {
       throw usage(`The fleet key file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, hint);
     }
     current = parseFleetKey(text, `the file ${file}`);
+  } else if (vaultedKey !== null) {
+    current = parseFleetKey(vaultedKey, 'the vault (saved when this fleet was joined)');
   } else {
     throw usage('A shared cache is configured but there is no fleet key; nothing is shared without one.', hint);
   }
@@ -103,11 +111,17 @@ export function readFleetKeys(env: NodeJS.ProcessEnv): FleetKeys {
 export function sharedCacheConfig(sources: SharedCacheSources): SharedCacheConfig | null {
   const resolved = resolveSharedCacheUrl(sources);
   if (resolved === null) return null;
-  const keys = readFleetKeys(sources.env);
-  const config: SharedCacheConfig = { url: resolved.url.href, location: redactUrl(resolved.url), source: resolved.source, keys };
+  const { url, source } = resolved;
+  const location = redactUrl(url);
+  // The vault's password and key belong to the setting alone: a URL from the command line or the
+  // environment comes with its own.
+  const vaulted = source === 'the setting sharedCache' ? sources.vaulted : undefined;
+  if (vaulted?.password != null && url.password === '') url.password = encodeURIComponent(vaulted.password);
+  const keys = readFleetKeys(sources.env, vaulted?.key ?? null);
+  const config: SharedCacheConfig = { url: url.href, location, source, keys };
   const caFile = sources.env.TOKENTRAY_SHARED_CACHE_CA;
   if (caFile !== undefined && caFile !== '') {
-    if (resolved.url.protocol !== 'rediss:') throw usage('TOKENTRAY_SHARED_CACHE_CA is set but the shared cache URL is not rediss://.', 'Use rediss:// for TLS, or unset TOKENTRAY_SHARED_CACHE_CA.');
+    if (url.protocol !== 'rediss:') throw usage('TOKENTRAY_SHARED_CACHE_CA is set but the shared cache URL is not rediss://.', 'Use rediss:// for TLS, or unset TOKENTRAY_SHARED_CACHE_CA.');
     try {
       config.ca = readFileSync(caFile);
     } catch (error) {
@@ -118,12 +132,29 @@ export function sharedCacheConfig(sources: SharedCacheSources): SharedCacheConfi
 }
 
 /**
+ * The configuration as sharedCacheConfig checks it, with what the vault keeps for the setting read
+ * first, and only when the setting is the source (the vault may need a passphrase).
+ */
+export async function sharedCacheConfigWithVault(
+  sources: SharedCacheSources,
+  vaulted: (location: string) => Promise<VaultedFleet | undefined>,
+): Promise<SharedCacheConfig | null> {
+  const resolved = resolveSharedCacheUrl(sources);
+  if (resolved === null) return null;
+  if (resolved.source !== 'the setting sharedCache') return sharedCacheConfig(sources);
+  return sharedCacheConfig({ ...sources, vaulted: await vaulted(redactUrl(resolved.url)) });
+}
+
+/**
  * Opens the shared cache when one is configured: checks everything first (throws a usage error),
  * then connects within `withinMs`. An unreachable Redis is not an error: the cache says
  * "unavailable", the process works alone, and it rejoins once Redis answers.
  */
-export async function openSharedCache(sources: SharedCacheSources, options: { logger?: Logger; withinMs?: number } = {}): Promise<RedisSharedCache | null> {
-  const config = sharedCacheConfig(sources);
+export async function openSharedCache(
+  sources: SharedCacheSources,
+  options: { logger?: Logger; withinMs?: number; vaulted?: (location: string) => Promise<VaultedFleet | undefined> } = {},
+): Promise<RedisSharedCache | null> {
+  const config = options.vaulted === undefined ? sharedCacheConfig(sources) : await sharedCacheConfigWithVault(sources, options.vaulted);
   return config === null ? null : connectSharedCache(config, options);
 }
 
@@ -151,11 +182,16 @@ export async function openSharedCacheFor(options: {
   stderr: NodeJS.WritableStream;
   scope: string;
   logger?: Logger;
+  /** What the vault keeps for the setting (a fleet joined in the dashboard). */
+  vaulted?: (location: string) => Promise<VaultedFleet | undefined>;
 }): Promise<RedisSharedCache | null> {
   const sources: SharedCacheSources = { flag: options.flag, env: options.env };
   // The setting is read only when neither the flag nor the environment names one.
   if ((options.flag === undefined || options.flag === '') && !options.env.TOKENTRAY_SHARED_CACHE) sources.setting = options.setting();
-  const cache = await openSharedCache(sources, options.logger === undefined ? {} : { logger: options.logger });
+  const cache = await openSharedCache(sources, {
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.vaulted === undefined ? {} : { vaulted: options.vaulted }),
+  });
   if (cache === null) return null;
   const health = cache.health();
   if (health.state === 'connected') {
