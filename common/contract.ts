@@ -80,12 +80,13 @@ export const settingsSchema = z.strictObject({
   vault: z.enum(VAULT_CHOICES).optional(),
   /**
    * The fleet's shared cache, `redis://host:port[/db]` or `rediss://…` (SPEC section 8); read at
-   * start. Never with a password: that stays in TOKENTRAY_SHARED_CACHE.
+   * start and set by the dashboard's fleet panel. Never with a password: that stays in
+   * TOKENTRAY_SHARED_CACHE or the vault (docs/shared-cache.md).
    */
   sharedCache: z
     .string()
     .max(2000)
-    .refine((value) => !/^rediss?:\/\/[^/@]*:[^/@]*@/i.test(value.trim()), 'must not hold a password (set TOKENTRAY_SHARED_CACHE instead)')
+    .refine((value) => !/^rediss?:\/\/[^/@]*:[^/@]*@/i.test(value.trim()), 'must not hold a password (join the fleet in the dashboard, which keeps it in the vault, or set TOKENTRAY_SHARED_CACHE)')
     .optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;

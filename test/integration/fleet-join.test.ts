@@ -4,6 +4,8 @@
 // the engine shares at once, a restart joins from the setting and the vault alone, a locked vault
 // joins when it unlocks (before the first refresh), and bad input saves nothing.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +14,7 @@ import type { FleetStatusInfo } from '../../common/contract.js';
 import { dispatchRpc } from '../../main/core/rpc.js';
 import { generateFleetKey } from '../../main/core/fleet/record-crypto.js';
 import { FileVault } from '../../main/node/file-vault.js';
+import type { KeytarLike } from '../../main/node/keytar-vault.js';
 import { FLEET_KEY_ACCOUNT, FLEET_PASSWORD_ACCOUNT } from '../../main/node/shared-cache/fleet-vault.js';
 import { openHost, type Host } from '../../main/node/host.js';
 import { removeTempConfigDirs, runCli } from '../support/cli.js';
@@ -22,6 +25,8 @@ import { startProviderServer, type ProviderServer } from '../support/servers/ind
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { trayHost } from '../support/tray-host.js';
 
+const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
+const service = `${process.env.TOKENTRAY_KEYCHAIN_SERVICE ?? 'tokentray-test'}-fleet-join-${randomBytes(4).toString('hex')}`;
 const FLEET_KEY = generateFleetKey();
 const PASS = 'correct horse battery staple for the fleet join test';
 // Characters a URL must escape: the password has to reach Redis as typed.
@@ -39,6 +44,7 @@ before(async () => {
   admin.on('error', () => {});
 });
 after(async () => {
+  for (const { account } of await keytar.findCredentials(service)) await keytar.deletePassword(service, account);
   admin.disconnect();
   await redis.close();
   await server.close();
@@ -255,5 +261,31 @@ describe('joining a fleet from the dashboard', () => {
     assert.equal(info.location, redis.url);
     assert.equal(info.keyId, ok.ok ? ok.value.keyId : null);
     assert.ok(!result.stdout.includes(REDIS_PASSWORD) && !result.stderr.includes(REDIS_PASSWORD));
+  });
+
+  test('vault migrate moves what the vault keeps for the fleet; the CLI then finds it in the keychain', async () => {
+    const tray = await startedTray();
+    const ok = await rpc<FleetStatusInfo>(tray.host, 'fleet:join', { url: redis.url, password: REDIS_PASSWORD, key: FLEET_KEY });
+    assert.ok(ok.ok);
+    await tray.host.stop();
+    const own = { TOKENTRAY_KEYCHAIN_SERVICE: service, TOKENTRAY_SHARED_CACHE: '', TOKENTRAY_SHARED_KEY: '' };
+    const moved = await runCli(['vault', 'migrate', '--to', 'keychain', '--config-dir', tray.configDir], { env: { ...own, TOKENTRAY_VAULT_PASSPHRASE: PASS } });
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.ok((await keytar.getPassword(service, FLEET_PASSWORD_ACCOUNT)) !== null, 'the password moved');
+    assert.equal(await keytar.getPassword(service, FLEET_KEY_ACCOUNT), FLEET_KEY, 'the key moved');
+    const status = await runCli(['shared-cache', 'status', '--json', '--config-dir', tray.configDir], { env: own });
+    assert.equal(status.code, 0, status.stderr);
+    const info = JSON.parse(status.stdout) as FleetStatusInfo;
+    assert.equal(info.state, 'connected');
+    assert.equal(info.keyId, ok.ok ? ok.value.keyId : null);
+
+    // And back: the keychain is shared by every config directory, so only this one's entries move,
+    // the fleet's among them.
+    const back = await runCli(['vault', 'migrate', '--to', 'file', '--config-dir', tray.configDir], { env: { ...own, TOKENTRAY_VAULT_PASSPHRASE: PASS } });
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(await keytar.getPassword(service, FLEET_KEY_ACCOUNT), null, 'gone from the keychain');
+    const fromFile = await runCli(['shared-cache', 'status', '--json', '--config-dir', tray.configDir], { env: { ...own, TOKENTRAY_VAULT_PASSPHRASE: PASS } });
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.equal((JSON.parse(fromFile.stdout) as FleetStatusInfo).state, 'connected');
   });
 });

@@ -20,7 +20,7 @@ export interface SharedCacheSources {
 }
 
 export interface SharedCacheConfig {
-  /** The URL to connect to, password included (only ever from the environment). */
+  /** The URL to connect to, password included (only ever from the environment or the vault). */
   url: string;
   /** The same URL without its password, for every message and status. */
   location: string;
@@ -29,7 +29,7 @@ export interface SharedCacheConfig {
   ca?: Buffer;
 }
 
-const URL_HINT = 'Write it as redis://[user@]host:port[/db] or rediss://… for TLS; a password goes in TOKENTRAY_SHARED_CACHE, never on the command line or in config.json.';
+const URL_HINT = 'Write it as redis://[user@]host:port[/db] or rediss://… for TLS; a password goes in TOKENTRAY_SHARED_CACHE or the vault (the dashboard\'s fleet panel), never on the command line or in config.json.';
 
 function usage(message: string, hint: string): TokentrayError {
   return new TokentrayError('usage', message, { hint });
@@ -71,7 +71,7 @@ export function resolveSharedCacheUrl(sources: SharedCacheSources): { url: URL; 
   if (url.search !== '' || url.hash !== '') throw usage(`The shared cache URL from ${source} has a query or fragment, which Tokentray does not read.`, URL_HINT);
   if (url.password !== '' && source !== 'TOKENTRAY_SHARED_CACHE') {
     // argv is visible to every user of the machine (ps) and config.json is not a vault.
-    throw usage(`The shared cache URL from ${source} holds a password; nothing was started.`, 'Put the URL with its password in TOKENTRAY_SHARED_CACHE instead (a mounted secret or the service environment).');
+    throw usage(`The shared cache URL from ${source} holds a password; nothing was started.`, 'Put the URL with its password in TOKENTRAY_SHARED_CACHE instead (a mounted secret or the service environment), or join the fleet in the dashboard\'s settings, which keeps the password in the vault.');
   }
   return { url, source };
 }
