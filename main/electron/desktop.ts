@@ -3,6 +3,7 @@
 // listens. Every decision lives in main/core and is unit-tested there; this file only wires.
 import { ClipboardGuard, CredentialCopier } from '../core/desktop/clipboard-guard.js';
 import { configMovedAsideNotice, sharedCacheRefusedNotice, socketRefusedNotice } from '../core/desktop/notices.js';
+import { FleetNotices } from '../core/desktop/fleet-notices.js';
 import { NotificationPolicy } from '../core/desktop/notification-policy.js';
 import { setupNotifications } from '../core/desktop/notification-wiring.js';
 import { systemClock } from '../core/clock.js';
@@ -49,6 +50,10 @@ export async function setupDesktop(deps: DesktopDeps): Promise<Desktop> {
   const notifications = setupNotifications({ engine, policy, show: (notification) => notifier.show(notification) });
   if (host.movedAside) notifier.show(configMovedAsideNotice(host.movedAside));
   if (host.sharedCacheRefused) notifier.show(sharedCacheRefusedNotice(host.sharedCacheRefused));
+  // Redis away for a while, and back: the fleet joined at start, or later in the dashboard.
+  const fleetNotices = new FleetNotices({ clock: systemClock, show: (notice) => notifier.show(notice), enabled: () => store.getSettings().notifications });
+  fleetNotices.follow(host.sharedCache);
+  const stopFollowingFleet = host.onDidChangeSharedCache((cache) => fleetNotices.follow(cache));
   const startAtLogin = setupStartAtLogin({ autoStart: createAutoStart(process.platform, app), engine, store, logger });
   const tray = setupTray({
     assetsDir: deps.assetsDir,
@@ -81,7 +86,7 @@ export async function setupDesktop(deps: DesktopDeps): Promise<Desktop> {
       notifications.announceCurrent();
     },
     dispose() {
-      for (const dispose of [disposePush, disposeIpc, startAtLogin.dispose, notifications.dispose, () => guard.dispose(), () => notifier.dispose(), tray.dispose]) dispose();
+      for (const dispose of [stopFollowingFleet, () => fleetNotices.dispose(), disposePush, disposeIpc, startAtLogin.dispose, notifications.dispose, () => guard.dispose(), () => notifier.dispose(), tray.dispose]) dispose();
     },
   };
 }

@@ -23,7 +23,7 @@ export class ElectronNotifier {
   show(model: NotificationModel): boolean {
     const supported = this.#deps.isSupported ?? (() => Notification.isSupported());
     if (!supported()) return false;
-    const options: Electron.NotificationConstructorOptions = { title: model.title, body: model.body, silent: model.kind === 'recovered' };
+    const options: Electron.NotificationConstructorOptions = { title: model.title, body: model.body, silent: model.kind === 'recovered' || model.kind === 'shared-cache-back' };
     if (this.#deps.iconPath) options.icon = this.#deps.iconPath;
     const notification = this.#deps.create ? this.#deps.create(options) : new Notification(options);
     this.#live.add(notification);

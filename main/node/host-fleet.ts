@@ -2,6 +2,7 @@
 // or the setting `sharedCache` (whose password and fleet key the vault keeps), joined once the file
 // vault unlocks when only the vault can say how, and joined or left from the dashboard while running.
 import type { FleetJoin, FleetSource } from '../../common/contract.js';
+import { Emitter } from '../../common/emitter.js';
 import type { Core } from '../core/app-core.js';
 import { TokentrayError, toTokentrayError } from '../core/errors.js';
 import { parseFleetKey } from '../core/fleet/record-crypto.js';
@@ -45,12 +46,19 @@ export class HostFleet implements FleetSettings {
   /** The configuration checked before the vault opened (a URL from the command line or the environment). */
   #early: SharedCacheConfig | null = null;
   #core: Core | null = null;
+  readonly #changes: Emitter<RedisSharedCache | null>;
   /** Joins and leaves one after another, never overlapping. */
   #turn: Promise<unknown> = Promise.resolve();
 
   constructor(options: HostFleetOptions, store: ConfBackedStore) {
     this.#options = options;
     this.#store = store;
+    this.#changes = new Emitter((error) => options.logger.error('a fleet listener failed', { kind: toTokentrayError(error).kind }));
+  }
+
+  /** Fires with the cache shared through from now on (null: none) after a join, a leave or an unlock. */
+  onDidChange(listener: (cache: RedisSharedCache | null) => void): () => void {
+    return this.#changes.on(listener);
   }
 
   /**
@@ -207,6 +215,7 @@ export class HostFleet implements FleetSettings {
     this.#cache = cache;
     this.#core?.joinFleet(cache);
     if (previous !== null && previous !== cache) previous.close().catch(() => undefined);
+    this.#changes.emit(cache);
   }
 
   /** A fleet named on the command line or in the environment is that process's; the dashboard leaves it be. */

@@ -107,6 +107,8 @@ export interface Host {
   readonly sharedCache: RedisSharedCache | null;
   /** Why the configured shared cache is not used (badSharedCache 'warn'), for the person to see. */
   readonly sharedCacheRefused: TokentrayError | null;
+  /** Fires when the cache shared through changes (joined or left in the dashboard, or on unlock). */
+  onDidChangeSharedCache(listener: (cache: RedisSharedCache | null) => void): () => void;
   /** Listens, serves the socket, starts the services and writes runtime.json; undoes it all on failure. */
   start(): Promise<StartedHost>;
   /** Everything that was started or opened, in reverse. */
@@ -177,6 +179,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     get sharedCacheRefused() {
       return fleet.refused;
     },
+    onDidChangeSharedCache: (listener) => fleet.onDidChange(listener),
     async start() {
       if (started) throw new TokentrayError('internal', 'This host has already started.');
       started = true;

@@ -176,6 +176,9 @@ describe('joining a fleet from the dashboard', () => {
 
   test('leaving forgets the setting and what the vault kept, and the engine refreshes alone', async () => {
     const tray = await startedTray();
+    // What the tray's fleet notices follow (main/electron/desktop.ts).
+    const followed: Array<string | null> = [];
+    tray.host.onDidChangeSharedCache((cache) => followed.push(cache?.location ?? null));
     try {
       const ok = await rpc<FleetStatusInfo>(tray.host, 'fleet:join', { url: redis.url, password: REDIS_PASSWORD, key: FLEET_KEY });
       assert.ok(ok.ok);
@@ -191,6 +194,7 @@ describe('joining a fleet from the dashboard', () => {
       await tray.host.core.engine.refresh('api');
       assert.equal(server.tokenRequestCount(), before + 1, 'alone, it asks the provider itself');
       assert.equal(tray.host.sharedCache, null);
+      assert.deepEqual(followed, [redis.url, null], 'the host said when it joined and when it left');
     } finally {
       await tray.host.stop();
     }

@@ -25,7 +25,12 @@ export type NotificationModel =
       title: string;
       body: string;
     }
-  | { kind: 'config-moved-aside' | 'socket-refused' | 'shared-cache-refused'; profileId?: undefined; title: string; body: string };
+  | {
+      kind: 'config-moved-aside' | 'socket-refused' | 'shared-cache-refused' | 'shared-cache-unavailable' | 'shared-cache-back';
+      profileId?: undefined;
+      title: string;
+      body: string;
+    };
 
 type Problem = Exclude<NotificationKind, 'recovered'>;
 type Condition = Problem | 'none';
