@@ -118,6 +118,11 @@ export function createRpcHandlers(deps: RpcDeps): RpcHandlers {
     'settings:get': async () => store.getSettings(),
 
     'settings:update': async (patch) => {
+      // A fleet is joined and left through its own verbs, which keep its password and key in the
+      // vault and apply at once; a bare URL written here would do neither.
+      if (patch.sharedCache !== undefined) {
+        throw new TokentrayError('usage', 'The shared cache is not changed through the settings.', { hint: 'Join or leave the fleet in Settings, Fleet (fleet:join, fleet:leave).' });
+      }
       // The engine follows the store and emits the settings event: the one way a change travels.
       return store.updateSettings(patch);
     },

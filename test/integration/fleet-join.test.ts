@@ -228,6 +228,11 @@ describe('joining a fleet from the dashboard', () => {
       // A malformed payload never reaches the host.
       const malformed = await rpc(tray.host, 'fleet:join', { url: redis.url });
       assert.equal(malformed.ok, false);
+      // Nor does the settings verb write a fleet's URL behind the fleet's back.
+      const bare = await rpc(tray.host, 'settings:update', { sharedCache: redis.url });
+      assert.equal(bare.ok, false);
+      if (!bare.ok) assert.match(bare.error.hint ?? '', /Join or leave the fleet/);
+      assert.equal(tray.host.store.getSettings().sharedCache, undefined);
     } finally {
       await tray.host.stop();
     }
