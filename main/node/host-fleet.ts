@@ -220,8 +220,11 @@ export class HostFleet implements FleetSettings {
 
   /** A fleet named on the command line or in the environment is that process's; the dashboard leaves it be. */
   #requireSetting(what: string): void {
-    if (this.#source === 'flag' || this.#source === 'environment') {
-      const named = this.#source === 'flag' ? '--shared-cache' : 'TOKENTRAY_SHARED_CACHE';
+    // By precedence, valid or not: a URL there (even one refused at start) wins over the setting at the next start.
+    const { sharedCacheFlag: flag, env } = this.#options;
+    const source = flag !== undefined && flag.trim() !== '' ? 'flag' : env.TOKENTRAY_SHARED_CACHE !== undefined && env.TOKENTRAY_SHARED_CACHE.trim() !== '' ? 'environment' : 'setting';
+    if (source === 'flag' || source === 'environment') {
+      const named = source === 'flag' ? '--shared-cache' : 'TOKENTRAY_SHARED_CACHE';
       throw new TokentrayError('usage', `This app shares through the Redis named by ${named}, so the dashboard cannot ${what}.`, {
         hint: `Change ${named} where the app is started, then restart it.`,
       });

@@ -254,6 +254,17 @@ describe('joining a fleet from the dashboard', () => {
     } finally {
       await tray.host.stop();
     }
+    // One the tray refused at start still wins at the next start, so the dashboard joins nothing over it.
+    const refused = await startedTray({ TOKENTRAY_SHARED_CACHE: `http://127.0.0.1:${redis.port}`, TOKENTRAY_SHARED_KEY: FLEET_KEY });
+    try {
+      assert.match(refused.host.sharedCacheRefused?.message ?? '', /must start with redis:\/\//);
+      const answer = await rpc(refused.host, 'fleet:join', { url: redis.url, password: REDIS_PASSWORD, key: null });
+      assert.equal(answer.ok, false);
+      if (!answer.ok) assert.match(answer.error.message, /named by TOKENTRAY_SHARED_CACHE/);
+      assert.equal(refused.host.store.getSettings().sharedCache, undefined);
+    } finally {
+      await refused.host.stop();
+    }
   });
 
   test('the CLI without an app finds the fleet from the setting and the vault', async () => {
