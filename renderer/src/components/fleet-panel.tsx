@@ -114,7 +114,7 @@ function JoinForm(props: { changing: boolean; location: string | null; onAnswer:
   const describedBy = (...notes: string[]): string => [...notes, ...(error ? [errorId] : [])].join(' ');
   const keepNote = changing ? ' Leave empty to keep the saved one.' : '';
   return (
-    <form className="form card-plain inline-form fleet-join" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${ids}-title`} aria-describedby={error ? errorId : undefined}>
+    <form className="form fleet-join" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${ids}-title`} aria-describedby={error ? errorId : undefined}>
       <h3 id={`${ids}-title`}>{changing ? 'Change the fleet' : 'Join a fleet'}</h3>
       <div className={`field${urlMissing ? ' invalid' : ''}`}>
         <label htmlFor={`${ids}-url`}>Redis URL</label>
