@@ -58,6 +58,7 @@ describe('the dashboard joins and leaves a fleet, in Chromium', () => {
 
   const settings = async (): Promise<Record<string, unknown>> =>
     (JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8')) as { settings: Record<string, unknown> }).settings;
+  const focusedId = async (): Promise<unknown> => page.evaluate('document.activeElement && document.activeElement.id');
   const health = async (): Promise<Record<string, unknown>> =>
     (await (await fetch(`http://127.0.0.1:${served?.port}/v1/health`)).json()) as Record<string, unknown>;
 
@@ -114,6 +115,7 @@ describe('the dashboard joins and leaves a fleet, in Chromium', () => {
     await joinForm.getByLabel('Password').fill(REDIS_PASSWORD);
     await joinForm.getByLabel('Fleet key').press('Enter');
     await untilPasses('the panel shows the fleet', async () => assert.equal(await panel.getByTestId('fleet-state').textContent(), 'Connected'), { timeoutMs: 30_000 });
+    assert.equal(await focusedId(), await panel.getByLabel('Fleet key').getAttribute('id'), 'focus stays where the keyboard was');
     assert.ok(((await panel.textContent()) ?? '').includes(KEY_ID), 'the key id is shown');
     assert.equal((await settings()).sharedCache, redis.url, 'config.json keeps the URL without the password');
     assert.equal((await health()).sharedCache, 'connected');
@@ -140,6 +142,8 @@ describe('the dashboard joins and leaves a fleet, in Chromium', () => {
     await dialog.getByRole('button', { name: 'Leave', exact: true }).click();
     await panel.getByText('No shared cache: this machine refreshes its tokens alone').waitFor({ timeout: 30_000 });
     assert.equal(await panel.getByTestId('fleet-state').count(), 0);
+    const heading = panel.getByRole('heading', { name: 'Fleet', exact: true });
+    await untilPasses('focus moves to the panel\'s heading', async () => assert.equal(await focusedId(), await heading.getAttribute('id')));
     assert.equal('sharedCache' in (await health()), false, '/v1/health says nothing of a shared cache');
     assert.equal('sharedCache' in (await settings()), false, 'config.json no longer names the fleet');
     assert.deepEqual(pageErrors, []);

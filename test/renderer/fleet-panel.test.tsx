@@ -88,7 +88,8 @@ describe('the fleet panel', () => {
     type(form, 'Redis URL', 'redis://tokentray@127.0.0.1:6390/2');
     type(form, 'Password', ' s3cret with spaces ');
     type(form, 'Fleet key', KEY);
-    await act(async () => fireEvent.click(within(form).getByRole('button', { name: 'Join the fleet' })));
+    field(form, 'Fleet key').focus();
+    await act(async () => fireEvent.submit(form));
     assert.deepEqual(bridge.callsTo('fleet:join'), [[{ url: 'redis://tokentray@127.0.0.1:6390/2', password: ' s3cret with spaces ', key: KEY }]]);
     const panel = screen.getByTestId('fleet-panel');
     await waitFor(() => assert.equal(within(panel).getByTestId('fleet-state').textContent, 'Connected'));
@@ -100,6 +101,8 @@ describe('the fleet panel', () => {
     assert.equal(field(change, 'Redis URL').value, 'redis://tokentray@127.0.0.1:6390/2');
     assert.ok(!document.body.innerHTML.includes('s3cret') && !document.body.innerHTML.includes(KEY), 'no typed secret left in the page');
     await waitFor(() => assert.match(screen.getByTestId('announcer').textContent ?? '', /Sharing tokens through redis:\/\/tokentray@127\.0\.0\.1:6390\/2/));
+    // The same form stays, so focus stays where the keyboard was.
+    assert.equal(document.activeElement, field(change, 'Fleet key'));
   });
 
   it('changing a saved fleet sends null for secrets left empty, so the saved ones are kept', async () => {
@@ -168,6 +171,8 @@ describe('the fleet panel', () => {
     const panel = screen.getByTestId('fleet-panel');
     await waitFor(() => assert.match(panel.textContent ?? '', /No shared cache: this machine refreshes its tokens alone/));
     assert.equal(screen.queryByRole('button', { name: 'Leave the fleet' }), null);
+    // The button pressed is gone: the keyboard continues from the panel's heading.
+    await waitFor(() => assert.equal(document.activeElement, screen.getByRole('heading', { name: 'Fleet' })));
     // Joined again from an empty form: nothing of the fleet just left is offered.
     assert.equal(field(screen.getByRole('form', { name: 'Join a fleet' }), 'Redis URL').value, '');
   });

@@ -2,7 +2,7 @@
 // password), whether it answers, the fleet key's id, and per profile what the fleet holds. Read when
 // settings open and on request; it shows facts about records, never a token. A fleet joined here
 // (the setting) can be changed or left here; one named where the app starts stays as it is.
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, FleetProfileInfo, FleetStatusInfo } from '../../../common/contract.js';
 import { useDashboard } from '../context.js';
 import { useLoad } from '../store.js';
@@ -30,10 +30,22 @@ export function FleetPanel(): ReactNode {
   const { bridge } = useDashboard();
   const { load, retry: read, set } = useLoad(() => bridge.invoke('fleet:status'), [bridge]);
   const show = (info: FleetStatusInfo): void => set({ state: 'ready', value: info });
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Each leave starts an empty form; the Leave button is gone, so focus goes to the panel's heading.
+  const [leaves, setLeaves] = useState(0);
+  const left = (info: FleetStatusInfo): void => {
+    show(info);
+    setLeaves((n) => n + 1);
+  };
+  useEffect(() => {
+    if (leaves > 0) heading.current?.focus();
+  }, [leaves]);
 
   return (
     <section className="fleet-settings" aria-labelledby="fleet-title" data-testid="fleet-panel">
-      <h2 id="fleet-title">Fleet</h2>
+      <h2 id="fleet-title" tabIndex={-1} ref={heading}>
+        Fleet
+      </h2>
       {load.state === 'loading' ? <Loading what="the shared cache" /> : null}
       {load.state === 'error' ? <LoadError what="the shared cache" error={load.error} onRetry={() => void read()} /> : null}
       {load.state === 'ready' && !load.value.configured ? (
@@ -43,7 +55,7 @@ export function FleetPanel(): ReactNode {
         </p>
       ) : null}
       {load.state === 'ready' && load.value.configured ? <FleetFacts info={load.value} onRefresh={() => void read()} /> : null}
-      {load.state === 'ready' ? <FleetChange info={load.value} onAnswer={show} /> : null}
+      {load.state === 'ready' ? <FleetChange key={leaves} info={load.value} onAnswer={show} onLeft={left} /> : null}
     </section>
   );
 }
@@ -52,7 +64,7 @@ export function FleetPanel(): ReactNode {
  * What the dashboard may do about the fleet: join or change one it keeps in the setting, leave it;
  * a fleet from `--shared-cache` or TOKENTRAY_SHARED_CACHE belongs to how the app was started.
  */
-function FleetChange(props: { info: FleetStatusInfo; onAnswer: (info: FleetStatusInfo) => void }): ReactNode {
+function FleetChange(props: { info: FleetStatusInfo; onAnswer: (info: FleetStatusInfo) => void; onLeft: (info: FleetStatusInfo) => void }): ReactNode {
   const { info } = props;
   if (info.source === 'flag' || info.source === 'environment') {
     const named = info.source === 'flag' ? '--shared-cache' : 'TOKENTRAY_SHARED_CACHE';
@@ -67,9 +79,9 @@ function FleetChange(props: { info: FleetStatusInfo; onAnswer: (info: FleetStatu
   const saved = info.source === 'setting';
   return (
     <>
-      {/* A new form once joined or left: nothing typed before survives into the next fleet. */}
-      <JoinForm key={info.source ?? 'none'} changing={saved} location={info.location} onAnswer={props.onAnswer} />
-      {saved ? <LeaveFleet location={info.location} onAnswer={props.onAnswer} /> : null}
+      {/* The same form before and after a join, so focus stays where the keyboard left it. */}
+      <JoinForm changing={saved} location={info.location} onAnswer={props.onAnswer} />
+      {saved ? <LeaveFleet location={info.location} onLeft={props.onLeft} /> : null}
     </>
   );
 }
@@ -184,7 +196,7 @@ function JoinForm(props: { changing: boolean; location: string | null; onAnswer:
   );
 }
 
-function LeaveFleet(props: { location: string | null; onAnswer: (info: FleetStatusInfo) => void }): ReactNode {
+function LeaveFleet(props: { location: string | null; onLeft: (info: FleetStatusInfo) => void }): ReactNode {
   const { bridge, announce } = useDashboard();
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -200,7 +212,7 @@ function LeaveFleet(props: { location: string | null; onAnswer: (info: FleetStat
       setError(result.error);
       return;
     }
-    props.onAnswer(result.value);
+    props.onLeft(result.value);
     announce('Left the fleet; this machine refreshes its tokens alone.');
   };
 
