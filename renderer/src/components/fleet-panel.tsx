@@ -1,11 +1,13 @@
-// The fleet panel in settings (SPEC section 8): where the shared cache is (never its password),
-// whether it answers, the fleet key's id, and per profile what the fleet holds. Read when settings
-// open and on request; it shows facts about records, never a token.
-import type { ReactNode } from 'react';
-import type { FleetProfileInfo, FleetStatusInfo } from '../../../common/contract.js';
+// The fleet panel in settings (docs/shared-cache.md): where the shared cache is (never its
+// password), whether it answers, the fleet key's id, and per profile what the fleet holds. Read when
+// settings open and on request; it shows facts about records, never a token. A fleet joined here
+// (the setting) can be changed or left here; one named where the app starts stays as it is.
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import type { ErrorInfo, FleetProfileInfo, FleetStatusInfo } from '../../../common/contract.js';
 import { useDashboard } from '../context.js';
 import { useLoad } from '../store.js';
-import { LoadError, Loading } from './bits.js';
+import { ErrorNote, LoadError, Loading } from './bits.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 
 function tokenWords(p: FleetProfileInfo): string {
   if (p.error !== null) return `Redis failed: ${p.error}`;
@@ -26,21 +28,215 @@ function holdWords(p: FleetProfileInfo): string {
 
 export function FleetPanel(): ReactNode {
   const { bridge } = useDashboard();
-  const { load, retry: read } = useLoad(() => bridge.invoke('fleet:status'), [bridge]);
+  const { load, retry: read, set } = useLoad(() => bridge.invoke('fleet:status'), [bridge]);
+  const show = (info: FleetStatusInfo): void => set({ state: 'ready', value: info });
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Each leave starts an empty form; the Leave button is gone, so focus goes to the panel's heading.
+  const [leaves, setLeaves] = useState(0);
+  const left = (info: FleetStatusInfo): void => {
+    show(info);
+    setLeaves((n) => n + 1);
+  };
+  useEffect(() => {
+    if (leaves > 0) heading.current?.focus();
+  }, [leaves]);
 
   return (
     <section className="fleet-settings" aria-labelledby="fleet-title" data-testid="fleet-panel">
-      <h2 id="fleet-title">Fleet</h2>
+      <h2 id="fleet-title" tabIndex={-1} ref={heading}>
+        Fleet
+      </h2>
       {load.state === 'loading' ? <Loading what="the shared cache" /> : null}
       {load.state === 'error' ? <LoadError what="the shared cache" error={load.error} onRetry={() => void read()} /> : null}
       {load.state === 'ready' && !load.value.configured ? (
         <p className="muted">
-          No shared cache: this machine refreshes its tokens alone. Start with <code>--shared-cache URL</code> (or{' '}
-          <code>TOKENTRAY_SHARED_CACHE</code>) and a fleet key to share one upstream token with other machines.
+          No shared cache: this machine refreshes its tokens alone. Join a fleet below to share one upstream token with
+          other machines through Redis.
         </p>
       ) : null}
       {load.state === 'ready' && load.value.configured ? <FleetFacts info={load.value} onRefresh={() => void read()} /> : null}
+      {load.state === 'ready' ? <FleetChange key={leaves} info={load.value} onAnswer={show} onLeft={left} /> : null}
     </section>
+  );
+}
+
+/**
+ * What the dashboard may do about the fleet: join or change one it keeps in the setting, leave it;
+ * a fleet from `--shared-cache` or TOKENTRAY_SHARED_CACHE belongs to how the app was started.
+ */
+function FleetChange(props: { info: FleetStatusInfo; onAnswer: (info: FleetStatusInfo) => void; onLeft: (info: FleetStatusInfo) => void }): ReactNode {
+  const { info } = props;
+  if (info.source === 'flag' || info.source === 'environment') {
+    const named = info.source === 'flag' ? '--shared-cache' : 'TOKENTRAY_SHARED_CACHE';
+    return (
+      <p className="muted" data-testid="fleet-source">
+        This fleet comes from <code>{named}</code>, given where the app is started; change it there and restart the
+        app.
+      </p>
+    );
+  }
+  if (info.configured && info.source !== 'setting') return null;
+  const saved = info.source === 'setting';
+  return (
+    <>
+      {/* The same form before and after a join, so focus stays where the keyboard left it. */}
+      <JoinForm changing={saved} location={info.location} onAnswer={props.onAnswer} />
+      {saved ? <LeaveFleet location={info.location} onLeft={props.onLeft} /> : null}
+    </>
+  );
+}
+
+function JoinForm(props: { changing: boolean; location: string | null; onAnswer: (info: FleetStatusInfo) => void }): ReactNode {
+  const { bridge, announce } = useDashboard();
+  const ids = useId();
+  const [url, setUrl] = useState(props.location ?? '');
+  const [password, setPassword] = useState('');
+  const [key, setKey] = useState('');
+  const [urlMissing, setUrlMissing] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [busy, setBusy] = useState(false);
+  const { changing } = props;
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setUrlMissing(url.trim() === '');
+    if (url.trim() === '') return;
+    setError(null);
+    setBusy(true);
+    // An empty secret keeps the one the vault saved for this Redis (none yet: no password, and the
+    // environment's fleet key), so a change of URL or key never needs the other typed again.
+    const result = await bridge.invoke('fleet:join', { url, password: password === '' ? null : password, key: key === '' ? null : key });
+    setBusy(false);
+    if (!result.ok) {
+      // The typed values stay, so one wrong field is corrected without typing the others again.
+      setError(result.error);
+      return;
+    }
+    // The secrets are in the vault now; the page keeps no copy (the URL as main shows it has no password).
+    setPassword('');
+    setKey('');
+    setUrl(result.value.location ?? '');
+    props.onAnswer(result.value);
+    const where = result.value.location ?? 'Redis';
+    announce(result.value.state === 'connected' ? `Sharing tokens through ${where}.` : `Fleet saved; ${where} does not answer yet, so this machine refreshes alone.`);
+  };
+
+  const errorId = `${ids}-error`;
+  const describedBy = (...notes: string[]): string => [...notes, ...(error ? [errorId] : [])].join(' ');
+  const keepNote = changing ? ' Leave empty to keep the saved one.' : '';
+  return (
+    <form className="form fleet-join" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${ids}-title`} aria-describedby={error ? errorId : undefined}>
+      <h3 id={`${ids}-title`}>{changing ? 'Change the fleet' : 'Join a fleet'}</h3>
+      <div className={`field${urlMissing ? ' invalid' : ''}`}>
+        <label htmlFor={`${ids}-url`}>Redis URL</label>
+        <input
+          id={`${ids}-url`}
+          type="text"
+          inputMode="url"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="redis://[user@]host:port[/db]"
+          value={url}
+          aria-invalid={urlMissing}
+          aria-describedby={describedBy(`${ids}-url-help`, ...(urlMissing ? [`${ids}-url-error`] : []))}
+          onChange={(e) => setUrl(e.target.value)}
+        />
+        <p className="field-help" id={`${ids}-url-help`}>
+          <code>rediss://</code> for TLS. The same Redis on every machine of the fleet.
+        </p>
+        {urlMissing ? (
+          <p className="field-error" id={`${ids}-url-error`}>
+            Enter the Redis URL, for example <code>redis://redis.internal:6379</code>.
+          </p>
+        ) : null}
+      </div>
+      <div className="field">
+        <label htmlFor={`${ids}-password`}>Password</label>
+        <input
+          id={`${ids}-password`}
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={password}
+          aria-describedby={describedBy(`${ids}-password-help`)}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <p className="field-help" id={`${ids}-password-help`}>
+          {changing ? 'Leave empty to keep the saved one.' : 'Leave empty if Redis asks for none.'} Kept in the vault, never in
+          config.json.
+        </p>
+      </div>
+      <div className="field">
+        <label htmlFor={`${ids}-key`}>Fleet key</label>
+        <input
+          id={`${ids}-key`}
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={key}
+          aria-describedby={describedBy(`${ids}-key-help`)}
+          onChange={(e) => setKey(e.target.value)}
+        />
+        <p className="field-help" id={`${ids}-key-help`}>
+          32 random bytes in base64, the same on every machine: <code>tokentray shared-cache keygen</code>.{keepNote}
+        </p>
+      </div>
+      {error ? (
+        <div role="alert" id={errorId}>
+          <ErrorNote error={error} title={changing ? 'Could not change the fleet:' : 'Could not join the fleet:'} />
+        </div>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? 'Connecting…' : changing ? 'Change' : 'Join the fleet'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function LeaveFleet(props: { location: string | null; onLeft: (info: FleetStatusInfo) => void }): ReactNode {
+  const { bridge, announce } = useDashboard();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+
+  const leave = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    const result = await bridge.invoke('fleet:leave');
+    setBusy(false);
+    setAsking(false);
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    props.onLeft(result.value);
+    announce('Left the fleet; this machine refreshes its tokens alone.');
+  };
+
+  return (
+    <div className="fleet-leave">
+      <div className="form-actions">
+        <button type="button" className="button danger-quiet" onClick={() => setAsking(true)}>
+          Leave the fleet
+        </button>
+      </div>
+      {error ? (
+        <div role="alert">
+          <ErrorNote error={error} title="Could not leave the fleet:" />
+        </div>
+      ) : null}
+      {asking ? (
+        <ConfirmDialog title="Leave the fleet?" confirmLabel="Leave" busy={busy} onConfirm={() => void leave()} onCancel={() => setAsking(false)}>
+          <p>
+            This machine stops sharing through <code>{props.location ?? 'Redis'}</code> and refreshes its tokens alone. The
+            saved Redis password and fleet key are removed from the vault; the other machines stay in the fleet.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
   );
 }
 
