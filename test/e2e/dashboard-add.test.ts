@@ -11,6 +11,7 @@ import { type Browser, type Page } from 'playwright-core';
 import type { ProfileConfig } from '../../common/contract.js';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { cliCommand, runCli } from '../support/cli.js';
+import { stopServe } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
@@ -75,11 +76,7 @@ describe('the dashboard Add never overwrites a profile, in Chromium', () => {
 
   after(async () => {
     await browser?.close();
-    if (served && served.child.exitCode === null) {
-      const exited = new Promise((r) => served?.child.once('exit', r));
-      served.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServe(served);
     await provider?.close();
     await removeTempDir(configDir);
   });

@@ -16,7 +16,7 @@ import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { removeTempConfigDirs, runCli, tempConfigDir } from '../support/cli.js';
 import { untilPasses } from '../support/poll.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // The fleet is joined in the page only: nothing of it in serve's environment.
@@ -77,11 +77,7 @@ describe('the dashboard joins and leaves a fleet, in Chromium', () => {
 
   after(async () => {
     await browser?.close();
-    if (served && served.child.exitCode === null) {
-      const exited = new Promise((r) => served?.child.once('exit', r));
-      served.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServe(served);
     await redis?.close();
     await removeTempConfigDirs();
   });

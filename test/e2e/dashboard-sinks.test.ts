@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -50,11 +50,7 @@ describe('the dashboard card shows token files', () => {
 
   after(async () => {
     await browser?.close();
-    if (served && served.child.exitCode === null) {
-      const exited = new Promise((r) => served?.child.once('exit', r));
-      served.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServe(served);
     await provider?.close();
     for (const dir of [configDir, files]) if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -112,6 +112,23 @@ describe('provider registry', () => {
   });
 });
 
+describe('a slow answer', () => {
+  it('counts the token\'s lifetime from when the request left, never from when the answer came', async () => {
+    // An opaque token whose expiry the server keeps to the millisecond (a JWT's exp is in seconds).
+    const server = await start('oauth2', { lifetimeSec: 60 });
+    server.setAnswerDelay(700);
+    const sent = Date.now();
+    const token = await obtain(server.profile(), server.secrets());
+    const issued = server.issued.at(-1);
+    assert.ok(issued !== undefined);
+    assert.ok(Date.now() - sent >= 700, 'the answer was slow');
+    // The server started the clock on receiving the request; counting from the answer would claim
+    // the token valid 700 ms past the server's own expiry.
+    assert.ok(token.expiresAt !== null && token.expiresAt <= issued.expiresAt, `${token.expiresAt} after the server's ${issued.expiresAt}`);
+    assert.ok(token.obtainedAt >= sent && token.obtainedAt <= lastRequest(server).at);
+  });
+});
+
 describe('redpanda (seed 000)', () => {
   it('posts a form body with the client credentials and gets a one-hour token', async () => {
     const server = await start('redpanda', { clientSecret: SECRET });

@@ -30,3 +30,11 @@ export function startServe(configDir: string, port = '0', env: NodeJS.ProcessEnv
     child.on('close', (code) => fail(new Error(`serve exited with ${code}: ${stdout}${stderr}`)));
   });
 }
+
+/** Stops a serve started here with SIGTERM, as a service manager would, and waits for it to exit. */
+export async function stopServe(served: Pick<Served, 'child'> | undefined): Promise<void> {
+  if (served === undefined || served.child.exitCode !== null || served.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => served.child.once('exit', resolve));
+  served.child.kill('SIGTERM');
+  await exited;
+}

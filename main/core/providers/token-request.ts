@@ -71,8 +71,12 @@ export async function send(profile: ResolvedProfile, context: ProviderContext, r
 
 const NOT_A_TOKEN_HINT = 'Check the token URL: it should point at the OAuth token endpoint.';
 
-/** Turns a token endpoint's answer into a Bearer token, or throws the matching TokentrayError. */
-export function tokenFromExchange(exchange: HttpExchange, profile: ResolvedProfile, host: string, now: number): Token {
+/**
+ * Turns a token endpoint's answer into a Bearer token, or throws the matching TokentrayError. Its
+ * lifetime counts from `sentAt`, when the request left: the server's clock started no earlier, so a
+ * slow answer never makes the token look valid longer than it is.
+ */
+export function tokenFromExchange(exchange: HttpExchange, profile: ResolvedProfile, host: string, now: number, sentAt: number = now): Token {
   const { status, headers, body } = exchange;
   const wording = isKeyAuthMethod(authMethodOf(profile)) ? 'key' : 'client';
   if (status < 200 || status >= 300) throw errorFromResponse(status, headers, body, host, { now, wording });
@@ -91,7 +95,7 @@ export function tokenFromExchange(exchange: HttpExchange, profile: ResolvedProfi
   if (value !== null && typeof value === 'object' && typeof (value as { error?: unknown }).error === 'string') {
     throw errorFromResponse(status, headers, body, host, { now, wording });
   }
-  return bearerToken(parseTokenAnswer(value, host), profile, now);
+  return bearerToken(parseTokenAnswer(value, host), profile, sentAt);
 }
 
 /** POSTs a token request and returns the Bearer token. */
@@ -101,12 +105,13 @@ export async function requestToken(
   request: OutgoingRequest,
 ): Promise<Token> {
   const host = request.host ?? hostOf(request.url);
+  const sentAt = context.clock.now();
   const exchange = await send(profile, context, {
     ...request,
     host,
     headers: { Accept: 'application/json', ...request.headers },
   });
-  return tokenFromExchange(exchange, profile, host, context.clock.now());
+  return tokenFromExchange(exchange, profile, host, context.clock.now(), sentAt);
 }
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';

@@ -183,6 +183,11 @@ export interface ProviderServer {
   setMode(mode: ServerMode, options?: ModeOptions): void;
   readonly mode: ServerMode;
   setLifetime(seconds: number): void;
+  /**
+   * Holds every token answer this long after deciding it (its lifetime already counting), as a
+   * slow network or a loaded server would.
+   */
+  setAnswerDelay(ms: number): void;
   /** Makes every token and session issued so far invalid (server-side revocation / session loss). */
   revokeAll(): void;
   /** A profile pointing at this server (provider id chosen by kind; overrides win). */
@@ -321,6 +326,7 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
   let lifetimeSec = options.lifetimeSec ?? DEFAULT_LIFETIME[kind];
   let mode: ServerMode = options.mode ?? 'ok';
   let modeOptions: ModeOptions = {};
+  let answerDelayMs = 0;
   const requests: RecordedRequest[] = [];
   const issued: IssuedToken[] = [];
   const apiCalls: { status: number; at: number }[] = [];
@@ -673,6 +679,7 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
           return;
         }
         answer = rateLimited(at) ?? modeAnswer() ?? (await answerToken(req, body));
+        if (answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
       } else if (req.method === 'GET' && pathname === '/v1/whoami') {
         answer = answerWhoami(req);
         apiCalls.push({ status: answer.status, at: now() });
@@ -716,6 +723,9 @@ export async function startProviderServer(kind: ServerKind, options: ProviderSer
     },
     setLifetime(seconds) {
       lifetimeSec = seconds;
+    },
+    setAnswerDelay(ms) {
+      answerDelayMs = ms;
     },
     revokeAll() {
       revokedBefore = issued.length - 1;
