@@ -11,7 +11,7 @@ import type { ConfBackedStore } from '../core/storage/config-store.js';
 import { isLockable, type BackendVault } from '../core/storage/vault-control.js';
 import type { Logger } from '../core/types.js';
 import { forgetVaultedFleet, readVaultedFleet, saveVaultedFleet } from './shared-cache/fleet-vault.js';
-import { connectSharedCache, redactUrl, resolveSharedCacheUrl, sharedCacheConfig, type SharedCacheConfig } from './shared-cache/open.js';
+import { connectSharedCache, namingSource, redactUrl, resolveSharedCacheUrl, sharedCacheConfig, sharedCacheConfigWithVault, type SharedCacheConfig } from './shared-cache/open.js';
 import type { RedisSharedCache } from './shared-cache/redis-cache.js';
 
 /** How long a join from the dashboard waits for Redis before saving it as "not answering yet". */
@@ -186,12 +186,8 @@ export class HostFleet implements FleetSettings {
   }
 
   /** The checked configuration, with the vault's password and key when the setting is the source. */
-  async #configured(): Promise<SharedCacheConfig | null> {
-    const sources = this.#sources();
-    const resolved = resolveSharedCacheUrl(sources);
-    if (resolved === null) return null;
-    if (SOURCES[resolved.source] !== 'setting') return sharedCacheConfig(sources);
-    return sharedCacheConfig({ ...sources, vaulted: await readVaultedFleet(this.#openedVault(), redactUrl(resolved.url)) });
+  #configured(): Promise<SharedCacheConfig | null> {
+    return sharedCacheConfigWithVault(this.#sources(), (location) => readVaultedFleet(this.#openedVault(), location));
   }
 
   async #connect(config: SharedCacheConfig): Promise<RedisSharedCache> {
@@ -221,8 +217,8 @@ export class HostFleet implements FleetSettings {
   /** A fleet named on the command line or in the environment is that process's; the dashboard leaves it be. */
   #requireSetting(what: string): void {
     // By precedence, valid or not: a URL there (even one refused at start) wins over the setting at the next start.
-    const { sharedCacheFlag: flag, env } = this.#options;
-    const source = flag !== undefined && flag.trim() !== '' ? 'flag' : env.TOKENTRAY_SHARED_CACHE !== undefined && env.TOKENTRAY_SHARED_CACHE.trim() !== '' ? 'environment' : 'setting';
+    const named = namingSource({ flag: this.#options.sharedCacheFlag, env: this.#options.env });
+    const source = named === null ? 'setting' : SOURCES[named.source];
     if (source === 'flag' || source === 'environment') {
       const named = source === 'flag' ? '--shared-cache' : 'TOKENTRAY_SHARED_CACHE';
       throw new TokentrayError('usage', `This app shares through the Redis named by ${named}, so the dashboard cannot ${what}.`, {

@@ -111,7 +111,7 @@ export class TokenEngine implements Engine {
   private readonly activityEvents = new Emitter<ActivityEntry>((error) => this.logger.error('an activity listener failed', { kind: toTokentrayError(error).kind }));
   private readonly host: RefresherHost;
   private readonly schedulerHost: SchedulerHost;
-  private fleet: FleetTokens | null;
+  private fleet: FleetTokens | null = null;
   private running = false;
   private leadMs = 300_000;
   private settingsKey = '';
@@ -130,7 +130,7 @@ export class TokenEngine implements Engine {
     this.options = options;
     this.log = new ActivityLog(options.activityCapacity);
     this.profiles = new ProfileService({ store: deps.store, vault: deps.vault, clock: deps.clock });
-    this.fleet = deps.sharedCache === undefined ? null : new FleetTokens({ cache: deps.sharedCache, clock: deps.clock, logger: this.logger });
+    this.joinFleet(deps.sharedCache ?? null);
     const backoff: BackoffOptions = { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs };
     this.host = {
       clock: deps.clock,

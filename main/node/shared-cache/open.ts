@@ -42,19 +42,28 @@ export function redactUrl(url: URL): string {
   return copy.href.replace(/\/$/, '');
 }
 
-/** Which URL applies, checked; null when no shared cache is configured at all. */
-export function resolveSharedCacheUrl(sources: SharedCacheSources): { url: URL; source: SharedCacheConfig['source'] } | null {
+/**
+ * Which source names the shared cache, by precedence (the flag, the environment, the setting), and
+ * its text, unchecked; null when none does.
+ */
+export function namingSource(sources: SharedCacheSources): { raw: string; source: SharedCacheConfig['source'] } | null {
   const candidates: Array<[string | undefined, SharedCacheConfig['source']]> = [
     [sources.flag, '--shared-cache'],
     [sources.env.TOKENTRAY_SHARED_CACHE, 'TOKENTRAY_SHARED_CACHE'],
     [sources.setting, 'the setting sharedCache'],
   ];
   const found = candidates.find(([value]) => value !== undefined && value.trim() !== '');
-  if (found === undefined) {
+  return found === undefined ? null : { raw: found[0] as string, source: found[1] };
+}
+
+/** Which URL applies, checked; null when no shared cache is configured at all. */
+export function resolveSharedCacheUrl(sources: SharedCacheSources): { url: URL; source: SharedCacheConfig['source'] } | null {
+  const found = namingSource(sources);
+  if (found === null) {
     if (sources.flag !== undefined) throw usage('--shared-cache is empty.', URL_HINT);
     return null;
   }
-  const [raw, source] = found as [string, SharedCacheConfig['source']];
+  const { raw, source } = found;
   let url: URL;
   try {
     url = new URL(raw.trim());
