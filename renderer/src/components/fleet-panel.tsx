@@ -151,37 +151,13 @@ function JoinForm(props: { changing: boolean; location: string | null; onAnswer:
           </p>
         ) : null}
       </div>
-      <div className="field">
-        <label htmlFor={`${ids}-password`}>Password</label>
-        <input
-          id={`${ids}-password`}
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          value={password}
-          aria-describedby={describedBy(`${ids}-password-help`)}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        <p className="field-help" id={`${ids}-password-help`}>
-          {changing ? 'Leave empty to keep the saved one.' : 'Leave empty if Redis asks for none.'} Kept in the vault, never in
-          config.json.
-        </p>
-      </div>
-      <div className="field">
-        <label htmlFor={`${ids}-key`}>Fleet key</label>
-        <input
-          id={`${ids}-key`}
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          value={key}
-          aria-describedby={describedBy(`${ids}-key-help`)}
-          onChange={(e) => setKey(e.target.value)}
-        />
-        <p className="field-help" id={`${ids}-key-help`}>
-          32 random bytes in base64, the same on every machine: <code>tokentray shared-cache keygen</code>.{keepNote}
-        </p>
-      </div>
+      <SecretField id={`${ids}-password`} label="Password" value={password} onChange={setPassword} describedBy={describedBy}>
+        {changing ? 'Leave empty to keep the saved one.' : 'Leave empty if Redis asks for none.'} Kept in the vault, never in
+        config.json.
+      </SecretField>
+      <SecretField id={`${ids}-key`} label="Fleet key" value={key} onChange={setKey} describedBy={describedBy}>
+        32 random bytes in base64, the same on every machine: <code>tokentray shared-cache keygen</code>.{keepNote}
+      </SecretField>
       {error ? (
         <div role="alert" id={errorId}>
           <ErrorNote error={error} title={changing ? 'Could not change the fleet:' : 'Could not join the fleet:'} />
@@ -193,6 +169,28 @@ function JoinForm(props: { changing: boolean; location: string | null; onAnswer:
         </button>
       </div>
     </form>
+  );
+}
+
+/** A secret typed once (the Redis password, the fleet key): never echoed, never offered by the browser. */
+function SecretField(props: { id: string; label: string; value: string; onChange: (value: string) => void; describedBy: (...notes: string[]) => string; children: ReactNode }): ReactNode {
+  const help = `${props.id}-help`;
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="password"
+        autoComplete="off"
+        spellCheck={false}
+        value={props.value}
+        aria-describedby={props.describedBy(help)}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      <p className="field-help" id={help}>
+        {props.children}
+      </p>
+    </div>
   );
 }
 
