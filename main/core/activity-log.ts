@@ -1,20 +1,15 @@
 // The activity log the dashboard shows (docs/desktop.md): refreshes, failures and which client key
 // fetched which token. A ring buffer, so a long-running app keeps the newest entries in bounded memory.
 import type { ActivityEntry, ActivityKind } from '../../common/contract.js';
-import { ACTIVITY_KEEP_ENTRIES, type KeptActivity } from './engine/history.js';
+import { ACTIVITY_KEEP_ENTRIES, type ActivityFields, type KeptActivity } from './engine/history.js';
 import { isoTime } from './engine/iso-time.js';
 
 /** The log in memory holds what is kept on disk, so a restart shows the same entries. */
 export const DEFAULT_ACTIVITY_CAPACITY = ACTIVITY_KEEP_ENTRIES;
 
 /** One place in the ring, rewritten in place when the ring comes round. */
-interface Slot {
+interface Slot extends ActivityFields {
   seq: number;
-  at: number;
-  kind: ActivityKind;
-  profileId: string | undefined;
-  client: string | undefined;
-  detail: string | undefined;
 }
 
 export class ActivityLog {
@@ -78,16 +73,20 @@ export class ActivityLog {
   /** The entries after sequence number `seq` that the ring still holds, oldest first, as kept on disk. */
   since(seq: number): KeptActivity[] {
     const out: KeptActivity[] = [];
-    const count = Math.min(this.size, this.seq - seq);
-    for (let i = count; i > 0; i -= 1) {
-      const slot = this.slots[(this.next - i + this.capacity) % this.capacity] as Slot;
+    this.forEachSince(seq, (slot) => {
       const kept: KeptActivity = { at: slot.at, kind: slot.kind };
       if (slot.profileId !== undefined) kept.profileId = slot.profileId;
       if (slot.client !== undefined) kept.client = slot.client;
       if (slot.detail !== undefined) kept.detail = slot.detail;
       out.push(kept);
-    }
+    });
     return out;
+  }
+
+  /** Visits the slots after sequence number `seq`, oldest first; a slot is reused once the ring comes round. */
+  forEachSince(seq: number, visit: (entry: Readonly<ActivityFields>) => void): void {
+    const count = Math.min(this.size, this.seq - seq);
+    for (let i = count; i > 0; i -= 1) visit(this.slots[(this.next - i + this.capacity) % this.capacity] as Slot);
   }
 
   /**

@@ -203,7 +203,7 @@ export class HistoryFiles implements HistoryStore {
     const log = this.log;
     if (log !== null && log.lastSeq > this.written) {
       const last = log.lastSeq;
-      const text = activityLines(log.since(this.written));
+      const text = activityLines(log, this.written);
       if (await this.activity.append(text)) this.written = last;
     }
     if (this.pendingIds.length > 0) {
@@ -240,11 +240,11 @@ function requestLines(ids: readonly string[], times: readonly number[]): string 
 }
 
 /** The activity entries as lines of JSON: the contract's entry without its run's sequence number. */
-function activityLines(entries: readonly KeptActivity[]): string {
+function activityLines(log: ActivitySource, after: number): string {
   let text = '';
   let lastAt = Number.NaN;
   let lastIso = '';
-  for (const entry of entries) {
+  log.forEachSince(after, (entry) => {
     // Neighbouring entries often share a millisecond: format each millisecond once.
     if (entry.at !== lastAt) {
       lastAt = entry.at;
@@ -257,7 +257,7 @@ function activityLines(entries: readonly KeptActivity[]): string {
     if (entry.client !== undefined) line += `,"client":${JSON.stringify(entry.client)}`;
     if (entry.detail !== undefined) line += `,"detail":${JSON.stringify(entry.detail)}`;
     text += `${line}}\n`;
-  }
+  });
   return text;
 }
 

@@ -20,6 +20,15 @@ export interface KeptActivity {
   detail?: string;
 }
 
+/** An activity entry's fields as the log holds them (absent ones are undefined). */
+export interface ActivityFields {
+  at: number;
+  kind: ActivityKind;
+  profileId: string | undefined;
+  client: string | undefined;
+  detail: string | undefined;
+}
+
 export interface KeptHistory {
   /** Oldest first. */
   activity: KeptActivity[];
@@ -39,8 +48,12 @@ export interface HistoryProblem {
 export interface ActivitySource {
   /** The sequence number of the newest entry (0 when none). */
   readonly lastSeq: number;
-  /** The entries after `seq` that the log still holds, oldest first. */
-  since(seq: number): KeptActivity[];
+  /**
+   * Calls `visit` with each entry after `seq` that the log still holds, oldest first. The object
+   * visited is only valid during the call (the log reuses it): a store writes it out there and then,
+   * so a batch costs no object per entry.
+   */
+  forEachSince(seq: number, visit: (entry: Readonly<ActivityFields>) => void): void;
 }
 
 export interface HistoryStore {

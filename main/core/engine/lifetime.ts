@@ -124,10 +124,12 @@ export function stateAt(facts: StateFacts, now: number): ProfileState {
  * validity) that lie after `now`; the scheduler wakes at the earliest so state events need no poll.
  */
 export function nextBoundary(token: Token | null, refreshAt: number | null, leadMs: number, now: number): number {
-  let next = Number.POSITIVE_INFINITY;
-  if (!isValid(token, now) || token.expiresAt === null) return next;
-  for (const boundary of [refreshAt ?? 0, token.expiresAt - leadMs, validUntil(token)]) {
-    if (boundary > now && boundary < next) next = boundary;
-  }
-  return next;
+  if (!isValid(token, now) || token.expiresAt === null) return Number.POSITIVE_INFINITY;
+  // Three comparisons rather than a loop over a new array: this runs after every refresh.
+  return Math.min(after(refreshAt ?? 0, now), after(token.expiresAt - leadMs, now), after(validUntil(token), now));
+}
+
+/** `at` when it lies after `now`, else never. */
+function after(at: number, now: number): number {
+  return at > now ? at : Number.POSITIVE_INFINITY;
 }

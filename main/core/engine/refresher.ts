@@ -217,11 +217,14 @@ export class Refresher {
     return this.refreshAt === null ? null : Math.max(this.refreshAt, notBefore);
   }
 
-  /** The next moment this profile needs a look by time alone (attempt or state boundary); null: none. */
-  wakeAt(now: number): number | null {
+  /**
+   * The next moment this profile needs a look by time alone (attempt or state boundary); null: none.
+   * `attemptAt` is this.attemptAt(now), when the caller has it already.
+   */
+  wakeAt(now: number, attemptAt: number | null = this.attemptAt(now)): number | null {
     const phase = this.phaseNow;
     if (this.paused || phase.kind === 'refreshing' || phase.kind === 'removed') return null;
-    const attempt = this.attemptAt(now) ?? Number.POSITIVE_INFINITY;
+    const attempt = attemptAt ?? Number.POSITIVE_INFINITY;
     const next = Math.min(attempt, nextBoundary(this.current, this.refreshAt, this.host.leadMs(), now));
     return Number.isFinite(next) ? next : null;
   }

@@ -107,7 +107,7 @@ export class BackgroundScheduler implements Scheduler {
     }
     this.clear(plan);
     plan.attemptAt = refresher.attemptAt(now);
-    const wakeAt = refresher.wakeAt(now);
+    const wakeAt = refresher.wakeAt(now, plan.attemptAt);
     if (wakeAt === null) return;
     plan.wakeAt = wakeAt;
     const clock = this.options.clock;

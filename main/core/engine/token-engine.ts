@@ -637,19 +637,19 @@ export class TokenEngine implements Engine {
     return profile;
   }
 
-  private async obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
+  /** Not an async function: without client TLS (most refreshes) it is the provider's own promise. */
+  private obtainWith(profile: ResolvedProfile, secrets: ProfileSecrets, signal: AbortSignal | undefined): Promise<Token> {
     const provider = this.providers.get(profile.provider);
     if (provider === undefined) {
-      throw new TokentrayError('internal', `The provider "${profile.provider}" is not available.`);
+      return Promise.reject(new TokentrayError('internal', `The provider "${profile.provider}" is not available.`));
     }
-    const context: ProviderContext = { fetch: this.fetch, clock: this.clock };
-    if (signal !== undefined) context.signal = signal;
+    const context: ProviderContext = signal === undefined ? { fetch: this.fetch, clock: this.clock } : { fetch: this.fetch, clock: this.clock, signal };
+    if (!needsClientTls(profile)) return provider.obtain(profile, secrets, context);
     // Read for every request: a renewed CA file or certificate is used without a restart.
-    if (needsClientTls(profile)) {
-      const tls = await clientTlsOf(profile, secrets);
+    return clientTlsOf(profile, secrets).then((tls) => {
       if (tls !== null) context.tls = tls;
-    }
-    return await provider.obtain(profile, secrets, context);
+      return provider.obtain(profile, secrets, context);
+    });
   }
 
   private emit(event: EngineStateEvent): void {
