@@ -1,4 +1,4 @@
-// Accessibility stays checked: axe-core, the engine most teams run in CI, in Debian's
+// Accessibility stays checked: axe-core (test/support/axe.ts) in Debian's
 // Chromium on every view of the built dashboard (the profile list in light and dark, the add form
 // with its field errors, the edit form, the token inspector with a decoded JWT, the activity log,
 // settings with a client key, the delete confirmation, "Use from an OAuth client" with a new key and
@@ -8,10 +8,10 @@
 // state and provider is on screen at once.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
+import { describeViolations, seriousViolations } from '../support/axe.js';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import type { ActivityEntry, ProfileConfig, Result } from '../../common/contract.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
@@ -19,30 +19,6 @@ import { startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer }
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = process.env.TOKENTRAY_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts');
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-/** Runs axe on the page as it stands and returns the serious and critical violations. */
-async function seriousViolations(page: Page): Promise<Violation[]> {
-  // Evaluated over CDP, which the page's CSP (script-src 'self') does not govern.
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axeSource);
-  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as Violation[];
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-function describeViolations(violations: Violation[]): string {
-  return violations
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}x: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`)
-    .join('\n');
-}
-
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('accessibility of every dashboard view (axe-core in Chromium)', () => {

@@ -7,11 +7,11 @@
 // axe-core's serious and critical rules in light and dark, and the join is sent from the keyboard.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { fleetKeyId, generateFleetKey } from '../../main/core/fleet/record-crypto.js';
+import { describeViolations, seriousViolations } from '../support/axe.js';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { removeTempConfigDirs, runCli, tempConfigDir } from '../support/cli.js';
 import { untilPasses } from '../support/poll.js';
@@ -31,18 +31,13 @@ const ENV: NodeJS.ProcessEnv = {
 const REDIS_PASSWORD = 'redis password typed in the dashboard';
 const FLEET_KEY = generateFleetKey();
 const KEY_ID = fleetKeyId(Buffer.from(FLEET_KEY, 'base64'));
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-
 /** axe-core's serious and critical findings on the page as it stands, in both colour schemes. */
 async function accessibilityProblems(page: Page): Promise<string[]> {
   const found: string[] = [];
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    // Evaluated over CDP, which the page's CSP (script-src 'self') does not govern.
-    if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axeSource);
-    const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-      r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))`)) as Array<{ id: string; impact: string | null; nodes: string[] }>;
-    for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${scheme}: ${v.id} (${v.nodes.slice(0, 3).join(', ')})`);
+    const violations = await seriousViolations(page);
+    if (violations.length > 0) found.push(`${scheme}:\n${describeViolations(violations)}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;

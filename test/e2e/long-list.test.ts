@@ -5,17 +5,16 @@
 // last profile focuses it on a fresh load. The list's page loads one script, without the validating
 // views and their zod.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
+import { injectAxe } from '../support/axe.js';
 import { ensureDashboardBuilt, launchChromium } from '../support/chromium.js';
 import { DASHBOARD_CSP } from '../../main/core/api/static-files.js';
 import { profileListHandlers, startFakeDashboardServer, syntheticStatuses, type FakeDashboardServer } from '../renderer/fake-dashboard-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const COUNT = 1000;
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
 describe('a thousand profiles, rendered progressively (Chromium)', () => {
   let server: FakeDashboardServer;
@@ -47,7 +46,7 @@ describe('a thousand profiles, rendered progressively (Chromium)', () => {
     const names = await list.locator('> li h2').allTextContents();
     assert.deepEqual(names, syntheticStatuses(COUNT).map((s) => s.name), 'every name, in order');
 
-    await page.evaluate(axeSource);
+    await injectAxe(page);
     const violations = (await page.evaluate(`axe.run('ul.profile-list', { runOnly: ['list', 'listitem', 'aria-allowed-attr', 'aria-valid-attr-value'] })
       .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.length))`)) as string[];
     assert.deepEqual(violations, []);
