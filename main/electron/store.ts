@@ -7,13 +7,7 @@ import path from 'node:path';
 import ElectronStore from 'electron-store';
 import { ConfBackedStore, storeOptions, type ConfLike } from '../core/storage/config-store.js';
 import type { Logger } from '../core/types.js';
-import { moveAsideIfBroken, statStamp, type CorruptReport } from '../node/file-store.js';
-
-export interface OpenedStore {
-  store: ConfBackedStore;
-  /** Set when a broken config.json was moved aside; the app shows it to the person. */
-  movedAside: CorruptReport | null;
-}
+import { moveAsideIfBroken, statStamp, type OpenedStore } from '../node/file-store.js';
 
 export function openElectronStore(configDir: string, logger?: Logger): OpenedStore {
   fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });

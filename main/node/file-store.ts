@@ -21,6 +21,12 @@ export interface CorruptReport {
   reason: string;
 }
 
+/** An opened config store, and the broken config.json moved aside on the way (the host shows it). */
+export interface OpenedStore {
+  store: ConfBackedStore;
+  movedAside: CorruptReport | null;
+}
+
 export const CONFIG_FILE_NAME = 'config.json';
 
 export interface FileStoreOptions extends ConfBackedStoreOptions {
@@ -33,10 +39,7 @@ export interface FileStoreOptions extends ConfBackedStoreOptions {
   confSchema?: boolean;
 }
 
-export function openFileStore(
-  configDir: string,
-  options: FileStoreOptions = {},
-): { store: ConfBackedStore; corrupt: CorruptReport | null } {
+export function openFileStore(configDir: string, options: FileStoreOptions = {}): OpenedStore {
   const { confSchema = true, ...storeOptionsRest } = options;
   const dir = path.resolve(configDir);
   try {
@@ -48,7 +51,7 @@ export function openFileStore(
     });
   }
   const file = path.join(dir, CONFIG_FILE_NAME);
-  const corrupt = moveAsideIfBroken(file);
+  const movedAside = moveAsideIfBroken(file);
   let backend: ConfLike;
   try {
     const { schema, ...withoutSchema } = storeOptions(dir);
@@ -66,7 +69,7 @@ export function openFileStore(
   } catch {
     // Not fatal: the next write by conf sets 0600.
   }
-  return { store: new ConfBackedStore(backend, { stamp: statStamp, ...storeOptionsRest }), corrupt };
+  return { store: new ConfBackedStore(backend, { stamp: statStamp, ...storeOptionsRest }), movedAside };
 }
 
 /**

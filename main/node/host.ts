@@ -13,7 +13,7 @@ import type { ClipboardPort } from '../core/rpc.js';
 import type { Logger } from '../core/types.js';
 import type { BackendVault } from '../core/storage/vault-control.js';
 import { watchClockJumps } from './clock-jumps.js';
-import type { CorruptReport } from './file-store.js';
+import type { CorruptReport, OpenedStore } from './file-store.js';
 import { HostFleet } from './host-fleet.js';
 import type { RedisSharedCache } from './shared-cache/redis-cache.js';
 import { KeytarVault } from './keytar-vault.js';
@@ -32,11 +32,6 @@ export type BrokenConfigPolicy = 'continue' | 'exit';
  * file): run alone and say why, or stop. An unreachable Redis is never a reason to stop (docs/shared-cache.md).
  */
 export type BadSharedCachePolicy = 'warn' | 'exit';
-
-export interface OpenedStore {
-  store: ConfBackedStore;
-  movedAside: CorruptReport | null;
-}
 
 export interface HostOptions {
   mode: 'tray' | 'headless';

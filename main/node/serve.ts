@@ -44,10 +44,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
       configDir,
       version,
       env: options.env ?? process.env,
-      openStore: () => {
-        const { store, corrupt } = openFileStore(configDir);
-        return { store, movedAside: corrupt };
-      },
+      openStore: () => openFileStore(configDir),
       vaultFlag: options.vault,
       port: options.port,
       // Nobody watches a headless start: a port or socket other than the one asked for would leave

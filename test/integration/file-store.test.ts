@@ -40,7 +40,7 @@ const profile = (id: string, extra: Partial<ProfileConfig> = {}): ProfileConfig 
 describe('file store', () => {
   test('a new store: config.json with mode 0600, defaults, the store version, nothing reported', () => {
     const dir = tempDir();
-    const { store, corrupt } = open(dir);
+    const { store, movedAside: corrupt } = open(dir);
     assert.equal(corrupt, null);
     assert.equal(store.path, path.join(dir, 'config.json'));
     store.putProfile(profile('one'));
@@ -137,7 +137,7 @@ describe('file store', () => {
     const dir = tempDir();
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, '{"profiles": {', { mode: 0o600 });
-    const { store, corrupt } = open(dir);
+    const { store, movedAside: corrupt } = open(dir);
     assert.ok(corrupt);
     assert.match(corrupt.reason, /not valid JSON/);
     assert.match(path.basename(corrupt.movedTo), /^config\.json\.corrupt-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/);
@@ -150,16 +150,16 @@ describe('file store', () => {
     const file = path.join(dir, 'config.json');
     const content = JSON.stringify({ profiles: { x: { id: 'x', name: 'X', provider: 'redpanda', tokenUrl: 'not a url' } } });
     fs.writeFileSync(file, content);
-    const { corrupt } = open(dir);
+    const { movedAside: corrupt } = open(dir);
     assert.ok(corrupt);
     assert.match(corrupt.reason, /does not match the schema: profiles\.x\.tokenUrl must be an http/);
     assert.equal(fs.readFileSync(corrupt.movedTo, 'utf8'), content);
 
     fs.writeFileSync(file, JSON.stringify({ profiles: { x: { id: 'y', name: 'X', provider: 'redpanda' } } }));
     const second = open(dir);
-    assert.match(second.corrupt?.reason ?? '', /profiles\.x\.id must equal its key/);
+    assert.match(second.movedAside?.reason ?? '', /profiles\.x\.id must equal its key/);
     fs.writeFileSync(file, '[1, 2]');
-    assert.match(open(dir).corrupt?.reason ?? '', /does not hold a JSON object/);
+    assert.match(open(dir).movedAside?.reason ?? '', /does not hold a JSON object/);
     assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('config.json.corrupt-')).length, 3);
   });
 
@@ -176,7 +176,7 @@ describe('file store', () => {
     const dir = tempDir();
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ profiles: [profile('legacy')], settings: { port: 48_000 }, extra: 'kept' }));
-    const { store, corrupt } = open(dir);
+    const { store, movedAside: corrupt } = open(dir);
     assert.equal(corrupt, null);
     assert.deepEqual(store.listProfiles(), [profile('legacy')]);
     assert.equal(store.getSettings().port, 48_000);

@@ -44,10 +44,7 @@ async function setup(overrides: Partial<HostOptions> = {}) {
     configDir,
     version: '0.0.0-test',
     env: { TOKENTRAY_VAULT_PASSPHRASE: PASS, TOKENTRAY_SOCKET: join(root, `api-${dirs}.sock`) },
-    openStore: () => {
-      const { store, corrupt } = openFileStore(configDir);
-      return { store, movedAside: corrupt };
-    },
+    openStore: () => openFileStore(configDir),
     vaultFlag: 'file',
     port: 0,
     busyPort: 'exit',

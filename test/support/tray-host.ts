@@ -34,10 +34,7 @@ export async function trayHost(root: string, settings: Record<string, unknown>, 
     configDir,
     version: '0.0.0-test',
     env: { TOKENTRAY_VAULT_PASSPHRASE: passphrase, TOKENTRAY_SOCKET: join(root, `tray-${n}.sock`), ...env },
-    openStore: () => {
-      const { store, corrupt } = openFileStore(configDir);
-      return { store, movedAside: corrupt };
-    },
+    openStore: () => openFileStore(configDir),
     vaultFlag: 'file',
     port: 0,
     busyPort: 'fall-back',

@@ -136,7 +136,7 @@ export class CliContext {
   /** Opens the store; a corrupt file is moved aside, reported, and the command ends non-zero. */
   get store(): ConfigStore {
     if (this.#store) return this.#store;
-    const { store, corrupt } = openFileStore(this.configDir, { logger: this.logger, confSchema: false });
+    const { store, movedAside: corrupt } = openFileStore(this.configDir, { logger: this.logger, confSchema: false });
     if (corrupt) {
       writeError(
         this.io,
