@@ -216,15 +216,13 @@ export class HostFleet implements FleetSettings {
 
   /** A fleet named on the command line or in the environment is that process's; the dashboard leaves it be. */
   #requireSetting(what: string): void {
-    // By precedence, valid or not: a URL there (even one refused at start) wins over the setting at the next start.
+    // By precedence, valid or not: a URL there (even one refused at start) wins over the setting at
+    // the next start. Without the setting among the sources, only the flag or the environment can name one.
     const named = namingSource({ flag: this.#options.sharedCacheFlag, env: this.#options.env });
-    const source = named === null ? 'setting' : SOURCES[named.source];
-    if (source === 'flag' || source === 'environment') {
-      const named = source === 'flag' ? '--shared-cache' : 'TOKENTRAY_SHARED_CACHE';
-      throw new TokentrayError('usage', `This app shares through the Redis named by ${named}, so the dashboard cannot ${what}.`, {
-        hint: `Change ${named} where the app is started, then restart it.`,
-      });
-    }
+    if (named === null) return;
+    throw new TokentrayError('usage', `This app shares through the Redis named by ${named.source}, so the dashboard cannot ${what}.`, {
+      hint: `Change ${named.source} where the app is started, then restart it.`,
+    });
   }
 
   /**
