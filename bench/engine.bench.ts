@@ -122,12 +122,18 @@ interface Measured {
   cpuMs: number;
 }
 
+/** A baseline run: its time, and how many token requests it made in it. */
+interface Timed {
+  measured: Measured;
+  requests: number;
+}
+
 /**
- * The least a refresher does: for each profile a timer on a fake clock of its own that makes the
+ * The least a refresher does: for each profile, a timer on the run's fake clock that makes the
  * bare provider call and sets the next timer at the token's renewal point (the engine's rule, so
  * both make the same requests at the same spacing), over the same simulated hours as the engine.
  */
-async function scheduledCalls(profileCount: number, hours: number): Promise<{ measured: Measured; requests: number }> {
+async function scheduledCalls(profileCount: number, hours: number): Promise<Timed> {
   const clock = new FakeClock();
   const endpoint = new FakeTokenEndpoint(clock, { lifetimeSec: LIFETIME_SEC, lightweight: true });
   const secrets = { clientSecret: 'not a real secret &+%/' };
@@ -171,25 +177,25 @@ async function measure(work: () => Promise<void>): Promise<Measured> {
  * was a quarter slower than alone (the engine's heap, and provider code compiled for the engine's
  * objects), which would flatter the engine.
  */
-function scheduledInItsOwnProcess(): { measured: Measured; requests: number } {
+function scheduledInItsOwnProcess(): Timed {
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SELF_SCRIPT], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, TOKENTRAY_BENCH_PART: 'scheduled' },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`The baseline on timers failed (exit ${result.status ?? result.signal}).`);
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as { measured: Measured; requests: number };
+  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as Timed;
 }
 
 /**
- * The baseline on timers measured once before the engine and once after, as their mean: this
- * machine's speed drifts by a quarter over a minute, and a drift during the run then moves both sides.
+ * The baseline on timers measured once before the engine and once after, taken as one run (its time
+ * per refresh is then their mean): this machine's speed drifts by a quarter over a minute, and a
+ * drift during the run then moves both sides.
  */
-function meanOf(before: { measured: Measured; requests: number }, after: { measured: Measured; requests: number }): { measured: Measured; requests: number } {
-  const requests = before.requests + after.requests;
+function bothRuns(before: Timed, after: Timed): Timed {
   return {
     measured: { wallMs: before.measured.wallMs + after.measured.wallMs, cpuMs: before.measured.cpuMs + after.measured.cpuMs },
-    requests,
+    requests: before.requests + after.requests,
   };
 }
 
@@ -251,7 +257,7 @@ export async function run(): Promise<void> {
   const ideal = (PROFILES * HOURS * (DAY_MS / 24)) / (0.75 * LIFETIME_SEC * 1000);
 
   // Under callgrind, countInstructions counts the baseline on timers in a run of its own.
-  const scheduled = scheduledBefore === null ? null : meanOf(scheduledBefore, scheduledInItsOwnProcess());
+  const scheduled = scheduledBefore === null ? null : bothRuns(scheduledBefore, scheduledInItsOwnProcess());
 
   // The plain loop: bare provider calls against the same endpoint, with an abort signal as the
   // engine passes one. A sample of calls is timed and scaled to the same number of requests, to
