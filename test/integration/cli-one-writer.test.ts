@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { httpRequest } from '../support/http.js';
@@ -74,9 +74,7 @@ describe('with `tokentray serve` on the file vault, the CLI goes through the app
     served = await startServe(configDir, '0', { XDG_RUNTIME_DIR: dir, TOKENTRAY_VAULT: 'file', TOKENTRAY_VAULT_PASSPHRASE: PASS, DBUS_SESSION_BUS_ADDRESS: '' });
   });
   after(async () => {
-    const closed = new Promise((done) => served.child.once('close', done));
-    served.child.kill('SIGTERM');
-    await closed;
+    await stopServe(served);
   });
 
   test("the README's first example, then show, list, vault status and client keys, with no passphrase given", async () => {

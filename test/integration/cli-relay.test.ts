@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../common/contract.js';
 import { runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startOidcUpstream, UPSTREAM_CLIENT, type OidcUpstream } from '../support/servers/oidc-upstream.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
@@ -42,10 +42,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (served !== undefined && served.child.exitCode === null) {
-    served.child.kill('SIGTERM');
-    await new Promise((resolve) => served?.child.once('close', resolve));
-  }
+  await stopServe(served);
   for (const id of ['camunda', 'parcels', 'operate']) await runCli(['profile', 'rm', id, '--config-dir', configDir]);
   await upstream.close();
   await removeTempDir(configDir);

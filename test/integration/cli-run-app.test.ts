@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliCommand, removeTempConfigDirs, ROOT, runCli, tempConfigDir } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
 // Records the file at start and at every SIGHUP; exits 42 on SIGTERM.
@@ -32,13 +32,6 @@ async function entries(log: string): Promise<Entry[]> {
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Entry);
 }
 
-async function stop(served: Served): Promise<void> {
-  if (served.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => served.child.once('exit', resolve));
-  served.child.kill('SIGTERM');
-  await exited;
-}
-
 describe('tokentray run beside a running app', () => {
   let server: ProviderServer;
   let dir: string;
@@ -56,7 +49,7 @@ describe('tokentray run beside a running app', () => {
     served = await startServe(dir);
   });
   after(async () => {
-    await stop(served);
+    await stopServe(served);
     await removeTempConfigDirs();
     await server.close();
   });

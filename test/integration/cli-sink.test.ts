@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ProfileStatus } from '../../common/contract.js';
 import { removeTempConfigDirs, runCli, tempConfigDir } from '../support/cli.js';
-import { startServe } from '../support/serve-process.js';
+import { startServe, stopServe } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { httpRequest } from '../support/http.js';
 
@@ -171,8 +171,7 @@ describe('tokentray sink', () => {
       assert.equal((await runCli(['sink', 'rm', 'svc', hooked, '--config-dir', dir])).code, 0);
       await assert.rejects(readFile(hooked, 'utf8'), { code: 'ENOENT' });
     } finally {
-      served.child.kill('SIGTERM');
-      await new Promise((resolve) => served.child.once('close', resolve));
+      await stopServe(served);
     }
     await assert.rejects(readFile(raw, 'utf8'), { code: 'ENOENT' });
     await assert.rejects(readFile(env, 'utf8'), { code: 'ENOENT' });

@@ -9,20 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import { generateFleetKey } from '../../main/core/fleet/record-crypto.js';
 import { removeTempConfigDirs, runCli, tempConfigDir } from '../support/cli.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 
 const PASS = 'a long passphrase for the shared-only test';
 /** The CLI itself has no shared cache, no keychain and no passphrase: only the app can do this. */
 const bare: NodeJS.ProcessEnv = { DBUS_SESSION_BUS_ADDRESS: '', DISPLAY: '', TOKENTRAY_SHARED_CACHE: '', TOKENTRAY_SHARED_KEY: '', TOKENTRAY_VAULT_PASSPHRASE: '' };
 const addArgs = (dir: string) => ['profile', 'add', 'ci', '--provider', 'oauth2', '--token-url', 'http://127.0.0.1:9/token', '--client-id', 'fleet-client', '--shared-only', '--config-dir', dir];
 const adds = (served: Served) => served.output().split('\n').filter((line) => line.startsWith('tokentray-test: socket POST /v1/admin/profiles:add '));
-
-async function stop(served: Served): Promise<void> {
-  if (served.child.exitCode !== null) return;
-  const closed = new Promise((resolve) => served.child.once('close', resolve));
-  served.child.kill('SIGTERM');
-  await closed;
-}
 
 let redis: RedisServer;
 before(async () => {
@@ -47,7 +40,7 @@ describe('profile add --shared-only with an app running', () => {
       const ci = (JSON.parse(listed.stdout) as { id: string; sharedOnly?: boolean }[]).find((p) => p.id === 'ci');
       assert.equal(ci?.sharedOnly, true, 'the running app knows it at once');
     } finally {
-      await stop(app);
+      await stopServe(app);
     }
   });
 
@@ -63,7 +56,7 @@ describe('profile add --shared-only with an app running', () => {
       const listed = await runCli(['profile', 'list', '--json', '--config-dir', dir], { env: bare });
       assert.deepEqual(JSON.parse(listed.stdout), []);
     } finally {
-      await stop(app);
+      await stopServe(app);
     }
   });
 });
@@ -82,7 +75,7 @@ describe('vault migrate with an app running', () => {
       assert.deepEqual(await readFile(join(dir, 'vault.json')), vault);
       assert.equal(await readFile(join(dir, 'config.json'), 'utf8'), config);
     } finally {
-      await stop(app);
+      await stopServe(app);
     }
   });
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliCommand, printed, removeTempConfigDirs, ROOT, runCli, tempConfigDir } from '../support/cli.js';
 import { until } from '../support/poll.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 
 const PASS = 'a long passphrase for the cli test';
@@ -50,13 +50,6 @@ function runOnTerminal(args: string[], env: NodeJS.ProcessEnv, steps: Array<{ pr
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, screen }));
   });
-}
-
-async function stopServe(served: Served): Promise<void> {
-  if (served.child.exitCode !== null) return;
-  const closed = new Promise((resolve) => served.child.once('close', resolve));
-  served.child.kill('SIGTERM');
-  await closed;
 }
 
 let server: ProviderServer;

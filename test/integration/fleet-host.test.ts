@@ -3,7 +3,6 @@
 // alone, `tokentray serve` over TLS (rediss:// with TOKENTRAY_SHARED_CACHE_CA, and a certificate it
 // does not trust), and serve as the README's ACL user, which may touch Tokentray's keys and nothing else.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -17,7 +16,7 @@ import { openHost } from '../../main/node/host.js';
 import { removeTempConfigDirs, ROOT, runCli, tempConfigDir } from '../support/cli.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { trayHost as trayHostIn } from '../support/tray-host.js';
 
@@ -192,13 +191,6 @@ async function serveWith(env: NodeJS.ProcessEnv): Promise<{ served: Served; sock
   const served = await startServe(dir, '0', env);
   const runtime = JSON.parse(await readFile(join(dir, 'runtime.json'), 'utf8')) as { socket: string };
   return { served, socket: runtime.socket };
-}
-
-async function stopServe(served: Served): Promise<void> {
-  if (served.child.exitCode !== null) return;
-  const closed = once(served.child, 'close');
-  served.child.kill('SIGTERM');
-  await closed;
 }
 
 function tokenOf(answer: { status: number; body: string }): string {

@@ -17,7 +17,7 @@ import { toTokentrayError } from '../../main/core/errors.js';
 import { socketRefusedNotice } from '../../main/core/desktop/notices.js';
 import { listenOnLocalSocket } from '../../main/node/local-socket.js';
 import { runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { tempDirs } from '../support/temp-dir.js';
 import { httpRequest } from '../support/http.js';
 
@@ -33,13 +33,6 @@ const tempDir = (prefix: string): Promise<string> => dirs.make(prefix);
 after(async () => {
   await dirs.removeAll();
 });
-
-async function stop(served: Served): Promise<number | null> {
-  const closed = once(served.child, 'close');
-  served.child.kill('SIGTERM');
-  const [code] = (await closed) as [number | null];
-  return code;
-}
 
 describe('tokentray serve on its local socket', () => {
   let runtimeDir: string;
@@ -110,7 +103,7 @@ describe('tokentray serve on its local socket', () => {
   });
 
   test('SIGTERM removes the socket and runtime.json', async () => {
-    assert.equal(await stop(served), 0, served.output());
+    assert.equal(await stopServe(served), 0, served.output());
     assert.ok(!existsSync(socketPath));
     assert.ok(!existsSync(join(configDir, 'runtime.json')));
   });
@@ -129,7 +122,7 @@ describe('the local socket refuses what is not safe', () => {
       assert.equal((await get({ socketPath }, '/v1/health')).status, 200);
       assert.equal((await lstat(socketPath)).mode & 0o777, 0o600);
     } finally {
-      await stop(served);
+      await stopServe(served);
     }
     assert.ok(!existsSync(socketPath));
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ActivityEntry } from '../../common/contract.js';
 import { inParallel, ROOT, runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startOidcUpstream, UPSTREAM_CLIENT, type OidcUpstream } from '../support/servers/oidc-upstream.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
@@ -100,10 +100,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (served.child.exitCode === null) {
-    served.child.kill('SIGTERM');
-    await new Promise((resolve) => served.child.once('close', resolve));
-  }
+  await stopServe(served);
   await runCli(['profile', 'rm', 'camunda', '--config-dir', configDir]);
   await runCli(['profile', 'rm', 'elsewhere', '--config-dir', configDir]);
   await upstream.close();

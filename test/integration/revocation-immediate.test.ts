@@ -12,7 +12,7 @@ import { ClientKeyService } from '../../main/core/clients/client-key-service.js'
 import { systemClock } from '../../main/core/clock.js';
 import { openFileStore } from '../../main/node/file-store.js';
 import { runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { openEvents, type EventStream } from './api-harness.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
@@ -68,11 +68,7 @@ describe('a revoked key works nowhere once the removal has returned', () => {
 
   after(async () => {
     for (const child of busy) child.kill('SIGKILL');
-    if (served !== undefined) {
-      const closed = new Promise((done) => served.child.once('close', done));
-      served.child.kill('SIGTERM');
-      await closed;
-    }
+    await stopServe(served);
     await provider?.close();
     await removeTempDir(dir);
   });

@@ -2,13 +2,12 @@
 // (docs/history-files.md): a child process stopped with SIGTERM and started again on the same config
 // directory, the CLI going through its socket, and a damaged file met at start.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ActivityEntry, ProfileStatus } from '../../common/contract.js';
 import { runCli } from '../support/cli.js';
-import { startServe, type Served } from '../support/serve-process.js';
+import { startServe, stopServe, type Served } from '../support/serve-process.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { httpRequest } from '../support/http.js';
@@ -20,13 +19,6 @@ async function overSocket(socketPath: string, path: string): Promise<string> {
 async function activityOf(configDir: string): Promise<ActivityEntry[]> {
   const runtime = JSON.parse(await readFile(join(configDir, 'runtime.json'), 'utf8')) as { socket: string };
   return JSON.parse(await overSocket(runtime.socket, '/v1/activity')) as ActivityEntry[];
-}
-
-async function stop(served: Served): Promise<void> {
-  const exited = once(served.child, 'exit');
-  served.child.kill('SIGTERM');
-  const [code] = (await exited) as [number | null];
-  assert.equal(code, 0, served.output());
 }
 
 describe('tokentray serve keeps its history across restarts', () => {
@@ -61,7 +53,7 @@ describe('tokentray serve keeps its history across restarts', () => {
     assert.ok(requestsBefore >= 1);
     const before = (await activityOf(configDir)).filter((entry) => entry.profileId === 'hist');
     assert.equal(before.filter((entry) => entry.kind === 'token-issued').length, 2);
-    await stop(served);
+    assert.equal(await stopServe(served), 0, served.output());
 
     const file = join(configDir, 'activity.jsonl');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
@@ -82,7 +74,7 @@ describe('tokentray serve keeps its history across restarts', () => {
     assert.equal(server.tokenRequestCount(), requestsBefore);
     assert.equal(row?.requestsLastHour, requestsBefore);
     assert.equal(row?.requestsLastDay, requestsBefore);
-    await stop(served);
+    assert.equal(await stopServe(served), 0, served.output());
 
     // A damaged log: the server starts all the same, says so, and keeps the readable entries.
     const kept = await readFile(file, 'utf8');
@@ -98,7 +90,7 @@ describe('tokentray serve keeps its history across restarts', () => {
     assert.equal(await readFile(join(configDir, aside), 'utf8'), `${kept}this line is damaged\n`);
     assert.match(served.output(), /activity log file had 1 unreadable line; it was moved aside/);
     assert.ok(served.output().includes(aside));
-    await stop(served);
+    assert.equal(await stopServe(served), 0, served.output());
     served = null;
   });
 });

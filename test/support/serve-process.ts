@@ -1,6 +1,7 @@
 // `tokentray serve` as a real child process on a free port (--port 0) with a temp config directory,
 // for the tests that need the whole product running (serve.test.ts, relay-clients.test.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { cliCommand, ROOT } from './cli.js';
 
 export interface Served {
@@ -31,10 +32,16 @@ export function startServe(configDir: string, port = '0', env: NodeJS.ProcessEnv
   });
 }
 
-/** Stops a serve started here with SIGTERM, as a service manager would, and waits for it to exit. */
-export async function stopServe(served: Pick<Served, 'child'> | undefined): Promise<void> {
-  if (served === undefined || served.child.exitCode !== null || served.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => served.child.once('exit', resolve));
-  served.child.kill('SIGTERM');
-  await exited;
+/**
+ * Stops a serve started here with SIGTERM, as a service manager would, and waits until it has exited
+ * and closed its output. Answers its exit code (null: none, it ended by a signal or was never started).
+ */
+export async function stopServe(served: Pick<Served, 'child'> | undefined): Promise<number | null> {
+  if (served === undefined) return null;
+  const { child } = served;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const closed = once(child, 'close');
+  child.kill('SIGTERM');
+  const [code] = (await closed) as [number | null];
+  return code;
 }
