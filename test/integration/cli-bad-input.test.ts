@@ -9,24 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { ProfileConfig } from '../../common/contract.js';
 import { removeTempConfigDirs, runCli, tempConfigDir, WITH_APP } from '../support/cli.js';
 import { startProviderServer, type ProviderServer } from '../support/servers/index.js';
+import { readFilesUnder } from '../support/temp-dir.js';
 
 const servers: ProviderServer[] = [];
-
-/**
- * What every file in `dir` holds. A running app takes and drops the history files' lock while the
- * directory is read: a file gone between the listing and its read holds nothing any more.
- */
-async function filesIn(dir: string): Promise<string[]> {
-  const texts: string[] = [];
-  for (const file of await fs.readdir(dir)) {
-    try {
-      texts.push(await fs.readFile(path.join(dir, file), 'utf8'));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return texts;
-}
 
 after(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -162,7 +147,7 @@ describe('tokentray CLI bad input', () => {
       assert.match(added.stderr, /hint: /);
       assert.ok(!(JSON.parse(list.stdout) as ProfileConfig[]).some((p) => p.id === 'no-keychain'), 'the profile was not saved');
     }
-    for (const text of await filesIn(configDir)) assert.ok(!text.includes('kc-secret-123'));
+    for (const { text } of await readFilesUnder(configDir)) assert.ok(!text.includes('kc-secret-123'));
 
     // A profile that exists, but the keychain is gone: the token cannot be had.
     const ok = await add('kc-later', ['--provider', 'redpanda', '--client-id', 'a', '--token-url', server.tokenUrl, '--no-test']);

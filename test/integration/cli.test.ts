@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import type { ProfileConfig, ProfileStatus, TokenResponse } from '../../common/contract.js';
 import { inParallel, printed, removeTempConfigDirs, runCli, tempConfigDir, tempConfigDirs } from '../support/cli.js';
 import { startProviderServer, type ProviderServer, type ServerKind } from '../support/servers/index.js';
+import { readFilesUnder } from '../support/temp-dir.js';
 
 /** Commands whose stdout is the credential itself, by design. */
 const CREDENTIAL_COMMANDS = new Set(['token', 'headers', 'exec']);
@@ -197,13 +198,11 @@ describe('tokentray CLI workflows', () => {
 });
 
 async function assertNoSecretsUnder(dir: string, tag: string): Promise<void> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const files = await readFilesUnder(dir);
   assert.ok(files.length > 0 || tag === dir, `${tag}: the config directory has files`);
-  for (const file of files) {
-    const content = await fs.readFile(file, 'utf8');
+  for (const { file, text } of files) {
     for (const value of secretValues) {
-      assert.ok(!content.includes(value), `${tag}: a secret or token (sha256 ${sha(value)}) is in ${file}`);
+      assert.ok(!text.includes(value), `${tag}: a secret or token (sha256 ${sha(value)}) is in ${file}`);
     }
   }
 }

@@ -8,7 +8,7 @@
 // each bad input, and no key material is anywhere on disk in clear.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,7 +21,7 @@ import { FileVault } from '../../main/node/file-vault.js';
 import { KeytarVault, type KeytarLike } from '../../main/node/keytar-vault.js';
 import { createPki, type KeyKind, type Pki } from '../support/pki.js';
 import { startBoundApi, startMtlsOidc, type BoundApi, type KeyClient, type MtlsOidc } from '../support/servers/mtls-oidc.js';
-import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { makeTempDir, readFilesUnder, removeTempDir } from '../support/temp-dir.js';
 import { httpRequest } from '../support/http.js';
 
 const keytar = createRequire(import.meta.url)('keytar') as KeytarLike;
@@ -75,16 +75,6 @@ function keyMaterial(text: string): string[] {
     return ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((name) => jwk[name] as string).filter((v) => v !== undefined).map((v) => v.slice(0, 40));
   }
   return text.split('\n').filter((line) => line.length > 20 && !line.startsWith('-----'));
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
 }
 
 interface Call {
@@ -271,13 +261,12 @@ for (const backend of backends) {
     });
 
     it('no key material anywhere in the config directory in clear; the vault holds the key', async () => {
-      const files = await filesUnder(dir);
-      assert.ok(files.some((file) => file.endsWith('config.json')));
-      if (backend.name === 'file') assert.ok(files.some((file) => file.endsWith('vault.json')));
+      const files = await readFilesUnder(dir, 'latin1');
+      assert.ok(files.some(({ file }) => file.endsWith('config.json')));
+      if (backend.name === 'file') assert.ok(files.some(({ file }) => file.endsWith('vault.json')));
       const material = Object.values(keys).flatMap((text) => keyMaterial(text as string));
       assert.ok(material.length > 20);
-      for (const file of files) {
-        const text = await readFile(file, 'latin1');
+      for (const { file, text } of files) {
         for (const part of material) assert.ok(!text.includes(part), `${file} holds key material`);
       }
       const config = await readFile(join(dir, 'config.json'), 'utf8');
